@@ -1,0 +1,48 @@
+# The user's interface to the repository: make install | demo | test | bench | lint
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+PORT ?= 8000
+
+.PHONY: install install-dev demo serve test lint format bench clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: $(VENV)/bin/python requirements/base.txt pyproject.toml
+	$(PIP) install -r requirements/base.txt
+	$(PIP) install --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
+	$(PIP) install -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.installed  ## venv + pinned dependencies + the project
+
+install-dev: $(VENV)/.installed-dev  ## plus test and lint tools
+
+demo: install  ## migrate, load demo data, print the logins, serve on http://127.0.0.1:8000
+	$(VENV)/bin/mesocare demo --port $(PORT)
+
+serve: install
+	$(VENV)/bin/mesocare serve --port $(PORT)
+
+lint: install-dev  ## ruff, formatting, migrations in sync, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mesocare manage makemigrations --check --dry-run
+	$(VENV)/bin/mypy mesocare
+
+test: install-dev  ## lint, then the whole suite on SQLite and on PostgreSQL
+	VENV=$(VENV) bash scripts/test.sh
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev  ## benchmark scripts: print numbers and ratios (PostgreSQL when reachable)
+	VENV=$(VENV) bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,1 @@
+"""mesocare: runs a mesotherapy clinic end to end."""

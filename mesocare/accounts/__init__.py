@@ -1,0 +1,1 @@
+"""Users (email sign-in), API tokens."""

@@ -1,0 +1,231 @@
+"""Organization set-up over the API: me, locations, rooms, staff, working hours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from ninja import Router
+
+from mesocare.api.auth import actor_of
+from mesocare.api.clinics_schemas import (
+    LocationIn,
+    LocationOut,
+    LocationPatch,
+    MeOut,
+    RoomIn,
+    RoomOut,
+    RoomPatch,
+    StaffCreated,
+    StaffIn,
+    StaffOut,
+    StaffPatch,
+    WorkingHoursIn,
+)
+from mesocare.api.problems import PROBLEM_RESPONSES
+from mesocare.clinics import services
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.models import Location, Membership, Room, WorkingHours
+from mesocare.clinics.permissions import ROLE_PERMISSIONS, Perm
+from mesocare.clinics.tenancy import get_for_org
+
+router = Router(tags=["organization"])
+
+
+def _location_out(location: Location) -> dict[str, Any]:
+    return {
+        "id": location.pk,
+        "name": location.name,
+        "timezone": location.timezone,
+        "address": location.address,
+        "phone": location.phone,
+        "is_active": location.is_active,
+        "opening_hours": [
+            {"weekday": h.weekday, "opens": h.opens, "closes": h.closes}
+            for h in location.opening_hours.all()
+        ],
+    }
+
+
+def _staff_out(m: Membership) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "email": m.user.email,
+        "full_name": m.user.full_name,
+        "role": m.role,
+        "title": m.title,
+        "is_active": m.is_active,
+        "default_location": m.default_location_id,
+        "working_hours": [
+            {"location": w.location_id, "weekday": w.weekday, "opens": w.opens, "closes": w.closes}
+            for w in m.working_hours.all()
+        ],
+    }
+
+
+def _staff_qs(actor: Actor) -> Any:
+    return (
+        Membership.objects.for_org(actor.org_id)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch("working_hours", WorkingHours.objects.order_by("weekday", "opens"))
+        )
+    )
+
+
+def _org(o: Any) -> dict[str, Any]:
+    return {"id": o.pk, "name": o.name, "slug": o.slug}
+
+
+@router.get("/me", response=MeOut, summary="Who am I, in which organization, with which rights")
+def me(request: HttpRequest) -> dict[str, Any]:
+    actor = actor_of(request)
+    memberships = Membership.objects.filter(user=actor.user, is_active=True).select_related(
+        "organization"
+    )
+    return {
+        "id": actor.user.pk,
+        "email": actor.user.email,
+        "full_name": actor.user.full_name,
+        "organization": _org(actor.organization),
+        "role": actor.role,
+        "permissions": sorted(p.value for p in ROLE_PERMISSIONS[actor.role]),
+        "memberships": [
+            {"organization": _org(m.organization), "role": m.role} for m in memberships
+        ],
+    }
+
+
+@router.get("/locations", response=list[LocationOut], summary="Locations of the organization")
+def list_locations(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    actor.require(Perm.ORG_VIEW)
+    qs = Location.objects.for_org(actor.org_id).prefetch_related("opening_hours")
+    return [_location_out(loc) for loc in qs]
+
+
+@router.post("/locations", response={201: LocationOut, **PROBLEM_RESPONSES})
+def create_location(request: HttpRequest, payload: LocationIn) -> tuple[int, dict[str, Any]]:
+    data = payload.dict()
+    hours = data.pop("opening_hours")
+    location = services.save_location(
+        actor_of(request),
+        opening_hours=None
+        if hours is None
+        else [(h["weekday"], h["opens"], h["closes"]) for h in hours],
+        **data,
+    )
+    return 201, _location_out(location)
+
+
+@router.get("/locations/{location_id}", response={200: LocationOut, **PROBLEM_RESPONSES})
+def get_location(request: HttpRequest, location_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    actor.require(Perm.ORG_VIEW)
+    return _location_out(get_for_org(Location, actor.org_id, location_id))
+
+
+@router.patch("/locations/{location_id}", response={200: LocationOut, **PROBLEM_RESPONSES})
+def update_location(
+    request: HttpRequest, location_id: int, payload: LocationPatch
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    location = get_for_org(Location, actor.org_id, location_id)
+    data = payload.dict(exclude_unset=True)
+    hours = data.pop("opening_hours", None)
+    location = services.save_location(
+        actor,
+        location,
+        opening_hours=None
+        if hours is None
+        else [(h["weekday"], h["opens"], h["closes"]) for h in hours],
+        **data,
+    )
+    return _location_out(location)
+
+
+@router.get("/rooms", response=list[RoomOut], summary="Rooms, optionally of one location")
+def list_rooms(request: HttpRequest, location: int | None = None) -> Any:
+    actor = actor_of(request)
+    actor.require(Perm.ORG_VIEW)
+    qs = Room.objects.for_org(actor.org_id)
+    return qs.filter(location_id=location) if location is not None else qs
+
+
+@router.post("/rooms", response={201: RoomOut, **PROBLEM_RESPONSES})
+def create_room(request: HttpRequest, payload: RoomIn) -> tuple[int, Room]:
+    data = payload.dict()
+    room = services.save_room(actor_of(request), location_id=data.pop("location"), **data)
+    return 201, room
+
+
+@router.get("/rooms/{room_id}", response={200: RoomOut, **PROBLEM_RESPONSES})
+def get_room(request: HttpRequest, room_id: int) -> Room:
+    actor = actor_of(request)
+    actor.require(Perm.ORG_VIEW)
+    return get_for_org(Room, actor.org_id, room_id)
+
+
+@router.patch("/rooms/{room_id}", response={200: RoomOut, **PROBLEM_RESPONSES})
+def update_room(request: HttpRequest, room_id: int, payload: RoomPatch) -> Room:
+    actor = actor_of(request)
+    room = get_for_org(Room, actor.org_id, room_id)
+    return services.save_room(actor, room, **payload.dict(exclude_unset=True))
+
+
+@router.get("/staff", response=list[StaffOut], summary="Staff memberships with working hours")
+def list_staff(request: HttpRequest, role: str | None = None) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    actor.require(Perm.ORG_VIEW)
+    qs = _staff_qs(actor)
+    if role:
+        qs = qs.filter(role=role)
+    return [_staff_out(m) for m in qs]
+
+
+@router.post("/staff", response={201: StaffCreated, **PROBLEM_RESPONSES})
+def add_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, Any]]:
+    data = payload.dict()
+    membership, password = services.add_staff(
+        actor_of(request), default_location_id=data.pop("default_location"), **data
+    )
+    return 201, {**_staff_out(membership), "initial_password": password}
+
+
+@router.get("/staff/{membership_id}", response={200: StaffOut, **PROBLEM_RESPONSES})
+def get_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    actor.require(Perm.ORG_VIEW)
+    return _staff_out(
+        get_for_org(Membership, actor.org_id, membership_id, queryset=_staff_qs(actor))
+    )
+
+
+@router.patch("/staff/{membership_id}", response={200: StaffOut, **PROBLEM_RESPONSES})
+def update_staff(request: HttpRequest, membership_id: int, payload: StaffPatch) -> dict[str, Any]:
+    actor = actor_of(request)
+    membership = get_for_org(Membership, actor.org_id, membership_id)
+    data = payload.dict(exclude_unset=True)
+    if "default_location" in data:
+        loc_id = data.pop("default_location")
+        data["default_location"] = get_for_org(Location, actor.org_id, loc_id) if loc_id else None
+    services.update_membership(actor, membership, **data)
+    return _staff_out(
+        get_for_org(Membership, actor.org_id, membership_id, queryset=_staff_qs(actor))
+    )
+
+
+@router.put("/staff/{membership_id}/working-hours", response={200: StaffOut, **PROBLEM_RESPONSES})
+def set_working_hours(
+    request: HttpRequest, membership_id: int, payload: WorkingHoursIn
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    membership = get_for_org(Membership, actor.org_id, membership_id)
+    location = get_for_org(Location, actor.org_id, payload.location)
+    services.set_working_hours(
+        actor, membership, location, [(h.weekday, h.opens, h.closes) for h in payload.hours]
+    )
+    return _staff_out(
+        get_for_org(Membership, actor.org_id, membership_id, queryset=_staff_qs(actor))
+    )

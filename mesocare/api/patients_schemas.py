@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import EmailStr, Field
+
+from mesocare.patients.choices import (
+    AllergySeverity,
+    Channel,
+    ConditionCode,
+    ConsentKind,
+    DrugClass,
+    PhotoUse,
+    PregnancyStatus,
+    SexAtBirth,
+)
+
+Name = Field(min_length=1, max_length=100)
+
+
+class PatientIn(Schema):
+    given_name: str = Name
+    family_name: str = Name
+    birth_date: dt.date
+    sex_at_birth: SexAtBirth
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=40)
+    preferred_channel: Channel | None = None
+    address: str | None = Field(None, max_length=2000)
+    notes: str | None = Field(None, max_length=5000)
+    pregnancy_status: PregnancyStatus | None = None
+    pregnancy_status_on: dt.date | None = None
+    breastfeeding: bool | None = None
+    breastfeeding_on: dt.date | None = None
+
+
+class PatientPatch(Schema):
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    birth_date: dt.date | None = None
+    sex_at_birth: SexAtBirth | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=40)
+    preferred_channel: Channel | None = None
+    address: str | None = Field(None, max_length=2000)
+    notes: str | None = Field(None, max_length=5000)
+    is_active: bool | None = None
+    pregnancy_status: PregnancyStatus | None = None
+    pregnancy_status_on: dt.date | None = None
+    breastfeeding: bool | None = None
+    breastfeeding_on: dt.date | None = None
+
+
+class AllergyOut(Schema):
+    id: int
+    substance: str
+    ingredient: int | None = Field(validation_alias="ingredient_id")
+    allergen_family: str | None
+    reaction: str
+    severity: str
+    is_active: bool
+    recorded_at: dt.datetime
+
+
+class PatientListItem(Schema):
+    id: int
+    given_name: str
+    family_name: str
+    birth_date: dt.date
+    sex_at_birth: str
+    phone: str
+    email: str
+    is_active: bool
+
+
+class PatientPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PatientListItem]
+
+
+class WeightOut(Schema):
+    id: int
+    kg: Decimal
+    measured_on: dt.date
+    recorded_at: dt.datetime
+
+
+class PatientOut(PatientListItem):
+    preferred_channel: str
+    address: str
+    notes: str
+    age: int
+    allergies: list[AllergyOut]
+    clinical_redacted: bool = Field(
+        description="true when your role may not read clinical history; the fields below are null"
+    )
+    pregnancy_status: str | None = None
+    pregnancy_status_on: dt.date | None = None
+    breastfeeding: bool | None = None
+    breastfeeding_on: dt.date | None = None
+    latest_weight: WeightOut | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AllergyIn(Schema):
+    substance: str | None = Field(None, min_length=1, max_length=200)
+    ingredient: int | None = None
+    reaction: str = Field("", max_length=200)
+    severity: AllergySeverity = AllergySeverity.UNKNOWN
+
+
+class MedicationIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    drug_class: DrugClass
+
+
+class MedicationOut(Schema):
+    id: int
+    name: str
+    drug_class: str
+    is_active: bool
+    recorded_at: dt.datetime
+
+
+class ConditionIn(Schema):
+    code: ConditionCode
+    body_area: str = Field("", max_length=64)
+    note: str = Field("", max_length=255)
+
+
+class ConditionOut(Schema):
+    id: int
+    code: str
+    body_area: str
+    note: str
+    is_active: bool
+    recorded_at: dt.datetime
+
+
+class ConsentIn(Schema):
+    kind: ConsentKind
+    version: str = Field(min_length=1, max_length=32)
+    signed_on: dt.date
+    indication: str | None = Field(None, max_length=64)
+    photo_use: PhotoUse | None = None
+    signed_by: str | None = Field(None, max_length=200)
+    signature: str | None = Field(None, max_length=200_000, description="SVG or PNG data URL")
+
+
+class ConsentOut(Schema):
+    id: int
+    kind: str
+    version: str
+    signed_on: dt.date
+    indication: str
+    photo_use: str
+    signed_by: str
+    has_signature: bool
+    withdrawn_on: dt.date | None
+    recorded_at: dt.datetime
+
+
+class WeightIn(Schema):
+    kg: Decimal = Field(gt=0, le=400, max_digits=5, decimal_places=1)
+    measured_on: dt.date

@@ -1,0 +1,25 @@
+"""The NinjaAPI instance: auth, error mapping and the routers of every domain."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from mesocare.api import clinics, errors, patients
+from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
+
+api = NinjaAPI(
+    title="mesocare API",
+    version="1",
+    description=(
+        "REST API of mesocare. Authenticate with the browser session or "
+        "`Authorization: Bearer <token>` (`mesocare token create --user EMAIL`). "
+        "Errors are RFC 9457 application/problem+json."
+    ),
+    auth=[BearerTokenAuth(), SessionActorAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("", clinics.router)
+api.add_router("", patients.router)

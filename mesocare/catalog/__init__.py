@@ -1,0 +1,1 @@
+"""Indications, ingredients, products, protocols and instruction sets (+ curated data/)."""

@@ -1,0 +1,103 @@
+"""The `mesocare` command: a thin front over Django's management commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+DEMO_URL = "http://127.0.0.1:{port}"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mesocare", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="migrate, load demo data, print logins and serve")
+    demo.add_argument("--no-serve", action="store_true", help="set up only; do not serve")
+    demo.add_argument("--port", type=int, default=8000)
+
+    serve = sub.add_parser("serve", help="serve the web UI and API")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--prod", action="store_true", help="gunicorn, production security")
+    serve.add_argument("--workers", type=int, default=3)
+
+    sub.add_parser("worker", help="run background tasks (reminders, check-ins, exports)")
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token and print it once")
+    create.add_argument("--user", required=True, help="the user's email")
+    create.add_argument("--org", help="organization slug (default: the user's first)")
+    create.add_argument("--name", default="cli")
+
+    seed = sub.add_parser("seed", help="add synthetic patients (for load tests)")
+    seed.add_argument("--patients", type=int, required=True)
+    seed.add_argument("--org", default="demo")
+
+    catalog = sub.add_parser("catalog", help="curated catalog")
+    catalog.add_argument("catalog_command", choices=["load"])
+
+    manage = sub.add_parser("manage", help="any Django management command", add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _setup(prod: bool = False, debug: bool = False) -> None:
+    if prod:
+        os.environ["MESOCARE_PROD"] = "1"
+        os.environ.setdefault("DEBUG", "0")
+    elif debug:
+        os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesocare.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(host: str, port: int, prod: bool, workers: int) -> int:
+    from django.core.management import call_command
+
+    if prod:
+        call_command("collectstatic", "--noinput", verbosity=0)
+        return subprocess.call(
+            [sys.executable, "-m", "gunicorn", "mesocare.wsgi:application",
+             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"]
+        )  # fmt: skip
+    call_command("runserver", f"{host}:{port}", "--noreload")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "manage":
+        _setup(prod=os.environ.get("MESOCARE_PROD") == "1")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["mesocare manage", *args.args])
+        return
+    _setup(prod=getattr(args, "prod", False), debug=args.command == "demo")
+    from django.core.management import call_command
+
+    if args.command == "demo":
+        call_command("migrate", "--noinput", verbosity=0)
+        call_command("demo_data", port=args.port)
+        if not args.no_serve:
+            sys.exit(_serve("127.0.0.1", args.port, prod=False, workers=1))
+    elif args.command == "serve":
+        sys.exit(_serve(args.host, args.port, args.prod, args.workers))
+    elif args.command == "worker":
+        call_command("db_worker")
+    elif args.command == "token":
+        call_command("create_token", user=args.user, org=args.org, name=args.name)
+    elif args.command == "seed":
+        call_command("seed_patients", patients=args.patients, org=args.org)
+    elif args.command == "catalog":
+        counts = __import__("mesocare.catalog.loader", fromlist=["load_catalog"]).load_catalog()
+        print(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+
+
+if __name__ == "__main__":
+    main()

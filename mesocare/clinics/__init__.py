@@ -1,0 +1,1 @@
+"""Organizations (tenants), locations, rooms, staff memberships and working hours."""

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mesocare.clinics.choices import Role, RoomKind, Weekday
+from mesocare.clinics.tenancy import OrgOwned
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value})
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(OrgOwned):
+    name = models.CharField(_("name"), max_length=200)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="location_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class _WeeklyInterval(models.Model):
+    weekday = models.IntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("from"))
+    closes = models.TimeField(_("until"))
+
+    class Meta:
+        abstract = True
+        ordering = ["weekday", "opens"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens is not None and self.closes is not None and self.opens >= self.closes:
+            raise ValidationError({"closes": _("Must be later than the start time.")})
+
+
+class OpeningHours(_WeeklyInterval):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+
+    class Meta(_WeeklyInterval.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")), name="opening_hours_order"
+            )
+        ]
+
+
+class Room(OrgOwned):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=RoomKind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.location})"
+
+
+class Membership(OrgOwned):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    default_location = models.ForeignKey(
+        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization_id", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"
+
+
+class WorkingHours(_WeeklyInterval, OrgOwned):
+    """When a practitioner works at a location; gaps between intervals are breaks."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="working_hours")
+
+    class Meta(_WeeklyInterval.Meta):
+        ordering = ["membership_id", "location_id", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")), name="working_hours_order"
+            )
+        ]

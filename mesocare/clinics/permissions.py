@@ -1,0 +1,40 @@
+"""Who may do what: the role → permission matrix (documented in docs/permissions.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from mesocare.clinics.choices import Role
+
+
+class Perm(StrEnum):
+    PATIENT_VIEW = "patient.view"
+    PATIENT_EDIT = "patient.edit"
+    ALLERGY_VIEW = "allergy.view"
+    INTAKE_RECORD = "intake.record"
+    CLINICAL_VIEW = "clinical.view"
+    CLINICAL_EDIT = "clinical.edit"
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    STAFF_MANAGE = "staff.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_ALL_READS = {Perm.PATIENT_VIEW, Perm.ALLERGY_VIEW, Perm.CLINICAL_VIEW, Perm.ORG_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(Perm),
+    Role.PRACTITIONER: frozenset(
+        _ALL_READS | {Perm.PATIENT_EDIT, Perm.INTAKE_RECORD, Perm.CLINICAL_EDIT}
+    ),
+    # Reception registers patients and records intake answers, but does not read clinical
+    # history back; allergies stay visible to every role because they are safety-critical.
+    Role.RECEPTION: frozenset(
+        {Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.ALLERGY_VIEW, Perm.INTAKE_RECORD, Perm.ORG_VIEW}
+    ),
+    Role.AUDITOR: frozenset(_ALL_READS | {Perm.AUDIT_VIEW}),
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())

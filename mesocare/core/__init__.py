@@ -1,0 +1,1 @@
+"""Pure domain engines: no Django, no I/O, no clock."""

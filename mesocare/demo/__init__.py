@@ -1,0 +1,1 @@
+"""Demo organization and synthetic patients."""

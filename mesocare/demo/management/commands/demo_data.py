@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from mesocare.demo.data import DOMAIN, STAFF, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo clinic (idempotent) and print the URL and the logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, port: int, **options: Any) -> None:
+        result = load_demo()
+        self.stdout.write(f"Demo organization: {result.organization.name}")
+        self.stdout.write(f"New demo patients: {result.created_patients}")
+        self.stdout.write(f"\n  Open http://127.0.0.1:{port}\n")
+        for local, role, _name, _title in STAFF:
+            self.stdout.write(f"  {role:<13} {local}@{DOMAIN}")
+        origin = (
+            "generated, kept in var/demo_password"
+            if result.password_generated
+            else "from MESOCARE_DEMO_PASSWORD"
+        )
+        self.stdout.write(f"  password      {result.password}   ({origin})\n")

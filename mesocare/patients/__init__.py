@@ -1,0 +1,1 @@
+"""Patients and the medical facts that safety checks need."""

@@ -1,0 +1,167 @@
+"""Intake and history records on a patient's chart: allergies, medications, conditions,
+consents, weights. Reception may record them (intake) but only clinical roles read them back,
+except allergies, which every role sees because they are safety-critical."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesocare.audit.choices import AuditAction
+from mesocare.audit.services import record
+from mesocare.catalog.models import Ingredient
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.permissions import Perm
+from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.lib.validation import full_clean_or_invalid
+from mesocare.patients.matching import match_substance
+from mesocare.patients.models import (
+    Allergy,
+    Condition,
+    Consent,
+    Medication,
+    Patient,
+    PatientRecord,
+    Weight,
+)
+
+R = TypeVar("R", bound=PatientRecord)
+
+READ_PERMISSION: dict[type[PatientRecord], Perm] = {
+    Allergy: Perm.ALLERGY_VIEW,
+    Medication: Perm.CLINICAL_VIEW,
+    Condition: Perm.CLINICAL_VIEW,
+    Consent: Perm.CLINICAL_VIEW,
+    Weight: Perm.CLINICAL_VIEW,
+}
+
+
+def _create(actor: Actor, patient: Patient, instance: R, summary: str) -> R:
+    actor.require(Perm.INTAKE_RECORD)
+    instance.organization_id = actor.org_id
+    instance.patient = patient  # type: ignore[attr-defined]
+    instance.recorded_by = actor.user
+    full_clean_or_invalid(instance, exclude=["organization", "patient", "recorded_by"])
+    instance.save()
+    record(actor, AuditAction.CREATE, instance, patient_id=patient.pk, summary=summary)
+    return instance
+
+
+def list_records(actor: Actor, patient: Patient, model: type[R]) -> models.QuerySet[R]:
+    actor.require(READ_PERMISSION[model])
+    qs: Any = model.objects.for_org(actor.org_id).filter(patient=patient)  # type: ignore[attr-defined,misc]
+    if model is Allergy:
+        qs = qs.select_related("ingredient", "allergen_family")
+    return qs  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def add_allergy(
+    actor: Actor,
+    patient: Patient,
+    *,
+    substance: str | None = None,
+    ingredient_id: int | None = None,
+    reaction: str = "",
+    severity: str = "unknown",
+) -> Allergy:
+    ingredient = family = None
+    if ingredient_id is not None:
+        ingredient = Ingredient.objects.filter(pk=ingredient_id).first()
+        if ingredient is None:
+            raise Invalid.field("ingredient", _("No ingredient with id %s.") % ingredient_id)
+        substance = substance or ingredient.name
+    elif substance and substance.strip():
+        ingredient, family = match_substance(substance)
+    else:
+        raise Invalid.field("substance", _("Give a substance or a catalog ingredient."))
+    allergy = Allergy(
+        substance=(substance or "").strip(),
+        ingredient=ingredient,
+        allergen_family=family,
+        reaction=reaction,
+        severity=severity,
+    )
+    return _create(actor, patient, allergy, f"allergy: {allergy.substance}")
+
+
+@transaction.atomic
+def add_medication(actor: Actor, patient: Patient, *, name: str, drug_class: str) -> Medication:
+    return _create(
+        actor, patient, Medication(name=name, drug_class=drug_class), f"medication: {name}"
+    )
+
+
+@transaction.atomic
+def add_condition(
+    actor: Actor, patient: Patient, *, code: str, body_area: str = "", note: str = ""
+) -> Condition:
+    condition = Condition(code=code, body_area=body_area, note=note)
+    return _create(actor, patient, condition, f"condition: {code}")
+
+
+@transaction.atomic
+def add_consent(actor: Actor, patient: Patient, **fields: Any) -> Consent:
+    if fields.get("signed_on") and fields["signed_on"] > timezone.localdate():
+        raise Invalid.field("signed_on", _("A consent cannot be signed in the future."))
+    consent = Consent(**{k: v for k, v in fields.items() if v is not None})
+    return _create(actor, patient, consent, f"consent: {consent.kind} v{consent.version}")
+
+
+@transaction.atomic
+def record_weight(actor: Actor, patient: Patient, *, kg: Decimal, measured_on: dt.date) -> Weight:
+    if measured_on > timezone.localdate():
+        raise Invalid.field("measured_on", _("A weight cannot be measured in the future."))
+    if not Decimal("1") <= kg <= Decimal("400"):
+        raise Invalid.field("kg", _("Weight must be between 1 and 400 kg."))
+    return _create(actor, patient, Weight(kg=kg, measured_on=measured_on), f"weight: {kg} kg")
+
+
+def get_record(actor: Actor, patient: Patient, model: type[R], pk: Any) -> R:
+    try:
+        return list_records(actor, patient, model).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise NotFound("not_found", _("No such record on this patient.")) from None
+
+
+@transaction.atomic
+def deactivate_record(actor: Actor, instance: Allergy | Medication | Condition) -> None:
+    """Allergies, medications and conditions are ended, never erased: the history stays."""
+    actor.require(Perm.CLINICAL_EDIT)
+    if not instance.is_active:
+        raise Conflict("already_inactive", _("This record is already ended."))
+    instance.is_active = False
+    instance.save(update_fields=["is_active"])
+    record(
+        actor,
+        AuditAction.UPDATE,
+        instance,
+        patient_id=instance.patient_id,
+        changes={"is_active": [True, False]},
+    )
+
+
+@transaction.atomic
+def withdraw_consent(actor: Actor, consent: Consent, on: dt.date | None = None) -> Consent:
+    actor.require(Perm.INTAKE_RECORD)
+    if consent.withdrawn_on is not None:
+        raise Conflict("already_withdrawn", _("This consent was already withdrawn."))
+    consent.withdrawn_on = on or timezone.localdate()
+    consent.save(update_fields=["withdrawn_on"])
+    record(
+        actor,
+        AuditAction.UPDATE,
+        consent,
+        patient_id=consent.patient_id,
+        changes={"withdrawn_on": [None, str(consent.withdrawn_on)]},
+    )
+    return consent
+
+
+def latest_weight(patient: Patient) -> Weight | None:
+    return patient.weights.order_by("-measured_on", "-id").first()

@@ -1,0 +1,149 @@
+"""Register, find, read and edit patients."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesocare.audit.choices import AuditAction
+from mesocare.audit.services import diff, record
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import get_for_org
+from mesocare.errors import Invalid
+from mesocare.lib.text import digits_only, normalize_search
+from mesocare.lib.validation import full_clean_or_invalid
+from mesocare.patients.models import Patient
+
+DEMOGRAPHIC_FIELDS = {
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex_at_birth",
+    "email",
+    "phone",
+    "preferred_channel",
+    "address",
+    "notes",
+    "is_active",
+}
+INTAKE_FIELDS = {"pregnancy_status", "pregnancy_status_on", "breastfeeding", "breastfeeding_on"}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+
+def _check_birth_date(birth_date: dt.date | None) -> None:
+    if birth_date is None:
+        return
+    if birth_date > timezone.localdate():
+        raise Invalid.field("birth_date", _("Birth date cannot be in the future."))
+    if birth_date.year < 1900:
+        raise Invalid.field("birth_date", _("Birth date must be after 1900."))
+
+
+@transaction.atomic
+def register_patient(actor: Actor, **fields: Any) -> Patient:
+    actor.require(Perm.PATIENT_EDIT)
+    unknown = set(fields) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS
+    if unknown:
+        raise Invalid.field(sorted(unknown)[0], _("Unknown field."))
+    if set(fields) & INTAKE_FIELDS:
+        actor.require(Perm.INTAKE_RECORD)
+    _check_birth_date(fields.get("birth_date"))
+    patient = Patient(organization_id=actor.org_id, **fields)
+    _stamp_intake_dates(patient, fields)
+    full_clean_or_invalid(patient, exclude=["organization"])
+    patient.save()
+    record(actor, AuditAction.CREATE, patient, patient_id=patient.pk, summary=str(patient))
+    return patient
+
+
+def _stamp_intake_dates(patient: Patient, changes: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    if "pregnancy_status" in changes and "pregnancy_status_on" not in changes:
+        patient.pregnancy_status_on = today
+    if "breastfeeding" in changes and "breastfeeding_on" not in changes:
+        patient.breastfeeding_on = today
+
+
+@transaction.atomic
+def update_patient(actor: Actor, patient: Patient, **changes: Any) -> Patient:
+    actor.require(Perm.PATIENT_EDIT)
+    unknown = set(changes) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS
+    if unknown:
+        raise Invalid.field(sorted(unknown)[0], _("Unknown field."))
+    if set(changes) & INTAKE_FIELDS:
+        actor.require(Perm.INTAKE_RECORD)
+    _check_birth_date(changes.get("birth_date"))
+    patient = Patient.objects.select_for_update().for_org(actor.org_id).get(pk=patient.pk)
+    before = {k: getattr(patient, k) for k in changes}
+    for key, value in changes.items():
+        setattr(patient, key, value)
+    _stamp_intake_dates(patient, changes)
+    full_clean_or_invalid(patient, exclude=["organization"])
+    changed = diff_values(before, patient)
+    if changed:
+        patient.save()
+        record(actor, AuditAction.UPDATE, patient, patient_id=patient.pk, changes=changed)
+    return patient
+
+
+def diff_values(before: dict[str, Any], patient: Patient) -> dict[str, Any]:
+    fake = Patient(**before)
+    return diff(fake, {k: getattr(patient, k) for k in before})
+
+
+def get_patient(actor: Actor, pk: Any, *, channel: str = "api") -> Patient:
+    """Open a patient's record: scoped to the organization and audited as a read."""
+    actor.require(Perm.PATIENT_VIEW)
+    patient = get_for_org(Patient, actor.org_id, pk)
+    record(
+        actor,
+        AuditAction.READ,
+        patient,
+        patient_id=patient.pk,
+        summary=str(patient),
+        channel=channel,
+    )
+    return patient
+
+
+def parse_date(text: str) -> dt.date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search_patients(
+    actor: Actor, q: str = "", *, include_inactive: bool = False
+) -> QuerySet[Patient]:
+    """Name prefix (accent/case-insensitive, every word must match), birth date, or phone."""
+    actor.require(Perm.PATIENT_VIEW)
+    qs = Patient.objects.for_org(actor.org_id)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    q = q.strip()
+    if not q:
+        return qs.order_by("family_norm", "given_norm", "id")
+    birth_date = parse_date(q)
+    if birth_date is not None:
+        return qs.filter(birth_date=birth_date).order_by("family_norm", "given_norm", "id")
+    digits = digits_only(q)
+    if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("+", "")) - 2:
+        return qs.filter(phone_digits__startswith=digits).order_by(
+            "family_norm", "given_norm", "id"
+        )
+    for word in normalize_search(q).split()[:4]:
+        qs = qs.filter(
+            Q(family_norm__startswith=word)
+            | Q(given_norm__startswith=word)
+            | Q(family_tail__startswith=word)
+        )
+    return qs.order_by("family_norm", "given_norm", "id")

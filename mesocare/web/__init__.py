@@ -1,0 +1,1 @@
+"""Staff web UI: server-rendered Django templates with htmx."""

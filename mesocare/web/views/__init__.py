@@ -1,0 +1,1 @@
+"""Staff UI views, one module per area."""

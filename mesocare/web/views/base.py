@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.permissions import Perm
+from mesocare.errors import DomainError, Forbidden, NotFound
+
+View = Callable[..., HttpResponse]
+
+
+def staff_view(perm: Perm | None = None) -> Callable[[View], View]:
+    """A signed-in member of an organization, optionally with a permission. Domain errors
+    become 404/403 pages or a message."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor: Actor | None = getattr(request, "actor", None)
+            if actor is None:
+                raise PermissionDenied("You are not a member of any organization.")
+            if perm is not None and not actor.can(perm):
+                raise PermissionDenied(f"Your role may not do this ({perm.value}).")
+            try:
+                return view(request, actor, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+
+        return wrapper
+
+    return decorate
+
+
+def apply_domain_errors(form: Any, exc: DomainError) -> None:
+    """Put a service's field errors beside the fields of the form that sent them."""
+    if not exc.errors:
+        form.add_error(None, exc.message)
+        return
+    for error in exc.errors:
+        field = error["field"] if error["field"] in form.fields else None
+        form.add_error(field, error["message"])
+
+
+def back(request: HttpRequest, fallback: str, message: str | None = None) -> HttpResponse:
+    if message:
+        messages.success(request, message)
+    return redirect(request.POST.get("next") or fallback)

@@ -1,0 +1,115 @@
+"""Shared fixtures: two organizations, each with a fixed cast (admin, practitioner, reception,
+auditor), and API clients that act as any of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mesocare.accounts.models import ApiToken, User
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.models import Location, Membership, Organization, Room
+from mesocare.patients.models import Patient
+
+PASSWORD = "correct horse battery staple"
+ROLES = ("admin", "practitioner", "reception", "auditor")
+
+
+class Api:
+    """A JSON client for /api/v1 acting with one bearer token."""
+
+    def __init__(self, token: str | None) -> None:
+        self.client = Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+    def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        kwargs: dict[str, Any] = dict(self.headers)
+        if body is not None:
+            kwargs["data"] = (
+                body if isinstance(body, (str, bytes)) else json.dumps(body, default=str)
+            )
+            kwargs["content_type"] = "application/json"
+        elif params:
+            kwargs["data"] = params
+        return getattr(self.client, method)(url, **kwargs)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._call("get", path, **params)
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self._call("post", path, body if body is not None else {})
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self._call("patch", path, body)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self._call("put", path, body)
+
+    def delete(self, path: str) -> Any:
+        return self._call("delete", path)
+
+
+@dataclass
+class Clinic:
+    org: Organization
+    location: Location
+    room: Room
+    members: dict[str, Membership]
+    patient: Patient
+
+    def actor(self, role: str = "admin") -> Actor:
+        return Actor(membership=self.members[role], ip="127.0.0.1")
+
+    def api(self, role: str = "admin") -> Api:
+        _token, raw = ApiToken.issue(self.members[role])
+        return Api(raw)
+
+    def user(self, role: str) -> User:
+        return self.members[role].user
+
+
+def make_clinic(slug: str) -> Clinic:
+    org = Organization.objects.create(name=f"Clinic {slug}", slug=slug)
+    location = Location.objects.create(organization=org, name="Main", timezone="Europe/Rome")
+    room = Room.objects.create(organization=org, location=location, name="Facial 1", kind="facial")
+    members = {}
+    for role in ROLES:
+        user = User.objects.create_user(f"{role}@{slug}.test", PASSWORD, full_name=f"{role} {slug}")
+        members[role] = Membership.objects.create(user=user, organization=org, role=role)
+    patient = Patient.objects.create(
+        organization=org,
+        given_name="Giulia",
+        family_name="Rossi",
+        birth_date=dt.date(1990, 5, 17),
+        sex_at_birth="female",
+        phone="+39 333 123 4567",
+    )
+    return Clinic(org, location, room, members, patient)
+
+
+@pytest.fixture
+def clinic(db: Any) -> Clinic:
+    return make_clinic("alpha")
+
+
+@pytest.fixture
+def other_clinic(db: Any) -> Clinic:
+    """A stranger organization: nothing of it may ever be visible from `clinic`."""
+    return make_clinic("beta")
+
+
+@pytest.fixture
+def api(clinic: Clinic) -> Api:
+    return clinic.api("admin")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests of other things need not pay for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
