@@ -1,0 +1,1 @@
+"""Scored severity assessments of patients (uses core.scales)."""

@@ -1,0 +1,1 @@
+"""Treatment sessions charted per injection point, side effects, signing, amendments."""

@@ -1,0 +1,1 @@
+"""Product lots, stock movements, recalls."""

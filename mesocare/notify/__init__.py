@@ -1,0 +1,1 @@
+"""Outbox, message templates, reminders, check-ins, background jobs."""

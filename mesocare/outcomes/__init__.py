@@ -1,0 +1,1 @@
+"""Measurements, photos, progress and outcome reports."""

@@ -1,0 +1,1 @@
+"""Treatment plans and their planned sessions (uses core.planning)."""

@@ -1,0 +1,1 @@
+"""Appointments, course booking, availability and iCalendar feeds (uses core.scheduling)."""
