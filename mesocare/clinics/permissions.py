@@ -18,6 +18,8 @@ class Perm(StrEnum):
     ORG_MANAGE = "org.manage"
     STAFF_MANAGE = "staff.manage"
     AUDIT_VIEW = "audit.view"
+    SAFETY_CHECK = "safety.check"
+    SAFETY_OVERRIDE = "safety.override"
 
 
 _ALL_READS = {Perm.PATIENT_VIEW, Perm.ALLERGY_VIEW, Perm.CLINICAL_VIEW, Perm.ORG_VIEW}
@@ -25,12 +27,27 @@ _ALL_READS = {Perm.PATIENT_VIEW, Perm.ALLERGY_VIEW, Perm.CLINICAL_VIEW, Perm.ORG
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.PRACTITIONER: frozenset(
-        _ALL_READS | {Perm.PATIENT_EDIT, Perm.INTAKE_RECORD, Perm.CLINICAL_EDIT}
+        _ALL_READS
+        | {
+            Perm.PATIENT_EDIT,
+            Perm.INTAKE_RECORD,
+            Perm.CLINICAL_EDIT,
+            Perm.SAFETY_CHECK,
+            Perm.SAFETY_OVERRIDE,
+        }
     ),
     # Reception registers patients and records intake answers, but does not read clinical
     # history back; allergies stay visible to every role because they are safety-critical.
     Role.RECEPTION: frozenset(
-        {Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.ALLERGY_VIEW, Perm.INTAKE_RECORD, Perm.ORG_VIEW}
+        {
+            Perm.PATIENT_VIEW,
+            Perm.PATIENT_EDIT,
+            Perm.ALLERGY_VIEW,
+            Perm.INTAKE_RECORD,
+            Perm.ORG_VIEW,
+            # Booking and check-in run the safety check; overriding a block is clinical.
+            Perm.SAFETY_CHECK,
+        }
     ),
     Role.AUDITOR: frozenset(_ALL_READS | {Perm.AUDIT_VIEW}),
 }
