@@ -10,7 +10,7 @@ from .course import (
     propose_course,
 )
 from .review import Review, ReviewOutcome, review_course
-from .rules import ANY_BAND, Assessment, CourseRules, PlanningError
+from .rules import ANY_BAND, NO_SCALE, Assessment, CourseRules, PlanningError
 
 __all__ = [
     "ANY_BAND",
@@ -18,6 +18,7 @@ __all__ = [
     "CourseProposal",
     "CourseRules",
     "IntervalDays",
+    "NO_SCALE",
     "PlannedSessionWindow",
     "PlanningError",
     "Review",

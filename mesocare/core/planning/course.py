@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .rules import (
+    ANY_BAND,
     MAX_SESSIONS,
     MIN_OVERRIDE_REASON,
+    NO_SCALE,
     Assessment,
     CourseRules,
     PlanningError,
@@ -54,7 +56,7 @@ class CourseProposal:
 
 def propose_course(
     rules: CourseRules,
-    baseline: Assessment,
+    baseline: Assessment | None,
     start_on: date | None = None,
     *,
     sessions_override: int | None = None,
@@ -65,10 +67,21 @@ def propose_course(
     Session k (1-based) targets ``start_on + (k-1) * target`` days, with earliest and latest
     using the minimum and maximum interval the same way. Raises PlanningError with code
     ``scale_not_reviewable``, ``scale_mismatch``, ``invalid_assessment``, ``nothing_to_treat``,
-    ``sessions_out_of_range`` or ``override_reason_required``.
+    ``sessions_out_of_range``, ``override_reason_required`` or ``baseline_required``.
+
+    Rules without a scale (``NO_SCALE``) plan their fixed ``ANY_BAND`` course and ignore the
+    baseline; every other rule set needs one.
     """
-    scale = severity_scale(rules)
-    by_rule = treatable_sessions(rules, scale, baseline)
+    if rules.scored:
+        if baseline is None:
+            raise PlanningError(
+                "baseline_required", f"a baseline assessment on '{rules.scale_id}' is required"
+            )
+        scale = severity_scale(rules)
+        scale_id, by_rule = scale.id, treatable_sessions(rules, scale, baseline)
+        baseline_band = baseline.band
+    else:
+        scale_id, by_rule, baseline_band = NO_SCALE, rules.sessions_by_band[ANY_BAND], None
     sessions, reason = by_rule, None
     if sessions_override is not None:
         if not is_count(sessions_override, 1, MAX_SESSIONS):
@@ -89,8 +102,8 @@ def propose_course(
         rules.interval_min_days, rules.interval_target_days, rules.interval_max_days
     )
     return CourseProposal(
-        scale_id=scale.id,
-        baseline_band=baseline.band,
+        scale_id=scale_id,
+        baseline_band=baseline_band,
         sessions_planned=sessions,
         sessions_by_rule=by_rule,
         override_reason=reason,

@@ -15,7 +15,12 @@ MIN_OVERRIDE_REASON = 5
 
 # Rule key that applies to every treatable baseline; the only way to plan on a bandless
 # scale such as MASI/mMASI, and a convenient default when sessions do not depend on band.
-ANY_BAND = "*"
+# The curated catalog data (protocols.json `sessions_by_band`) uses the same key.
+ANY_BAND = "any"
+
+# Scale id of a protocol that grades nothing: it plans a fixed course with the ANY_BAND rule,
+# needs no baseline, and cannot be reviewed against one.
+NO_SCALE = ""
 
 
 class PlanningError(ValueError):
@@ -62,6 +67,9 @@ class CourseRules:
     def __post_init__(self) -> None:
         # Frozen all the way down: later edits to the caller's dict must not bypass validation.
         object.__setattr__(self, "sessions_by_band", MappingProxyType(dict(self.sessions_by_band)))
+        if self.scale_id == NO_SCALE:
+            self._check_unscored()
+            return
         try:
             scale = get_scale(self.scale_id)
         except UnknownScaleError as exc:
@@ -74,6 +82,27 @@ class CourseRules:
                 _invalid("sessions_by_band: band 'none' has nothing to treat")
             if not is_count(sessions, 1, MAX_SESSIONS):
                 _invalid(f"sessions_by_band['{band}'] must be 1..{MAX_SESSIONS}")
+        self._check_course_numbers()
+        self._check_responder_thresholds()
+        if self.target_band is not None and self.target_band not in band_codes:
+            _invalid(f"target_band: scale '{scale.id}' has no band '{self.target_band}'")
+
+    @property
+    def scored(self) -> bool:
+        return self.scale_id != NO_SCALE
+
+    def _check_unscored(self) -> None:
+        if set(self.sessions_by_band) != {ANY_BAND}:
+            _invalid(
+                f"sessions_by_band: a protocol without a scale needs exactly the '{ANY_BAND}' rule"
+            )
+        if not is_count(self.sessions_by_band[ANY_BAND], 1, MAX_SESSIONS):
+            _invalid(f"sessions_by_band['{ANY_BAND}'] must be 1..{MAX_SESSIONS}")
+        if self.target_band is not None:
+            _invalid("target_band: a protocol without a scale has no bands")
+        self._check_course_numbers()
+
+    def _check_course_numbers(self) -> None:
         if not (
             is_count(self.interval_min_days, 1, 3650)
             and is_count(self.interval_target_days, self.interval_min_days, 3650)
@@ -86,9 +115,6 @@ class CourseRules:
             self.maintenance_interval_days, 1, 3650
         ):
             _invalid("maintenance_interval_days must be a positive number of days")
-        self._check_responder_thresholds()
-        if self.target_band is not None and self.target_band not in band_codes:
-            _invalid(f"target_band: scale '{scale.id}' has no band '{self.target_band}'")
 
     def _check_responder_thresholds(self) -> None:
         points, pct = self.responder_min_improvement, self.responder_min_improvement_pct
@@ -117,6 +143,11 @@ def is_count(value: object, low: int, high: int) -> bool:
 
 
 def severity_scale(rules: CourseRules) -> ScaleDef:
+    if rules.scale_id == NO_SCALE:
+        raise PlanningError(
+            "scale_not_reviewable",
+            "the protocol grades no scale: there is no baseline to judge the course against",
+        )
     scale = get_scale(rules.scale_id)
     if not scale.higher_is_worse:
         raise PlanningError(
