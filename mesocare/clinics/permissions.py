@@ -20,6 +20,7 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     SAFETY_CHECK = "safety.check"
     SAFETY_OVERRIDE = "safety.override"
+    CATALOG_MANAGE = "catalog.manage"
 
 
 _ALL_READS = {Perm.PATIENT_VIEW, Perm.ALLERGY_VIEW, Perm.CLINICAL_VIEW, Perm.ORG_VIEW}
@@ -34,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CLINICAL_EDIT,
             Perm.SAFETY_CHECK,
             Perm.SAFETY_OVERRIDE,
+            # Copy a curated protocol and edit the clinic's copy.
+            Perm.CATALOG_MANAGE,
         }
     ),
     # Reception registers patients and records intake answers, but does not read clinical
