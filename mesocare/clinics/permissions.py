@@ -18,12 +18,21 @@ class Perm(StrEnum):
     ORG_MANAGE = "org.manage"
     STAFF_MANAGE = "staff.manage"
     AUDIT_VIEW = "audit.view"
+    STOCK_VIEW = "stock.view"
+    STOCK_EDIT = "stock.edit"
+    STOCK_RECALL = "stock.recall"
     SAFETY_CHECK = "safety.check"
     SAFETY_OVERRIDE = "safety.override"
     CATALOG_MANAGE = "catalog.manage"
 
 
-_ALL_READS = {Perm.PATIENT_VIEW, Perm.ALLERGY_VIEW, Perm.CLINICAL_VIEW, Perm.ORG_VIEW}
+_ALL_READS = {
+    Perm.PATIENT_VIEW,
+    Perm.ALLERGY_VIEW,
+    Perm.CLINICAL_VIEW,
+    Perm.ORG_VIEW,
+    Perm.STOCK_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
@@ -35,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CLINICAL_EDIT,
             Perm.SAFETY_CHECK,
             Perm.SAFETY_OVERRIDE,
+            Perm.STOCK_EDIT,
+            Perm.STOCK_RECALL,
             # Copy a curated protocol and edit the clinic's copy.
             Perm.CATALOG_MANAGE,
         }
@@ -50,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ORG_VIEW,
             # Booking and check-in run the safety check; overriding a block is clinical.
             Perm.SAFETY_CHECK,
+            # Reception receives deliveries.
+            Perm.STOCK_VIEW,
+            Perm.STOCK_EDIT,
         }
     ),
     Role.AUDITOR: frozenset(_ALL_READS | {Perm.AUDIT_VIEW}),
