@@ -24,6 +24,8 @@ class Perm(StrEnum):
     SAFETY_CHECK = "safety.check"
     SAFETY_OVERRIDE = "safety.override"
     CATALOG_MANAGE = "catalog.manage"
+    SCHEDULE_VIEW = "schedule.view"
+    SCHEDULE_EDIT = "schedule.edit"
 
 
 _ALL_READS = {
@@ -32,6 +34,7 @@ _ALL_READS = {
     Perm.CLINICAL_VIEW,
     Perm.ORG_VIEW,
     Perm.STOCK_VIEW,
+    Perm.SCHEDULE_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -48,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.STOCK_RECALL,
             # Copy a curated protocol and edit the clinic's copy.
             Perm.CATALOG_MANAGE,
+            # Book, move, check in and complete appointments.
+            Perm.SCHEDULE_EDIT,
         }
     ),
     # Reception registers patients and records intake answers, but does not read clinical
@@ -64,6 +69,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             # Reception receives deliveries.
             Perm.STOCK_VIEW,
             Perm.STOCK_EDIT,
+            # The front desk runs the calendar: booking, moving, check-in, waitlist.
+            Perm.SCHEDULE_VIEW,
+            Perm.SCHEDULE_EDIT,
         }
     ),
     Role.AUDITOR: frozenset(_ALL_READS | {Perm.AUDIT_VIEW}),
