@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from mesocare.api import clinics, errors, patients
+from mesocare.api import clinics, errors, inventory, patients, safety
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
 
 api = NinjaAPI(
@@ -23,3 +23,5 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", clinics.router)
 api.add_router("", patients.router)
+api.add_router("", safety.router)
+api.add_router("", inventory.router)
