@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from mesocare.web.views import auth, home
+from mesocare.web.views import account, audit, auth, home, org, patients, records
 
 app_name = "web"
 
@@ -12,4 +12,59 @@ urlpatterns = [
     path("account/2fa/verify", auth.verify_2fa, name="2fa-verify"),
     path("account/2fa/setup", auth.setup_2fa, name="2fa-setup"),
     path("switch-organization", home.switch_organization, name="switch-org"),
+    # patients (foundation UI)
+    path("patients", patients.patient_list, name="patient-list"),
+    path("patients/search", patients.patient_search, name="patient-search"),
+    path("patients/new", patients.patient_create, name="patient-create"),
+    path("patients/<int:patient_id>", patients.patient_detail, name="patient-detail"),
+    path("patients/<int:patient_id>/edit", patients.patient_edit, name="patient-edit"),
+    path(
+        "patients/<int:patient_id>/allergies", records.patient_allergies, name="patient-allergies"
+    ),
+    path("patients/<int:patient_id>/allergies/add", records.add_allergy, name="allergy-add"),
+    path("patients/<int:patient_id>/audit", audit.patient_audit, name="patient-audit"),
+    path(
+        "patients/<int:patient_id>/consents/<int:consent_id>/withdraw",
+        records.withdraw_consent,
+        name="consent-withdraw",
+    ),
+    re_path(
+        r"^patients/(?P<patient_id>[0-9]+)/(?P<kind>medications|conditions|weights|consents)/add$",
+        records.add_record,
+        name="record-add",
+    ),
+    re_path(
+        r"^patients/(?P<patient_id>[0-9]+)/(?P<kind>allergies|medications|conditions)"
+        r"/(?P<record_id>[0-9]+)/end$",
+        records.end_record,
+        name="record-end",
+    ),
+    # organization (foundation UI)
+    path("org/locations", org.location_list, name="location-list"),
+    path("org/locations/new", org.location_create, name="location-create"),
+    path("org/locations/<int:location_id>/edit", org.location_edit, name="location-edit"),
+    path("org/rooms", org.room_list, name="room-list"),
+    path("org/rooms/new", org.room_create, name="room-create"),
+    path("org/rooms/<int:room_id>/edit", org.room_edit, name="room-edit"),
+    path("org/staff", org.staff_list, name="staff-list"),
+    path("org/staff/new", org.staff_add, name="staff-add"),
+    path("org/staff/<int:membership_id>/edit", org.staff_edit, name="staff-edit"),
+    path(
+        "org/staff/<int:membership_id>/deactivate",
+        org.staff_deactivate,
+        name="staff-deactivate",
+    ),
+    path(
+        "org/staff/<int:membership_id>/reactivate",
+        org.staff_reactivate,
+        name="staff-reactivate",
+    ),
+    path("org/staff/<int:membership_id>/hours", org.working_hours, name="staff-hours"),
+    # audit and account (foundation UI)
+    path("audit", audit.audit_log, name="audit-log"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("account", account.account, name="account"),
+    path("account/language", account.set_language, name="account-language"),
+    path("account/tokens", account.create_token, name="token-create"),
+    path("account/tokens/<int:token_id>/revoke", account.revoke_token, name="token-revoke"),
 ]

@@ -17,9 +17,10 @@ from mesocare.errors import DomainError, Forbidden, NotFound
 View = Callable[..., HttpResponse]
 
 
-def staff_view(perm: Perm | None = None) -> Callable[[View], View]:
-    """A signed-in member of an organization, optionally with a permission. Domain errors
-    become 404/403 pages or a message."""
+def staff_view(*perms: Perm | None) -> Callable[[View], View]:
+    """A signed-in member of an organization holding any one of `perms` (no perms: any
+    member). Domain errors become 404/403 pages or a message."""
+    wanted = [p for p in perms if p is not None]
 
     def decorate(view: View) -> View:
         @login_required
@@ -28,8 +29,9 @@ def staff_view(perm: Perm | None = None) -> Callable[[View], View]:
             actor: Actor | None = getattr(request, "actor", None)
             if actor is None:
                 raise PermissionDenied("You are not a member of any organization.")
-            if perm is not None and not actor.can(perm):
-                raise PermissionDenied(f"Your role may not do this ({perm.value}).")
+            if wanted and not any(actor.can(p) for p in wanted):
+                needed = " / ".join(p.value for p in wanted)
+                raise PermissionDenied(f"Your role may not do this ({needed}).")
             try:
                 return view(request, actor, *args, **kwargs)
             except NotFound as exc:

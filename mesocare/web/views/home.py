@@ -8,18 +8,14 @@ from django.views.decorators.http import require_POST
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.middleware import SESSION_ORG_KEY
 from mesocare.clinics.models import Membership
-from mesocare.patients.models import Patient
+from mesocare.web.dashboard import cards_for
 from mesocare.web.views.base import staff_view
 
 
 @staff_view()
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    patients = Patient.objects.for_org(actor.org_id).filter(is_active=True)
-    context = {
-        "patient_count": patients.count(),
-        "recent_patients": patients.order_by("-created_at")[:8],
-    }
-    return render(request, "web/dashboard.html", context)
+    """Cards from the registry in `mesocare.web.dashboard`, for the actor's role."""
+    return render(request, "web/dashboard.html", {"cards": cards_for(actor)})
 
 
 @require_POST

@@ -1,0 +1,111 @@
+"""Patient registration and editing: demographics, plus pregnancy and breastfeeding (intake)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mesocare.patients.choices import Channel, PregnancyStatus, SexAtBirth
+from mesocare.web.forms.widgets import DateInput
+
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex_at_birth",
+    "email",
+    "phone",
+    "preferred_channel",
+    "address",
+    "notes",
+)
+INTAKE_FIELDS = ("pregnancy_status", "pregnancy_status_on", "breastfeeding", "breastfeeding_on")
+
+BREASTFEEDING_CHOICES = [("", _("Not recorded")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class PatientForm(forms.Form):
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
+    sex_at_birth = forms.ChoiceField(label=_("Sex at birth"), choices=SexAtBirth.choices)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    preferred_channel = forms.ChoiceField(
+        label=_("Preferred channel"), choices=Channel.choices, initial=Channel.EMAIL
+    )
+    address = forms.CharField(
+        label=_("Address"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+    pregnancy_status = forms.ChoiceField(
+        label=_("Pregnancy status"),
+        choices=[("", _("Not recorded")), *PregnancyStatus.choices],
+        required=False,
+    )
+    pregnancy_status_on = forms.DateField(
+        label=_("Pregnancy status recorded on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Today when left empty."),
+    )
+    breastfeeding = forms.ChoiceField(
+        label=_("Breastfeeding"), choices=BREASTFEEDING_CHOICES, required=False
+    )
+    breastfeeding_on = forms.DateField(
+        label=_("Breastfeeding recorded on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Today when left empty."),
+    )
+
+    def __init__(self, *args: Any, intake: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.intake = intake
+        if not intake:
+            for name in INTAKE_FIELDS:
+                del self.fields[name]
+
+    @staticmethod
+    def initial_from(patient: Any, *, clinical: bool) -> dict[str, Any]:
+        """The form's initial values; intake values only for roles that may read them."""
+        initial = {name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS}
+        if clinical:
+            initial.update({name: getattr(patient, name) for name in INTAKE_FIELDS})
+            bf = patient.breastfeeding
+            initial["breastfeeding"] = "" if bf is None else ("yes" if bf else "no")
+        return initial
+
+    def service_values(self, *, only_given_intake: bool = False) -> dict[str, Any]:
+        """Keyword arguments for register_patient/update_patient. With `only_given_intake`
+        (a role that does not see the recorded intake) blank intake fields mean "unchanged"."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {name: data[name] for name in DEMOGRAPHIC_FIELDS}
+        if not self.intake:
+            return values
+        intake: dict[str, Any] = {
+            "pregnancy_status": data["pregnancy_status"],
+            "pregnancy_status_on": data["pregnancy_status_on"],
+            "breastfeeding": {"yes": True, "no": False}.get(data["breastfeeding"]),
+            "breastfeeding_on": data["breastfeeding_on"],
+        }
+        if only_given_intake:
+            if not intake["pregnancy_status"]:
+                intake.pop("pregnancy_status")
+                intake.pop("pregnancy_status_on")
+            if intake["breastfeeding"] is None:
+                intake.pop("breastfeeding")
+                intake.pop("breastfeeding_on")
+        for date_field in ("pregnancy_status_on", "breastfeeding_on"):
+            if date_field in intake and intake[date_field] is None:
+                intake.pop(date_field)  # the service stamps today
+        values.update(intake)
+        return values
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
