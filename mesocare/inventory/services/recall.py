@@ -1,0 +1,178 @@
+"""Recalls and the traceback of a lot to every patient who received it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesocare.audit.choices import AuditAction
+from mesocare.audit.services import record
+from mesocare.charting.models import CocktailComponent
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.permissions import Perm
+from mesocare.errors import Conflict, Invalid
+from mesocare.inventory.models import ProductLot
+
+
+@transaction.atomic
+def recall_lot(actor: Actor, lot: ProductLot, reason: str) -> ProductLot:
+    """Mark a lot recalled: charting refuses it from now on (safety block `lot_recalled`)."""
+    actor.require(Perm.STOCK_RECALL)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid.field("reason", _("Give the recall reason (e.g. the supplier's notice)."))
+    locked = ProductLot.objects.select_for_update().get(pk=lot.pk)
+    if locked.recalled:
+        raise Conflict("already_recalled", _("Lot %s is already recalled.") % lot.lot_number)
+    ProductLot.objects.filter(pk=lot.pk).update(
+        recalled=True, recalled_at=timezone.now(), recalled_by=actor.user, recall_reason=reason
+    )
+    lot.refresh_from_db()
+    record(
+        actor,
+        AuditAction.UPDATE,
+        lot,
+        summary=f"recalled lot {lot.lot_number}",
+        changes={"recalled": [False, True], "recall_reason": reason},
+    )
+    return lot
+
+
+@dataclass(frozen=True)
+class Recipient:
+    patient_id: int
+    patient_name: str
+    birth_date: str
+    phone: str
+    email: str
+    session_id: int
+    session_at: datetime
+    signed: bool
+    injection_n: int
+    zone: str
+    zone_name: str
+    volume_ml: Decimal
+
+
+def recipients_query(lot_id: int) -> object:
+    """The recall traceback query: components of the lot → injection → session → patient.
+    One indexed lookup on the component's lot; `bench/recall_trace.py` times it."""
+    return (
+        CocktailComponent.objects.filter(lot_id=lot_id)
+        .order_by("injection__session__started_at", "injection__session_id", "injection__n")
+        .values_list(
+            "injection__session__patient_id",
+            "injection__session__patient__given_name",
+            "injection__session__patient__family_name",
+            "injection__session__patient__birth_date",
+            "injection__session__patient__phone",
+            "injection__session__patient__email",
+            "injection__session_id",
+            "injection__session__started_at",
+            "injection__session__signed_at",
+            "injection__n",
+            "injection__zone_id",
+            "injection__zone__name",
+            "volume_ml",
+        )
+    )
+
+
+def lot_recipients(
+    actor: Actor, lot: ProductLot, *, channel: str = "api", export: bool = False
+) -> list[Recipient]:
+    """Every patient, session, date, zone and volume that received this lot (audited)."""
+    actor.require(Perm.CLINICAL_VIEW)
+    rows = [
+        Recipient(
+            patient_id=pid,
+            patient_name=f"{given} {family}",
+            birth_date=birth.isoformat(),
+            phone=phone,
+            email=email,
+            session_id=sid,
+            session_at=started,
+            signed=signed is not None,
+            injection_n=n,
+            zone=zone,
+            zone_name=zone_name,
+            volume_ml=volume,
+        )
+        for (
+            pid,
+            given,
+            family,
+            birth,
+            phone,
+            email,
+            sid,
+            started,
+            signed,
+            n,
+            zone,
+            zone_name,
+            volume,
+        ) in recipients_query(lot.pk)  # type: ignore[attr-defined]
+    ]
+    record(
+        actor,
+        AuditAction.EXPORT if export else AuditAction.READ,
+        lot,
+        summary=f"recall recipients of lot {lot.lot_number}: {len(rows)} rows, "
+        f"{len({r.patient_id for r in rows})} patients",
+        changes={"patients": sorted({r.patient_id for r in rows})},
+        channel=channel,
+    )
+    return rows
+
+
+CSV_HEADER = [
+    "patient_id",
+    "patient",
+    "birth_date",
+    "phone",
+    "email",
+    "session_id",
+    "session_at",
+    "signed",
+    "injection",
+    "zone",
+    "zone_name",
+    "volume_ml",
+]
+
+
+def recipients_csv(rows: list[Recipient]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for r in rows:
+        writer.writerow(
+            [
+                r.patient_id,
+                _csv_safe(r.patient_name),
+                r.birth_date,
+                _csv_safe(r.phone),
+                _csv_safe(r.email),
+                r.session_id,
+                r.session_at.isoformat(),
+                "yes" if r.signed else "no",
+                r.injection_n,
+                r.zone,
+                r.zone_name,
+                r.volume_ml,
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formula injection (=, +, -, @ at the start of a cell)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
