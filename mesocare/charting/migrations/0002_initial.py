@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ('clinics', '0001_initial'),
         ('inventory', '0001_initial'),
         ('patients', '0002_search_pattern_indexes'),
-        ('plans', '0002_review_and_events'),
+        ('plans', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
