@@ -74,9 +74,11 @@ class Clinic:
         return self.members[role].user
 
 
-def make_clinic(slug: str) -> Clinic:
+def make_clinic(slug: str, patient_name: tuple[str, str] = ("Giulia", "Rossi")) -> Clinic:
     org = Organization.objects.create(name=f"Clinic {slug}", slug=slug)
-    location = Location.objects.create(organization=org, name="Main", timezone="Europe/Rome")
+    location = Location.objects.create(
+        organization=org, name=f"Main {slug}", timezone="Europe/Rome"
+    )
     room = Room.objects.create(organization=org, location=location, name="Facial 1", kind="facial")
     members = {}
     for role in ROLES:
@@ -84,8 +86,8 @@ def make_clinic(slug: str) -> Clinic:
         members[role] = Membership.objects.create(user=user, organization=org, role=role)
     patient = Patient.objects.create(
         organization=org,
-        given_name="Giulia",
-        family_name="Rossi",
+        given_name=patient_name[0],
+        family_name=patient_name[1],
         birth_date=dt.date(1990, 5, 17),
         sex_at_birth="female",
         phone="+39 333 123 4567",
@@ -101,7 +103,7 @@ def clinic(db: Any) -> Clinic:
 @pytest.fixture
 def other_clinic(db: Any) -> Clinic:
     """A stranger organization: nothing of it may ever be visible from `clinic`."""
-    return make_clinic("beta")
+    return make_clinic("beta", ("Bettina", "Stranger"))
 
 
 @pytest.fixture

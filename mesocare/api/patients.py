@@ -42,6 +42,7 @@ class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
     include_inactive: bool = False
+    count: bool = Field(False, description="also return the exact number of matches")
 
 
 def _allergy_out(a: Allergy) -> dict[str, Any]:
@@ -96,10 +97,20 @@ def _detail(actor: Actor, patient_id: int) -> dict[str, Any]:
 
 @router.get("/patients", response={200: PatientPage, **PROBLEM_RESPONSES})
 def list_patients(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
+    """Search or list patients. `next_offset` is null on the last page; `count` (exact) is only
+    computed when asked for with `count=true`, because counting every match of a short prefix
+    costs more than finding the first page."""
     actor = actor_of(request)
     qs = registry.search_patients(actor, params.q, include_inactive=params.include_inactive)
-    items = list(qs[params.offset : params.offset + params.limit])
-    return {"count": qs.count(), "limit": params.limit, "offset": params.offset, "items": items}
+    rows = list(qs[params.offset : params.offset + params.limit + 1])
+    more = len(rows) > params.limit
+    return {
+        "count": qs.count() if params.count else None,
+        "limit": params.limit,
+        "offset": params.offset,
+        "next_offset": params.offset + params.limit if more else None,
+        "items": rows[: params.limit],
+    }
 
 
 @router.post("/patients", response={201: PatientOut, **PROBLEM_RESPONSES})

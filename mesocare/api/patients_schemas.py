@@ -76,9 +76,10 @@ class PatientListItem(Schema):
 
 
 class PatientPage(Schema):
-    count: int
+    count: int | None
     limit: int
     offset: int
+    next_offset: int | None
     items: list[PatientListItem]
 
 

@@ -35,8 +35,8 @@ def test_search_is_accent_and_case_insensitive_prefix(api: Any) -> None:
     for query in ("zoe", "ZOË", "mull", "müller", "zoe mul"):
         names = [p["given_name"] for p in api.get("patients", q=query).json()["items"]]
         assert names == ["Zoë"], query
-    assert api.get("patients", q="brandt").json()["count"] == 1
-    assert api.get("patients", q="oe").json()["count"] == 0
+    assert len(api.get("patients", q="brandt").json()["items"]) == 1
+    assert api.get("patients", q="oe").json()["items"] == []
 
 
 def test_search_by_birth_date_and_by_phone(api: Any, clinic: Any) -> None:
@@ -58,9 +58,12 @@ def test_patient_list_paginates(api: Any, clinic: Any) -> None:
             birth_date="1980-01-01", sex_at_birth="male",
         )  # fmt: skip
     page = api.get("patients", limit=2, offset=2).json()
-    assert page["count"] == 6
+    assert page["count"] is None
     assert len(page["items"]) == 2
-    assert page["offset"] == 2
+    assert page["next_offset"] == 4
+    last = api.get("patients", limit=2, offset=4, count="true").json()
+    assert last["count"] == 6
+    assert last["next_offset"] is None
 
 
 def test_pregnancy_status_is_dated_when_set(api: Any, clinic: Any) -> None:

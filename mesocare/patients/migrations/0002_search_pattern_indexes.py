@@ -1,33 +1,34 @@
-"""Prefix search on normalised names must use an index on PostgreSQL too: LIKE 'abc%' needs
-the pattern operator class there unless the database collation is C."""
+"""Patient search keys compare byte-wise on PostgreSQL too.
+
+The normalised search columns hold only [a-z0-9 ]. With the C collation a prefix search is an
+index range (`>= 'ros' AND < 'rot'`) on the same b-tree that serves ORDER BY, on PostgreSQL as on
+SQLite (whose default collation is already binary). Django does not model column collations per
+database vendor, so this runs only on PostgreSQL."""
 
 from django.db import migrations
 
-INDEXES = {
-    "patient_family_pattern": "family_norm",
-    "patient_given_pattern": "given_norm",
-    "patient_family_tail_pattern": "family_tail",
-    "patient_phone_pattern": "phone_digits",
-}
+COLUMNS = {"given_norm": 100, "family_norm": 100, "family_tail": 100, "phone_digits": 40}
 
 
-def create(apps, schema_editor):
+def to_c(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name, column in INDEXES.items():
+    for column, length in COLUMNS.items():
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON patients_patient "
-            f"(organization_id, {column} varchar_pattern_ops)"
+            f'ALTER TABLE patients_patient ALTER COLUMN {column} TYPE varchar({length}) COLLATE "C"'
         )
 
 
-def drop(apps, schema_editor):
+def to_default(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    for column, length in COLUMNS.items():
+        schema_editor.execute(
+            f'ALTER TABLE patients_patient ALTER COLUMN {column} TYPE varchar({length}) '
+            'COLLATE "default"'
+        )
 
 
 class Migration(migrations.Migration):
     dependencies = [("patients", "0001_initial")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(to_c, to_default)]

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,13 +138,25 @@ def search_patients(
         return qs.filter(birth_date=birth_date).order_by("family_norm", "given_norm", "id")
     digits = digits_only(q)
     if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("+", "")) - 2:
-        return qs.filter(phone_digits__startswith=digits).order_by(
+        return qs.filter(prefix_range("phone_digits", digits)).order_by(
             "family_norm", "given_norm", "id"
         )
     for word in normalize_search(q).split()[:4]:
         qs = qs.filter(
-            Q(family_norm__startswith=word)
-            | Q(given_norm__startswith=word)
-            | Q(family_tail__startswith=word)
+            prefix_range("family_norm", word)
+            | prefix_range("given_norm", word)
+            | prefix_range("family_tail", word)
         )
-    return qs.order_by("family_norm", "given_norm", "id")
+    # Sorting on an expression, not the columns: otherwise PostgreSQL walks the family-name
+    # index in order and filters most of the table to find a given-name prefix late in the
+    # alphabet; this way it unions the three prefix ranges and sorts only the matches.
+    # \x01 sorts below every search-key character, so the order is (family, given).
+    name_order = Concat("family_norm", Value("\x01"), "given_norm", output_field=CharField())
+    return qs.order_by(name_order, "id")
+
+
+def prefix_range(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as a b-tree range: the search keys are [a-z0-9 ] compared
+    byte-wise (binary on SQLite, C collation on PostgreSQL), so 'ros' <= key < 'rot'."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})

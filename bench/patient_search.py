@@ -1,0 +1,70 @@
+"""Patient search at scale: GET /api/v1/patients?q=<prefix> on 100,000 patients.
+
+Prints p50/p95 of the search beside p50/p95 of a trivial endpoint (GET /api/v1/me) measured
+in the same process and run, and their ratio. Target: search p95 <= 25 ms on PostgreSQL.
+
+    python bench/patient_search.py [--patients 100000] [--queries 300] [--sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+from _harness import summary, throwaway_database, timings_ms, p
+
+PREFIXES = ["ros", "giu", "mar", "de l", "smi", "mül", "zoe", "chi", "gar", "lop", "fer",
+            "bru", "con", "ric", "ale", "mia", "emm", "luc", "sof", "nun"]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--sqlite", action="store_true", help="force SQLite")
+    args = parser.parse_args()
+
+    with throwaway_database(
+        "mesocare_bench_search", use_pg=False if args.sqlite else None
+    ) as vendor:
+        from django.test import Client
+
+        from mesocare.accounts.models import ApiToken, User
+        from mesocare.clinics.models import Membership, Organization
+        from mesocare.demo.management.commands.seed_patients import seed_patients
+
+        org = Organization.objects.create(name="Bench clinic", slug="bench")
+        user = User.objects.create_user("bench@example.org", "bench-password")
+        membership = Membership.objects.create(user=user, organization=org, role="reception")
+        seed_patients(org, args.patients)
+        if vendor == "postgresql":
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE patients_patient")
+        _token, raw = ApiToken.issue(membership)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        rng = random.Random(7)
+        queries = [rng.choice(PREFIXES) for _ in range(args.queries)]
+
+        def search(i: int) -> None:
+            response = client.get("/api/v1/patients", {"q": queries[i % len(queries)], "limit": 25})
+            assert response.status_code == 200
+
+        def trivial(i: int) -> None:
+            assert client.get("/api/v1/me").status_code == 200
+
+        search_ms = timings_ms(search, args.queries)
+        trivial_ms = timings_ms(trivial, args.queries)
+        print(f"database: {vendor}, patients: {args.patients}, queries: {args.queries}")
+        print(summary("GET /api/v1/patients?q=<prefix>", search_ms))
+        print(summary("GET /api/v1/me (reference)", trivial_ms))
+        print(
+            f"ratio search/reference: p50 {p(search_ms, 50) / p(trivial_ms, 50):.2f}x, "
+            f"p95 {p(search_ms, 95) / p(trivial_ms, 95):.2f}x"
+        )
+        print(f"target: search p95 <= 25 ms on PostgreSQL -> measured {p(search_ms, 95):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

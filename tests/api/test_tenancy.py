@@ -1,0 +1,121 @@
+"""Two organizations on one server: no endpoint lets one read or change the other's data.
+
+Driven by the OpenAPI document, so every new endpoint is covered without touching this file —
+except to teach it how to make an object for a new kind of path parameter (RESOURCES)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mesocare.api.root import api as ninja_api
+from mesocare.audit.models import AuditEvent
+from mesocare.patients.models import Allergy, Consent, Medication
+
+pytestmark = pytest.mark.django_db
+
+Factory = Callable[[Any], Any]
+
+
+def _allergy(c: Any) -> int:
+    return Allergy.objects.create(organization=c.org, patient=c.patient, substance="soy").pk
+
+
+def _medication(c: Any) -> int:
+    return Medication.objects.create(
+        organization=c.org, patient=c.patient, name="x", drug_class="other"
+    ).pk
+
+
+def _consent(c: Any) -> int:
+    return Consent.objects.create(
+        organization=c.org, patient=c.patient, kind="general", version="1", signed_on="2026-01-01"
+    ).pk
+
+
+# The path segment before a parameter names the resource; this makes one in an organization.
+RESOURCES: dict[str, Factory] = {
+    "patients": lambda c: c.patient.pk,
+    "locations": lambda c: c.location.pk,
+    "rooms": lambda c: c.room.pk,
+    "staff": lambda c: c.members["practitioner"].pk,
+    "allergies": _allergy,
+    "medications": _medication,
+    "consents": _consent,
+}
+# Parameters that are not object ids: a value that routes to a real handler.
+LITERALS = {"kind": "medications"}
+
+
+def _operations() -> list[tuple[str, str, bool]]:
+    schema = ninja_api.get_openapi_schema()
+    return [
+        (method, path.removeprefix("/api/v1/"), "{" in path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+    ]
+
+
+def _fill(path: str, owner: Any) -> str:
+    """Replace each {param} by a literal or by the id of a new object of the resource named by
+    the segment before it."""
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        match = re.fullmatch(r"\{(\w+)\}", segment)
+        if not match:
+            continue
+        if match.group(1) in LITERALS:
+            segments[i] = LITERALS[match.group(1)]
+            continue
+        resource = segments[i - 1]
+        assert resource in RESOURCES, (
+            f"teach tests/api/test_tenancy.py RESOURCES how to make a {resource!r} object"
+        )
+        segments[i] = str(RESOURCES[resource](owner))
+    return "/".join(segments)
+
+
+def test_every_endpoint_with_an_id_hides_other_organizations_objects(
+    clinic: Any, other_clinic: Any
+) -> None:
+    me = clinic.api("admin")
+    operations = [op for op in _operations() if op[2]]
+    assert operations, "the OpenAPI document lists no path with parameters"
+    for method, path, _params in operations:
+        foreign_path = _fill(path, other_clinic)
+        before = AuditEvent.objects.filter(organization=other_clinic.org).count()
+        response = getattr(me, method)(
+            foreign_path, *([{}] if method in ("post", "patch", "put") else [])
+        )
+        allowed = (404,) if method in ("get", "delete") else (404, 422)
+        assert response.status_code in allowed, (
+            f"{method.upper()} {foreign_path}: {response.status_code}"
+        )
+        assert response["Content-Type"] == "application/problem+json"
+        after = AuditEvent.objects.filter(organization=other_clinic.org).count()
+        assert after == before, f"{method.upper()} {foreign_path} touched the other organization"
+
+
+def test_list_endpoints_never_show_other_organizations_rows(clinic: Any, other_clinic: Any) -> None:
+    me = clinic.api("admin")
+    markers = [other_clinic.org.slug, other_clinic.patient.family_name, other_clinic.location.name]
+    for method, path, params in _operations():
+        if method != "get" or params:
+            continue
+        response = me.get(path)
+        assert response.status_code < 500, path
+        text = response.content.decode()
+        for marker in markers:
+            assert marker not in text, f"GET {path} shows {marker!r} of another organization"
+
+
+def test_the_same_endpoints_work_for_the_owner(clinic: Any) -> None:
+    me = clinic.api("admin")
+    for method, path, params in _operations():
+        if method != "get" or not params:
+            continue
+        response = me.get(_fill(path, clinic))
+        assert response.status_code == 200, f"GET {path}: {response.status_code}"
