@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from mesocare.web.views import account, audit, auth, home, org, patients, records
+from mesocare.web.views import account, audit, auth, home, org, patients, records, safety
 
 app_name = "web"
 
@@ -39,6 +39,12 @@ urlpatterns = [
         records.end_record,
         name="record-end",
     ),
+    # safety
+    path("patients/<int:patient_id>/safety", safety.patient_safety, name="patient-safety"),
+    path("safety/checks/<int:check_id>/override", safety.override_check, name="safety-override"),
+    path("safety/overrides", safety.overrides_report, name="safety-overrides"),
+    path("safety/rules", safety.safety_rules, name="safety-rules"),
+    path("safety/rules/<slug:code>", safety.set_safety_rule, name="safety-rule-set"),
     # organization (foundation UI)
     path("org/locations", org.location_list, name="location-list"),
     path("org/locations/new", org.location_create, name="location-create"),
