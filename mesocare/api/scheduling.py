@@ -1,0 +1,562 @@
+"""Scheduling over the API: availability, course proposals and booking, appointments, the
+waitlist and iCalendar feeds (the feed itself is served at /ical/<token>.ics by the web app)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from mesocare.api.auth import actor_of
+from mesocare.api.problems import PROBLEM_RESPONSES
+from mesocare.api.scheduling_schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    AppointmentPage,
+    AppointmentPatch,
+    AvailabilityOut,
+    BookedOut,
+    BookIn,
+    CancelIn,
+    CheckInIn,
+    FeedCreated,
+    FeedIn,
+    FeedOut,
+    MovedOut,
+    ProposalsIn,
+    ProposalsOut,
+    RestProposalsIn,
+    WaitlistIn,
+    WaitlistOut,
+    WaitlistPage,
+)
+from mesocare.audit.choices import AuditAction
+from mesocare.audit.services import record
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.models import Location, Membership, Room
+from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import get_for_org
+from mesocare.errors import Invalid
+from mesocare.patients.models import Patient
+from mesocare.plans.models import TreatmentPlan
+from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
+from mesocare.scheduling.models import Appointment, CalendarFeed, WaitlistEntry
+from mesocare.scheduling.services import appointments as appts
+from mesocare.scheduling.services import courses, feeds, waitlist
+from mesocare.scheduling.services.calendars import available_slots, local_midnight
+
+router = Router(tags=["scheduling"])
+MAX_AVAILABILITY_DAYS = 62
+
+
+def parse_window(value: str | None) -> tuple[dt.time, dt.time] | None:
+    """``"11:30-14:30"`` → (11:30, 14:30)."""
+    if not value:
+        return None
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in value.split("-", 1))
+    except ValueError:
+        raise Invalid.field("window", "Give the window as HH:MM-HH:MM, e.g. 11:30-14:30.") from None
+    if not start < end:
+        raise Invalid.field("window", "The window must end after it starts.")
+    return start, end
+
+
+def appointment_out(a: Appointment) -> dict[str, Any]:
+    tz = a.location.tz
+    return {
+        "id": a.pk,
+        "location": a.location_id,
+        "timezone": a.location.timezone,
+        "practitioner": a.practitioner_id,
+        "practitioner_name": a.practitioner.user.full_name or a.practitioner.user.email,
+        "room": a.room_id,
+        "room_name": a.room.name,
+        "patient": a.patient_id,
+        "patient_name": a.patient.full_name,
+        "start": a.start,
+        "end": a.end,
+        "local_start": a.start.astimezone(tz).isoformat(),
+        "local_end": a.end.astimezone(tz).isoformat(),
+        "status": a.status,
+        "plan": a.plan_id,
+        "course_index": a.course_index,
+        "planned_session": a.planned_session_id,
+        "notes": a.notes,
+        "cancel_reason": a.cancel_reason,
+        "created_at": a.created_at,
+        "updated_at": a.updated_at,
+    }
+
+
+def proposals_out(options: courses.CourseOptions) -> dict[str, Any]:
+    def proposal(p: courses.CourseProposal) -> dict[str, Any]:
+        return {
+            "sessions": [
+                {
+                    "index": s.index,
+                    "start": s.start,
+                    "end": s.end,
+                    "practitioner": s.practitioner_id,
+                    "room": s.room_id,
+                }
+                for s in p.sessions
+            ],
+            "deviation_days": p.deviation_days,
+            "finish": p.finish,
+        }
+
+    out: dict[str, Any] = {
+        "proposals": [proposal(p) for p in options.proposals],
+        "gap_reset": options.gap_reset,
+    }
+    if options.infeasible_reason:
+        out["infeasible_reason"] = options.infeasible_reason
+    if options.relaxation:
+        out["relaxation"] = {
+            **options.relaxation,
+            "proposal": proposal(options.relaxation["proposal"]),
+        }
+    return out
+
+
+def _plan(actor: Actor, plan_id: int) -> TreatmentPlan:
+    actor.require(Perm.SCHEDULE_VIEW)
+    return get_for_org(
+        TreatmentPlan,
+        actor.org_id,
+        plan_id,
+        queryset=TreatmentPlan.objects.select_related("patient", "protocol"),
+    )
+
+
+def _member(actor: Actor, pk: int | None) -> Membership | None:
+    if pk is None:
+        return None
+    return get_for_org(
+        Membership, actor.org_id, pk, queryset=Membership.objects.select_related("user")
+    )
+
+
+def _room(actor: Actor, pk: int) -> Room:
+    return get_for_org(Room, actor.org_id, pk, queryset=Room.objects.select_related("location"))
+
+
+def _appointment(actor: Actor, pk: int) -> Appointment:
+    return appts.get_appointment(actor, pk, audit=False)
+
+
+def _fresh(actor: Actor, pk: int) -> dict[str, Any]:
+    return appointment_out(appts.appointment_queryset(actor).get(pk=pk))
+
+
+class AvailabilityQuery(Schema):
+    location: int
+    date_from: dt.date
+    date_to: dt.date
+    duration_min: int = Field(ge=5, le=720)
+    practitioner: int | None = None
+    window: str | None = Field(None, description="local time-of-day window, e.g. 11:30-14:30")
+    room_kind: str | None = None
+    patient: int | None = Field(None, description="leave out times this patient is busy")
+
+
+@router.get("/availability", response={200: AvailabilityOut, **PROBLEM_RESPONSES})
+def availability(request: HttpRequest, params: Query[AvailabilityQuery]) -> dict[str, Any]:
+    actor = actor_of(request)
+    actor.require(Perm.SCHEDULE_VIEW)
+    location = get_for_org(Location, actor.org_id, params.location)
+    if params.date_to < params.date_from:
+        raise Invalid.field("date_to", "Must not be before date_from.")
+    if (params.date_to - params.date_from).days >= MAX_AVAILABILITY_DAYS:
+        raise Invalid.field("date_to", f"Ask for at most {MAX_AVAILABILITY_DAYS} days at once.")
+    patient = (
+        None if params.patient is None else get_for_org(Patient, actor.org_id, params.patient).pk
+    )
+    slots = available_slots(
+        actor.org_id,
+        location,
+        params.date_from,
+        params.date_to,
+        params.duration_min,
+        window=parse_window(params.window),
+        practitioner=_member(actor, params.practitioner),
+        room_kind=params.room_kind,
+        patient_id=patient,
+    )
+    return {
+        "location": location.pk,
+        "timezone": location.timezone,
+        "duration_min": params.duration_min,
+        "slots": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "practitioner": int(s.practitioner_id),
+                "room": None if s.room_id is None else int(s.room_id),
+            }
+            for s in slots
+        ],
+    }
+
+
+@router.post("/plans/{plan_id}/course-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
+def course_proposals(request: HttpRequest, plan_id: int, payload: ProposalsIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    plan = _plan(actor, plan_id)
+    location = get_for_org(Location, actor.org_id, payload.location)
+    options = courses.propose_course(
+        actor,
+        plan,
+        location,
+        payload.earliest,
+        practitioner=_member(actor, payload.practitioner),
+        same_practitioner=payload.same_practitioner,
+        window=(payload.window.start, payload.window.end) if payload.window else None,
+        alternatives=payload.alternatives,
+    )
+    record(
+        actor,
+        AuditAction.READ,
+        plan,
+        patient_id=plan.patient_id,
+        summary="course proposals",
+        channel="api",
+    )
+    return proposals_out(options)
+
+
+@router.post("/plans/{plan_id}/rest-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
+def rest_proposals(request: HttpRequest, plan_id: int, payload: RestProposalsIn) -> dict[str, Any]:
+    """Re-plan the sessions after the last one held (e.g. after a missed or cancelled one);
+    apply a proposal with `POST /plans/{id}/reschedule`."""
+    actor = actor_of(request)
+    plan = _plan(actor, plan_id)
+    location = get_for_org(Location, actor.org_id, payload.location)
+    options = courses.propose_rest(
+        actor,
+        plan,
+        location,
+        payload.earliest,
+        practitioner=_member(actor, payload.practitioner),
+        same_practitioner=payload.same_practitioner,
+        window=(payload.window.start, payload.window.end) if payload.window else None,
+        alternatives=payload.alternatives,
+    )
+    record(
+        actor,
+        AuditAction.READ,
+        plan,
+        patient_id=plan.patient_id,
+        summary="rest-of-course proposals",
+    )
+    return proposals_out(options)
+
+
+def _choices(actor: Actor, payload: BookIn) -> list[courses.SessionChoice]:
+    members: dict[int, Membership] = {}
+    rooms: dict[int, Room] = {}
+    out = []
+    for s in payload.sessions:
+        if s.practitioner not in members:
+            member = _member(actor, s.practitioner)
+            assert member is not None
+            members[s.practitioner] = member
+        if s.room not in rooms:
+            rooms[s.room] = _room(actor, s.room)
+        out.append(courses.SessionChoice(s.index, s.start, members[s.practitioner], rooms[s.room]))
+    return out
+
+
+def _booked(actor: Actor, plan: TreatmentPlan, written: list[Appointment]) -> dict[str, Any]:
+    rows = appts.appointment_queryset(actor).filter(pk__in=[a.pk for a in written])
+    return {
+        "plan": plan.pk,
+        "plan_status": plan.status,
+        "appointments": [appointment_out(a) for a in rows.order_by("course_index", "start")],
+    }
+
+
+@router.post("/plans/{plan_id}/book", response={201: BookedOut, **PROBLEM_RESPONSES})
+def book_course(request: HttpRequest, plan_id: int, payload: BookIn) -> tuple[int, Any]:
+    """Book every session or none: 409 `booking_conflict` with `conflicts: [{index, reason}]`."""
+    actor = actor_of(request)
+    plan = _plan(actor, plan_id)
+    written = courses.book_course(
+        actor, plan, _choices(actor, payload), override_reason=payload.override_reason
+    )
+    return 201, _booked(actor, plan, written)
+
+
+@router.post("/plans/{plan_id}/reschedule", response={200: BookedOut, **PROBLEM_RESPONSES})
+def reschedule_course(request: HttpRequest, plan_id: int, payload: BookIn) -> dict[str, Any]:
+    """Apply a re-plan or a shift offer: booked sessions move, missing ones are booked."""
+    actor = actor_of(request)
+    plan = _plan(actor, plan_id)
+    written = courses.reschedule_course(
+        actor, plan, _choices(actor, payload), override_reason=payload.override_reason
+    )
+    return _booked(actor, plan, written)
+
+
+@router.post("/appointments", response={201: AppointmentOut, **PROBLEM_RESPONSES})
+def create_appointment(request: HttpRequest, payload: AppointmentIn) -> tuple[int, Any]:
+    actor = actor_of(request)
+    actor.require(Perm.SCHEDULE_EDIT)
+    plan = None if payload.plan is None else _plan(actor, payload.plan)
+    practitioner = _member(actor, payload.practitioner)
+    assert practitioner is not None
+    duration = payload.duration_min or (plan.session_duration_min if plan else None)
+    if duration is None:
+        raise Invalid.field("duration_min", "Give the duration in minutes.")
+    appointment = appts.book_appointment(
+        actor,
+        patient=get_for_org(Patient, actor.org_id, payload.patient),
+        practitioner=practitioner,
+        room=_room(actor, payload.room),
+        start=payload.start,
+        duration_min=duration,
+        plan=plan,
+        course_index=payload.course_index,
+        notes=payload.notes,
+        override_reason=payload.override_reason,
+    )
+    return 201, _fresh(actor, appointment.pk)
+
+
+class AppointmentQuery(Schema):
+    date_from: dt.date | None = Field(None, description="local date (of `location`, else UTC)")
+    date_to: dt.date | None = Field(None, description="inclusive")
+    location: int | None = None
+    practitioner: int | None = None
+    room: int | None = None
+    patient: int | None = None
+    status: AppointmentStatus | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/appointments", response={200: AppointmentPage, **PROBLEM_RESPONSES})
+def list_appointments(request: HttpRequest, params: Query[AppointmentQuery]) -> dict[str, Any]:
+    actor = actor_of(request)
+    tz: Any = dt.UTC
+    if params.location is not None:
+        tz = get_for_org(Location, actor.org_id, params.location).tz
+    qs = appts.list_appointments(
+        actor,
+        start_from=None if params.date_from is None else local_midnight(params.date_from, tz),
+        start_before=None
+        if params.date_to is None
+        else local_midnight(params.date_to + dt.timedelta(days=1), tz),
+        location=params.location,
+        practitioner=params.practitioner,
+        room=params.room,
+        patient=params.patient,
+        status=params.status,
+    )
+    items = list(qs[params.offset : params.offset + params.limit])
+    record(
+        actor,
+        AuditAction.READ,
+        object_type="scheduling.appointment",
+        patient_id=params.patient,
+        summary=f"listed {len(items)} appointments",
+        channel="api",
+    )
+    return {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": [appointment_out(a) for a in items],
+    }
+
+
+@router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **PROBLEM_RESPONSES})
+def get_appointment(request: HttpRequest, appointment_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    return appointment_out(appts.get_appointment(actor, appointment_id))
+
+
+@router.patch("/appointments/{appointment_id}", response={200: MovedOut, **PROBLEM_RESPONSES})
+def move_appointment(
+    request: HttpRequest, appointment_id: int, payload: AppointmentPatch
+) -> dict[str, Any]:
+    """Move (start, practitioner, room) and/or change notes. A move re-checks conflicts and
+    the gap to the previous session (409); later sessions that lose their gap come back as a
+    `shift_offer` to apply with `POST /plans/{id}/reschedule`."""
+    actor = actor_of(request)
+    appointment = _appointment(actor, appointment_id)
+    out: dict[str, Any] = {}
+    if payload.start or payload.practitioner or payload.room:
+        result = appts.move_appointment(
+            actor,
+            appointment,
+            start=payload.start or appointment.start,
+            practitioner=_member(actor, payload.practitioner),
+            room=None if payload.room is None else _room(actor, payload.room),
+            override_reason=payload.override_reason,
+        )
+        out["later_sessions_invalid"] = list(result.later_sessions_invalid)
+        if result.shift_offer is not None:
+            out["shift_offer"] = proposals_out(result.shift_offer)
+    if payload.notes is not None:
+        appts.update_notes(actor, appointment, payload.notes)
+    return {**_fresh(actor, appointment.pk), **out}
+
+
+@router.post(
+    "/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **PROBLEM_RESPONSES}
+)
+def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
+    actor = actor_of(request)
+    appts.cancel_appointment(actor, _appointment(actor, appointment_id), payload.reason)
+    return _fresh(actor, appointment_id)
+
+
+@router.post(
+    "/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **PROBLEM_RESPONSES}
+)
+def no_show(request: HttpRequest, appointment_id: int) -> Any:
+    actor = actor_of(request)
+    appts.mark_no_show(actor, _appointment(actor, appointment_id))
+    return _fresh(actor, appointment_id)
+
+
+@router.post(
+    "/appointments/{appointment_id}/check-in", response={200: AppointmentOut, **PROBLEM_RESPONSES}
+)
+def check_in(request: HttpRequest, appointment_id: int, payload: CheckInIn | None = None) -> Any:
+    actor = actor_of(request)
+    appts.check_in(
+        actor,
+        _appointment(actor, appointment_id),
+        override_reason=payload.override_reason if payload else None,
+    )
+    return _fresh(actor, appointment_id)
+
+
+@router.post(
+    "/appointments/{appointment_id}/complete", response={200: AppointmentOut, **PROBLEM_RESPONSES}
+)
+def complete(request: HttpRequest, appointment_id: int) -> Any:
+    actor = actor_of(request)
+    appts.complete_appointment(actor, _appointment(actor, appointment_id))
+    return _fresh(actor, appointment_id)
+
+
+@router.post("/waitlist", response={201: WaitlistOut, **PROBLEM_RESPONSES})
+def add_to_waitlist(request: HttpRequest, payload: WaitlistIn) -> tuple[int, Any]:
+    actor = actor_of(request)
+    actor.require(Perm.SCHEDULE_EDIT)
+    entry = waitlist.add_to_waitlist(
+        actor,
+        patient=get_for_org(Patient, actor.org_id, payload.patient),
+        location=get_for_org(Location, actor.org_id, payload.location),
+        earliest=payload.earliest,
+        latest=payload.latest,
+        practitioner=_member(actor, payload.practitioner),
+        window=(payload.window.start, payload.window.end) if payload.window else None,
+        duration_min=payload.duration_min,
+        plan=None if payload.plan is None else _plan(actor, payload.plan),
+        course_index=payload.course_index,
+        notes=payload.notes,
+    )
+    return 201, waitlist.waitlist_payload(entry)
+
+
+class WaitlistQuery(Schema):
+    location: int | None = None
+    status: WaitlistStatus | None = None
+    patient: int | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/waitlist", response={200: WaitlistPage, **PROBLEM_RESPONSES})
+def list_waitlist(request: HttpRequest, params: Query[WaitlistQuery]) -> dict[str, Any]:
+    actor = actor_of(request)
+    qs = waitlist.list_waitlist(
+        actor, location=params.location, status=params.status, patient=params.patient
+    )
+    items = list(qs[params.offset : params.offset + params.limit])
+    record(
+        actor,
+        AuditAction.READ,
+        object_type="scheduling.waitlistentry",
+        patient_id=params.patient,
+        summary=f"listed {len(items)} waitlist entries",
+        channel="api",
+    )
+    return {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": [waitlist.waitlist_payload(e) for e in items],
+    }
+
+
+def _entry(actor: Actor, entry_id: int) -> WaitlistEntry:
+    return get_for_org(
+        WaitlistEntry,
+        actor.org_id,
+        entry_id,
+        queryset=WaitlistEntry.objects.select_related(
+            "patient", "plan", "offered_practitioner", "offered_room__location"
+        ),
+    )
+
+
+@router.post("/waitlist/{entry_id}/accept", response={201: AppointmentOut, **PROBLEM_RESPONSES})
+def accept_offer(request: HttpRequest, entry_id: int) -> tuple[int, Any]:
+    actor = actor_of(request)
+    appointment = waitlist.accept_offer(actor, _entry(actor, entry_id))
+    return 201, _fresh(actor, appointment.pk)
+
+
+@router.post("/waitlist/{entry_id}/withdraw", response={200: WaitlistOut, **PROBLEM_RESPONSES})
+def withdraw(request: HttpRequest, entry_id: int) -> Any:
+    actor = actor_of(request)
+    return waitlist.waitlist_payload(waitlist.withdraw(actor, _entry(actor, entry_id)))
+
+
+def _feed_out(feed: CalendarFeed) -> dict[str, Any]:
+    return {
+        "id": feed.pk,
+        "practitioner": feed.practitioner_id,
+        "patient": feed.patient_id,
+        "created_at": feed.created_at,
+        "last_used_at": feed.last_used_at,
+        "revoked_at": feed.revoked_at,
+    }
+
+
+@router.post("/calendar-feeds", response={201: FeedCreated, **PROBLEM_RESPONSES})
+def create_feed(request: HttpRequest, payload: FeedIn) -> tuple[int, Any]:
+    """A feed URL for a calendar app; the token is shown once."""
+    actor = actor_of(request)
+    feed, token = feeds.create_feed(
+        actor,
+        practitioner=_member(actor, payload.practitioner),
+        patient=None
+        if payload.patient is None
+        else get_for_org(Patient, actor.org_id, payload.patient),
+    )
+    url = request.build_absolute_uri(reverse("web:ical-feed", kwargs={"token": token}))
+    return 201, {**_feed_out(feed), "token": token, "url": url}
+
+
+@router.get("/calendar-feeds", response={200: list[FeedOut], **PROBLEM_RESPONSES})
+def list_feeds(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    return [_feed_out(f) for f in feeds.list_feeds(actor)]
+
+
+@router.delete("/calendar-feeds/{feed_id}", response={204: None, **PROBLEM_RESPONSES})
+def revoke_feed(request: HttpRequest, feed_id: int) -> tuple[int, None]:
+    actor = actor_of(request)
+    feeds.revoke_feed(actor, get_for_org(CalendarFeed, actor.org_id, feed_id))
+    return 204, None

@@ -1,0 +1,13 @@
+"""Signals other domains (reminders, charting) listen to. Sent inside the booking transaction,
+so a receiver that writes (e.g. an outbox row) commits or rolls back with the booking."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# kwargs: actor, appointments (list[Appointment])
+appointments_booked = Signal()
+# kwargs: actor, appointment, previous_start, previous_end
+appointment_moved = Signal()
+# kwargs: actor, appointment, previous_status
+appointment_status_changed = Signal()
