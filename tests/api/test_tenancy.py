@@ -36,6 +36,14 @@ def _consent(c: Any) -> int:
     ).pk
 
 
+def _safety_check(c: Any) -> int:
+    from mesocare.safety.models import SafetyCheck
+
+    return SafetyCheck.objects.create(
+        organization=c.org, patient=c.patient, moment="booking", on="2026-01-01", blocked=True
+    ).pk
+
+
 # The path segment before a parameter names the resource; this makes one in an organization.
 RESOURCES: dict[str, Factory] = {
     "patients": lambda c: c.patient.pk,
@@ -45,9 +53,10 @@ RESOURCES: dict[str, Factory] = {
     "allergies": _allergy,
     "medications": _medication,
     "consents": _consent,
+    "checks": _safety_check,
 }
 # Parameters that are not object ids: a value that routes to a real handler.
-LITERALS = {"kind": "medications"}
+LITERALS = {"kind": "medications", "code": "keloid_history"}
 
 
 def _operations() -> list[tuple[str, str, bool]]:
