@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -41,3 +43,13 @@ class Assessment(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.scale_id} {self.total} ({self.band or '-'})"
+
+    # Linking a stored assessment to a plan is bookkeeping, not a change of what was measured.
+    LINK_FIELDS = frozenset({"plan", "session_index"})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= self.LINK_FIELDS:
+                raise ValueError("an assessment is immutable: record a new one to correct it")
+        super().save(*args, **kwargs)

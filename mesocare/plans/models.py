@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mesocare.clinics.tenancy import OrgOwned
-from mesocare.plans.choices import PlanStatus
+from mesocare.plans.choices import PlanEventKind, PlanStatus
 
 
 class TreatmentPlan(OrgOwned):
@@ -33,8 +34,17 @@ class TreatmentPlan(OrgOwned):
     session_duration_min = models.PositiveIntegerField()
     room_kind = models.CharField(max_length=16)
     start_on = models.DateField(null=True, blank=True)
+    sessions_done = models.PositiveIntegerField(
+        _("sessions done"),
+        default=0,
+        help_text=_("As of the last review (from scheduling once appointments record it)."),
+    )
     review_outcome = models.CharField(max_length=16, blank=True)
     review_reason = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     completed_on = models.DateField(null=True, blank=True)
     maintenance_due_on = models.DateField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -71,3 +81,25 @@ class PlannedSession(OrgOwned):
 
     def __str__(self) -> str:
         return f"session {self.index} of plan {self.plan_id}"
+
+
+class PlanEvent(OrgOwned):
+    """One step in a plan's life: who did what, when and why (the plan keeps only the latest)."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=PlanEventKind.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(blank=True)
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["plan_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} plan {self.plan_id}"
