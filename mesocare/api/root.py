@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from mesocare.api import clinics, errors, inventory, patients, safety
+from mesocare.api import (
+    assessments,
+    catalog,
+    clinics,
+    errors,
+    inventory,
+    patients,
+    plans,
+    safety,
+    scales,
+)
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
 
 api = NinjaAPI(
@@ -25,3 +35,7 @@ api.add_router("", clinics.router)
 api.add_router("", patients.router)
 api.add_router("", safety.router)
 api.add_router("", inventory.router)
+api.add_router("", catalog.router)
+api.add_router("", scales.router)
+api.add_router("", assessments.router)
+api.add_router("", plans.router)
