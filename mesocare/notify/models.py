@@ -1,0 +1,101 @@
+"""The outbox (one row per message a patient will receive) and practitioner alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mesocare.clinics.tenancy import OrgOwned
+from mesocare.notify.choices import (
+    AlertKind,
+    AlertSeverity,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+)
+
+MAX_ATTEMPTS = 5
+
+
+class OutboxMessage(OrgOwned):
+    """A message written in the same transaction as the event that causes it.
+
+    `idempotency_key` is unique: enqueueing twice returns the first row, and the worker hands
+    the key to the channel so a provider that deduplicates never delivers it twice (see
+    `mesocare.notify.worker` for the delivery guarantee). Related objects are plain ids so the
+    outbox outlives appointments and sessions it refers to.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    template = models.CharField(_("template"), max_length=64)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=MAX_ATTEMPTS)
+    last_error = models.TextField(_("last error"), blank=True)
+    # When a pending message may next be tried: the due time, a back-off or the end of quiet
+    # hours. The worker's claim reads only (status, next_attempt_at).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_ref = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    appointment_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    plan_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    session_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-due_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_claim"),
+            models.Index(fields=["status", "lease_until"], name="outbox_lease"),
+            models.Index(fields=["organization", "patient", "due_at"], name="outbox_patient"),
+            models.Index(fields=["organization", "status", "due_at"], name="outbox_org_status"),
+            models.Index(fields=["organization", "last_attempt_at"], name="outbox_org_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → patient {self.patient_id} ({self.status})"
+
+    @property
+    def is_retryable(self) -> bool:
+        return self.status in {MessageStatus.FAILED, MessageStatus.CANCELLED}
+
+
+class Alert(OrgOwned):
+    """Something a practitioner must see now (a worrying check-in) until acknowledged."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=AlertSeverity.choices)
+    message = models.TextField(_("message"))
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    source_ref = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "acknowledged_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message[:40]}"

@@ -1,0 +1,166 @@
+"""Writing to the outbox, and the staff actions on it (retry, cancel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesocare.audit.choices import AuditAction
+from mesocare.audit.services import record
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.models import Location, Organization
+from mesocare.clinics.permissions import Perm
+from mesocare.errors import Conflict
+from mesocare.notify.choices import MessageChannel, MessageKind, MessageStatus
+from mesocare.notify.models import OutboxMessage
+from mesocare.patients.choices import Channel
+
+if TYPE_CHECKING:
+    from mesocare.patients.models import Patient
+
+KIND_TEMPLATES: dict[str, str] = {
+    MessageKind.BOOKING_CONFIRMATION: "booking_confirmation",
+    MessageKind.REMINDER: "reminder",
+    MessageKind.PRE_CARE: "pre_care",
+    MessageKind.AFTERCARE: "aftercare",
+    MessageKind.CHECK_IN_24H: "check_in",
+    MessageKind.CHECK_IN_72H: "check_in",
+    MessageKind.MAINTENANCE_RECALL: "maintenance_recall",
+    MessageKind.WAITLIST_OFFER: "notice",
+    MessageKind.RECALL_NOTICE: "notice",
+}
+OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.FAILED)
+RELATED_FIELDS = {"appointment": "appointment_ref", "plan": "plan_ref", "session": "session_ref"}
+
+
+def org_id_of(actor_or_org: Actor | Organization | int) -> int:
+    if isinstance(actor_or_org, Actor):
+        return actor_or_org.org_id
+    if isinstance(actor_or_org, Organization):
+        return actor_or_org.pk
+    return int(actor_or_org)
+
+
+def resolve_channel(patient: Patient) -> str | None:
+    """The patient's preferred channel if we have the address, else the other one; None when
+    the patient asked for no messages or we have no way to reach them."""
+    if patient.preferred_channel == Channel.NONE:
+        return None
+    order = [MessageChannel.EMAIL, MessageChannel.SMS]
+    if patient.preferred_channel == Channel.SMS:
+        order.reverse()
+    for channel in order:
+        if address_for(patient, channel):
+            return channel
+    return None
+
+
+def address_for(patient: Patient, channel: str) -> str:
+    return patient.email if channel == MessageChannel.EMAIL else patient.phone
+
+
+def default_timezone(org_id: int) -> str:
+    location = Location.objects.for_org(org_id).filter(is_active=True).order_by("id").first()
+    return location.timezone if location else "UTC"
+
+
+def enqueue(
+    actor_or_org: Actor | Organization | int,
+    patient: Patient,
+    kind: str,
+    *,
+    due_at: dt.datetime,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    related: dict[str, Any] | None = None,
+    template: str | None = None,
+    tz: str | None = None,
+) -> OutboxMessage | None:
+    """Write one message to the outbox, inside the caller's transaction (the outbox pattern:
+    the message exists if and only if the event that caused it committed).
+
+    Idempotent on `idempotency_key`: a second call returns the first row unchanged. Returns
+    None when the patient gets no messages (preferred channel "none", or no address).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notify.enqueue() must run inside the transaction of its event")
+    org_id = org_id_of(actor_or_org)
+    if patient.organization_id != org_id:
+        raise ValueError("the patient belongs to another organization")
+    if kind not in MessageKind.values:
+        raise ValueError(f"unknown message kind {kind!r}")
+    existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    channel = resolve_channel(patient)
+    if channel is None:
+        return None
+    refs = {
+        RELATED_FIELDS[name]: getattr(value, "pk", value)
+        for name, value in (related or {}).items()
+        if value is not None
+    }
+    message = OutboxMessage(
+        organization_id=org_id,
+        patient=patient,
+        kind=kind,
+        channel=channel,
+        template=template or KIND_TEMPLATES[kind],
+        payload=payload,
+        due_at=due_at,
+        next_attempt_at=due_at,
+        idempotency_key=idempotency_key,
+        timezone=tz or default_timezone(org_id),
+        **refs,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # A concurrent transaction enqueued the same key first (PostgreSQL waits for it).
+        return OutboxMessage.objects.get(idempotency_key=idempotency_key)
+    return message
+
+
+def cancel_pending(queryset: models.QuerySet[OutboxMessage], reason: str) -> int:
+    return queryset.filter(status__in=OPEN_STATUSES).update(
+        status=MessageStatus.CANCELLED, last_error=reason, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def retry_message(actor: Actor, message: OutboxMessage) -> OutboxMessage:
+    """Send a failed or cancelled message again, now (staff action, audited)."""
+    actor.require(Perm.PATIENT_EDIT)
+    message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if not message.is_retryable:
+        raise Conflict(
+            "not_retryable",
+            _("Only failed or cancelled messages can be retried (this one is %(status)s).")
+            % {"status": message.get_status_display()},
+        )
+    old = message.status
+    now = timezone.now()
+    message.status = MessageStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.lease_until = None
+    message.claimed_by = ""
+    message.save(
+        update_fields=[
+            "status", "attempts", "next_attempt_at", "lease_until", "claimed_by", "updated_at"
+        ]
+    )  # fmt: skip
+    record(
+        actor,
+        AuditAction.UPDATE,
+        message,
+        patient_id=message.patient_id,
+        summary=f"message retry: {message.kind}",
+        changes={"status": [old, MessageStatus.PENDING]},
+    )
+    return message

@@ -1,0 +1,69 @@
+"""Signal receivers that put messages in the outbox when other domains act.
+
+They run inside the sender's transaction (scheduling sends its signals in the booking
+transaction; `post_save` runs in the saving one), which is the outbox pattern. Each domain is
+optional: a receiver is connected only when its app provides the model or signal.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.apps import apps
+from django.db.models.signals import post_save
+
+from mesocare.notify import schedules
+
+log = logging.getLogger(__name__)
+
+
+def on_appointments_booked(sender: Any, appointments: list[Any], **kwargs: Any) -> None:
+    for appointment in appointments:
+        schedules.schedule_booking_messages(appointment)
+
+
+def on_appointment_moved(sender: Any, appointment: Any, **kwargs: Any) -> None:
+    schedules.reschedule_for_appointment(appointment)
+
+
+def on_appointment_status_changed(sender: Any, appointment: Any, **kwargs: Any) -> None:
+    if str(appointment.status) in schedules.CANCELLED_APPOINTMENT:
+        schedules.cancel_for_appointment(appointment)
+
+
+def on_session_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Signed sessions cannot be saved again, so this runs once: at signing.
+    if getattr(instance, "signed_at", None) is not None:
+        schedules.schedule_aftercare(instance)
+
+
+def on_plan_event_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if created and instance.kind == "completed":
+        schedules.schedule_maintenance_recall(instance.plan)
+
+
+def connect() -> None:
+    try:
+        from mesocare.scheduling import signals as scheduling_signals
+    except ImportError:
+        scheduling_signals = None  # type: ignore[assignment]
+    if scheduling_signals is not None:
+        scheduling_signals.appointments_booked.connect(
+            on_appointments_booked, dispatch_uid="notify.booked"
+        )
+        scheduling_signals.appointment_moved.connect(
+            on_appointment_moved, dispatch_uid="notify.moved"
+        )
+        scheduling_signals.appointment_status_changed.connect(
+            on_appointment_status_changed, dispatch_uid="notify.status"
+        )
+    for label, receiver, uid in (
+        ("charting.TreatmentSession", on_session_saved, "notify.session_signed"),
+        ("plans.PlanEvent", on_plan_event_saved, "notify.plan_completed"),
+    ):
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        post_save.connect(receiver, sender=model, dispatch_uid=uid)

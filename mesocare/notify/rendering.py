@@ -1,0 +1,68 @@
+"""Turn an outbox row into subject, text, HTML, SMS text and attachments.
+
+Rendering happens at send time from the stored payload, so a corrected template applies to
+messages still waiting, and portal links are signed when sent (their lifetime starts then).
+Templates: `notify/<template>.subject.txt`, `.txt`, `.html`, `.sms.txt`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from mesocare.notify.ics import appointment_ics
+from mesocare.portal.links import portal_url
+
+if TYPE_CHECKING:
+    from mesocare.notify.models import OutboxMessage
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+
+def _parse(value: Any, tz: zoneinfo.ZoneInfo) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.fromisoformat(str(value)).astimezone(tz)
+
+
+def message_context(message: OutboxMessage) -> dict[str, Any]:
+    payload = dict(message.payload)
+    tz = zoneinfo.ZoneInfo(message.timezone or "UTC")
+    context: dict[str, Any] = {
+        **payload,
+        "kind": message.kind,
+        "starts_at_local": _parse(payload.get("starts_at"), tz),
+        "ends_at_local": _parse(payload.get("ends_at"), tz),
+        "tz": tz,
+        "site_url": settings.SITE_URL,
+    }
+    for link in payload.get("links", []):
+        context[link["name"]] = portal_url(link["purpose"], link["data"])
+    return context
+
+
+def render_message(message: OutboxMessage) -> Rendered:
+    context = message_context(message)
+    base = f"notify/{message.template}"
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+        text = render_to_string(f"{base}.txt", context).strip() + "\n"
+        html = render_to_string(f"{base}.html", context)
+        sms = " ".join(render_to_string(f"{base}.sms.txt", context).split())
+    attachments = []
+    if message.payload.get("ics"):
+        attachments.append(("appointment.ics", appointment_ics(message), "text/calendar"))
+    return Rendered(subject, text, html, sms, attachments)

@@ -1,0 +1,297 @@
+"""Which messages an appointment, a signed session or a completed plan causes, and when.
+
+All helpers are idempotent (keys derive from the object and, for appointments, its start
+time), so calling one twice, or from both a service and a signal, writes each message once.
+They read objects duck-typed, so they work with scheduling's `Appointment` (patient, location,
+start, end, status, plan or planned_session.plan) and charting's `TreatmentSession`
+(appointment, patient, signed_at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from mesocare.core.planning import maintenance_due
+from mesocare.notify.choices import MessageKind, MessageStatus
+from mesocare.notify.models import OutboxMessage
+from mesocare.notify.outbox import OPEN_STATUSES, cancel_pending, default_timezone, enqueue
+
+if TYPE_CHECKING:
+    from mesocare.catalog.models import InstructionSet
+    from mesocare.plans.models import TreatmentPlan
+
+REMINDER_BEFORE = dt.timedelta(hours=24)
+CHECK_INS = ((MessageKind.CHECK_IN_24H, "24h", 24), (MessageKind.CHECK_IN_72H, "72h", 72))
+RECALL_LOCAL_TIME = dt.time(10, 0)
+CANCELLED_APPOINTMENT = {"cancelled", "canceled", "no_show"}
+
+
+def plan_of(obj: Any) -> TreatmentPlan | None:
+    """The treatment plan behind an appointment or a session, if any."""
+    if obj is None:
+        return None
+    plan = getattr(obj, "plan", None)
+    if plan is None:
+        planned = getattr(obj, "planned_session", None)
+        plan = getattr(planned, "plan", None)
+    if plan is None and hasattr(obj, "appointment"):
+        return plan_of(obj.appointment)
+    return plan
+
+
+def instructions_payload(instruction_set: InstructionSet | None) -> dict[str, Any] | None:
+    if instruction_set is None:
+        return None
+    items = []
+    for item in instruction_set.items:
+        timing = item.get("timing") or {}
+        items.append(
+            {
+                "code": item["code"],
+                "text": item["text"],
+                "hours_before": timing.get("hours_before"),
+            }
+        )
+    return {"code": instruction_set.code, "name": instruction_set.name, "items": items}
+
+
+def _context(patient: Any, location: Any) -> dict[str, Any]:
+    org = patient.organization
+    return {
+        "patient_name": patient.given_name,
+        "clinic": org.name,
+        "location": getattr(location, "name", ""),
+        "address": getattr(location, "address", ""),
+        "phone": getattr(location, "phone", ""),
+    }
+
+
+def _tz_of(location: Any, org_id: int) -> str:
+    return getattr(location, "timezone", None) or default_timezone(org_id)
+
+
+def _appointment_key(appointment: Any, kind: str) -> str:
+    return f"appointment:{appointment.pk}:{kind}:{int(appointment.start.timestamp())}"
+
+
+def schedule_booking_messages(
+    appointment: Any, *, now: dt.datetime | None = None
+) -> list[OutboxMessage]:
+    """Booking confirmation (now, with .ics), the pre-care message when some preparation must
+    start more than 24 h before, and the reminder 24 h before with the protocol's pre-care
+    and the pre-care confirmation link. Call inside the booking transaction."""
+    now = now or timezone.now()
+    patient = appointment.patient
+    org_id = patient.organization_id
+    if str(getattr(appointment, "status", "")) in CANCELLED_APPOINTMENT:
+        return []
+    plan = plan_of(appointment)
+    protocol = plan.protocol if plan is not None else None
+    pre_care = instructions_payload(protocol.pre_care if protocol is not None else None)
+    tz = _tz_of(appointment.location, org_id)
+    earlier = OutboxMessage.objects.filter(
+        organization_id=org_id,
+        appointment_ref=appointment.pk,
+        kind=MessageKind.BOOKING_CONFIRMATION,
+        status=MessageStatus.SENT,
+    ).count()
+    base = {
+        **_context(patient, appointment.location),
+        "starts_at": appointment.start.isoformat(),
+        "ends_at": appointment.end.isoformat(),
+        "title": protocol.name if protocol is not None else "Appointment",
+        "instructions": pre_care,
+    }
+    precare_link = []
+    if pre_care and pre_care["items"]:
+        data = {"o": org_id, "p": patient.pk, "a": appointment.pk, "s": pre_care["code"]}
+        precare_link = [{"name": "precare_url", "purpose": "precare", "data": data}]
+    related = {"appointment": appointment.pk, "plan": plan.pk if plan else None}
+    out: list[OutboxMessage | None] = []
+    out.append(
+        enqueue(
+            org_id,
+            patient,
+            MessageKind.BOOKING_CONFIRMATION,
+            due_at=now,
+            payload={**base, "ics": True, "rescheduled": earlier > 0, "sequence": earlier},
+            idempotency_key=_appointment_key(appointment, "booking_confirmation"),
+            related=related,
+            tz=tz,
+        )
+    )
+    lead_hours = max(
+        (i["hours_before"] or 0 for i in (pre_care or {"items": []})["items"]), default=0
+    )
+    pre_care_due = appointment.start - dt.timedelta(hours=lead_hours)
+    if lead_hours > REMINDER_BEFORE.total_seconds() / 3600 and pre_care_due > now:
+        out.append(
+            enqueue(
+                org_id,
+                patient,
+                MessageKind.PRE_CARE,
+                due_at=pre_care_due,
+                payload={**base, "links": precare_link},
+                idempotency_key=_appointment_key(appointment, "pre_care"),
+                related=related,
+                tz=tz,
+            )
+        )
+    reminder_due = appointment.start - REMINDER_BEFORE
+    if reminder_due > now:
+        out.append(
+            enqueue(
+                org_id,
+                patient,
+                MessageKind.REMINDER,
+                due_at=reminder_due,
+                payload={**base, "links": precare_link},
+                idempotency_key=_appointment_key(appointment, "reminder"),
+                related=related,
+                tz=tz,
+            )
+        )
+    return [m for m in out if m is not None]
+
+
+def reschedule_for_appointment(
+    appointment: Any, *, now: dt.datetime | None = None
+) -> list[OutboxMessage]:
+    """The appointment moved (or changed status): cancel its pending messages made for the old
+    time and schedule those for the new one (a confirmation marked "moved" included)."""
+    if str(getattr(appointment, "status", "")) in CANCELLED_APPOINTMENT:
+        cancel_for_appointment(appointment)
+        return []
+    suffix = f":{int(appointment.start.timestamp())}"
+    stale = OutboxMessage.objects.filter(
+        organization_id=appointment.patient.organization_id, appointment_ref=appointment.pk
+    ).exclude(idempotency_key__endswith=suffix)
+    cancel_pending(stale, "appointment moved")
+    return schedule_booking_messages(appointment, now=now)
+
+
+def cancel_for_appointment(appointment: Any) -> int:
+    """The appointment was cancelled: its messages that have not gone out never will."""
+    qs = OutboxMessage.objects.filter(
+        organization_id=appointment.patient.organization_id, appointment_ref=appointment.pk
+    )
+    return cancel_pending(qs, "appointment cancelled")
+
+
+def schedule_aftercare(session: Any, *, now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Aftercare right after signing, from the protocol's aftercare set, and side-effect
+    check-ins 24 h and 72 h later with a signed link to the check-in form."""
+    now = now or timezone.now()
+    appointment = getattr(session, "appointment", None)
+    patient = getattr(session, "patient", None) or appointment.patient
+    org_id = patient.organization_id
+    signed_at = getattr(session, "signed_at", None) or now
+    location = getattr(appointment, "location", None) or getattr(session, "location", None)
+    plan = plan_of(session)
+    protocol = getattr(session, "protocol", None) or (plan.protocol if plan is not None else None)
+    aftercare = instructions_payload(protocol.aftercare if protocol is not None else None)
+    tz = _tz_of(location, org_id)
+    base = _context(patient, location)
+    related = {
+        "session": session.pk,
+        "appointment": getattr(appointment, "pk", None),
+        "plan": plan.pk if plan else None,
+    }
+    out: list[OutboxMessage | None] = [
+        enqueue(
+            org_id,
+            patient,
+            MessageKind.AFTERCARE,
+            due_at=signed_at,
+            payload={**base, "instructions": aftercare},
+            idempotency_key=f"session:{session.pk}:aftercare",
+            related=related,
+            tz=tz,
+        )
+    ]
+    for kind, label, hours in CHECK_INS:
+        data = {"o": org_id, "p": patient.pk, "s": session.pk, "k": label}
+        out.append(
+            enqueue(
+                org_id,
+                patient,
+                kind,
+                due_at=signed_at + dt.timedelta(hours=hours),
+                payload={
+                    **base,
+                    "links": [{"name": "checkin_url", "purpose": "checkin", "data": data}],
+                },
+                idempotency_key=f"session:{session.pk}:{kind}",
+                related=related,
+                tz=tz,
+            )
+        )
+    return [m for m in out if m is not None]
+
+
+def schedule_maintenance_recall(plan: TreatmentPlan) -> OutboxMessage | None:
+    """At plan completion: a recall on the maintenance due date (10:00 local) with a link to
+    ask for an appointment. Nothing when the protocol has no maintenance interval."""
+    due_on = plan.maintenance_due_on
+    if due_on is None and plan.completed_on is not None:
+        due_on = maintenance_due(plan.completed_on, plan.maintenance_interval_days)
+    if due_on is None:
+        return None
+    org_id = plan.organization_id
+    tz = default_timezone(org_id)
+    due_at = dt.datetime.combine(due_on, RECALL_LOCAL_TIME, tzinfo=zoneinfo.ZoneInfo(tz))
+    key = f"plan:{plan.pk}:maintenance_recall:{due_on.isoformat()}"
+    stale = OutboxMessage.objects.filter(
+        organization_id=org_id, plan_ref=plan.pk, kind=MessageKind.MAINTENANCE_RECALL
+    ).exclude(idempotency_key=key)
+    cancel_pending(stale.filter(status__in=OPEN_STATUSES), "maintenance date changed")
+    patient = plan.patient
+    data = {"o": org_id, "p": patient.pk, "pl": plan.pk}
+    return enqueue(
+        org_id,
+        patient,
+        MessageKind.MAINTENANCE_RECALL,
+        due_at=due_at,
+        payload={
+            **_context(patient, None),
+            "protocol_name": plan.protocol.name,
+            "due_on": due_on.isoformat(),
+            "links": [{"name": "recall_url", "purpose": "recall", "data": data}],
+        },
+        idempotency_key=key,
+        related={"plan": plan.pk},
+        tz=tz,
+    )
+
+
+def schedule_waitlist_offer(entry: Any, *, now: dt.datetime | None = None) -> OutboxMessage | None:
+    """A freed slot offered to a waiting patient (scheduling's waitlist)."""
+    if entry.offered_start is None:
+        return None
+    patient = entry.patient
+    org_id = patient.organization_id
+    tz = _tz_of(entry.location, org_id)
+    local = entry.offered_start.astimezone(zoneinfo.ZoneInfo(tz))
+    body = (
+        f"An earlier appointment is free on {local:%A %d %B %Y at %H:%M} "
+        f"at {entry.location.name}. Call us to take it."
+    )
+    return enqueue(
+        org_id,
+        patient,
+        MessageKind.WAITLIST_OFFER,
+        due_at=now or timezone.now(),
+        payload={
+            **_context(patient, entry.location),
+            "subject": "An earlier appointment is free",
+            "body": body,
+            "starts_at": entry.offered_start.isoformat(),
+        },
+        idempotency_key=f"waitlist:{entry.pk}:offer:{int(entry.offered_start.timestamp())}",
+        related={"plan": getattr(entry, "plan_id", None)},
+        tz=tz,
+    )

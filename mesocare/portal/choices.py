@@ -1,0 +1,14 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    NONE = "none", _("None")
+    MILD = "mild", _("A little")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("A lot")
+
+
+class CheckInWhen(models.TextChoices):
+    H24 = "24h", _("24 hours after")
+    H72 = "72h", _("72 hours after")

@@ -1,0 +1,255 @@
+"""Patient answers through portal links: pre-care confirmations and side-effect check-ins.
+
+The views hand in the verified token data (`links.read_token`); each function re-checks that
+the object named in it belongs to that patient in that organization, so a valid link can
+never open another patient's form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesocare.catalog.models import InstructionSet
+from mesocare.errors import Conflict, NotFound
+from mesocare.notify.alerts import raise_alert
+from mesocare.notify.choices import AlertKind, AlertSeverity
+from mesocare.notify.schedules import instructions_payload, plan_of
+from mesocare.outcomes.choices import PhotoSource, ViewAngle
+from mesocare.outcomes.services import store_photo
+from mesocare.patients.models import Patient
+from mesocare.portal.grading import CheckInAnswers, alert_severity, grade_check_in, needs_alert
+from mesocare.portal.models import CheckInResponse, PreCareConfirmation
+
+
+def patient_of(data: dict[str, Any]) -> Patient:
+    patient = Patient.objects.filter(pk=data.get("p"), organization_id=data.get("o")).first()
+    if patient is None or not patient.is_active:
+        raise NotFound("not_found", _("This link is no longer valid."))
+    return patient
+
+
+# --- pre-care -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreCareStatus:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    responded: bool = False
+
+    @property
+    def missing(self) -> list[dict[str, Any]]:
+        return [i for i in self.items if i["code"] not in self.confirmed]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def warning(self) -> str | None:
+        if not self.items or self.complete:
+            return None
+        if not self.responded:
+            return _("The patient has not confirmed the pre-care instructions.")
+        return _("The patient did not confirm %(n)d pre-care instruction(s).") % {
+            "n": len(self.missing)
+        }
+
+
+def precare_items(instruction_set_code: str) -> list[dict[str, Any]]:
+    instruction_set = InstructionSet.objects.filter(code=instruction_set_code).first()
+    payload = instructions_payload(instruction_set)
+    return payload["items"] if payload else []
+
+
+def precare_status(appointment: Any) -> PreCareStatus:
+    """For the check-in screen: which pre-care items of this appointment the patient has
+    confirmed. `status.warning` is the text to show when something is unconfirmed."""
+    org_id = appointment.patient.organization_id
+    answer = PreCareConfirmation.objects.filter(
+        organization_id=org_id, appointment_ref=appointment.pk
+    ).first()
+    if answer is not None:
+        items = precare_items(answer.instruction_set) or [
+            {"code": c, "text": c} for c in answer.items_offered
+        ]
+        return PreCareStatus(items, list(answer.items_confirmed), responded=True)
+    plan = plan_of(appointment)
+    protocol = plan.protocol if plan is not None else None
+    if protocol is None or protocol.pre_care is None:
+        return PreCareStatus()
+    return PreCareStatus(precare_items(protocol.pre_care.code), [], responded=False)
+
+
+def _appointment(data: dict[str, Any], patient: Patient) -> Any:
+    try:
+        model = apps.get_model("scheduling", "Appointment")
+    except LookupError:
+        return None
+    appointment = model.objects.filter(pk=data.get("a"), organization_id=patient.organization_id)
+    found = appointment.first()
+    if found is None or found.patient_id != patient.pk:
+        raise NotFound("not_found", _("This link is no longer valid."))
+    return found
+
+
+def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any]], list[str]]:
+    patient = patient_of(data)
+    appointment = _appointment(data, patient)
+    items = precare_items(str(data.get("s", "")))
+    answer = PreCareConfirmation.objects.filter(
+        organization_id=patient.organization_id, appointment_ref=data.get("a")
+    ).first()
+    return patient, appointment, items, list(answer.items_confirmed) if answer else []
+
+
+@transaction.atomic
+def confirm_precare(data: dict[str, Any], confirmed: list[str]) -> PreCareConfirmation:
+    patient, appointment, items, _done = precare_form(data)
+    codes = [i["code"] for i in items]
+    if appointment is not None and appointment.start < timezone.now():
+        raise Conflict("too_late", _("This appointment has already started."))
+    answer, _created = PreCareConfirmation.objects.update_or_create(
+        organization_id=patient.organization_id,
+        appointment_ref=int(data["a"]),
+        defaults={
+            "patient": patient,
+            "instruction_set": str(data.get("s", "")),
+            "items_offered": codes,
+            "items_confirmed": [c for c in codes if c in set(confirmed)],
+        },
+    )
+    return answer
+
+
+# --- side-effect check-ins -----------------------------------------------------------------
+
+
+def _treatment_session(data: dict[str, Any], patient: Patient) -> Any:
+    try:
+        model = apps.get_model("charting", "TreatmentSession")
+    except LookupError:
+        return None
+    session = model.objects.filter(pk=data.get("s"), organization_id=patient.organization_id)
+    found = session.first()
+    if found is None or found.patient_id != patient.pk:
+        raise NotFound("not_found", _("This link is no longer valid."))
+    return found
+
+
+def check_in_form(data: dict[str, Any]) -> tuple[Patient, Any, CheckInResponse | None]:
+    patient = patient_of(data)
+    session = _treatment_session(data, patient)
+    existing = CheckInResponse.objects.filter(
+        organization_id=patient.organization_id, session_ref=data.get("s"), when=data.get("k")
+    ).first()
+    return patient, session, existing
+
+
+def _side_effects(session: Any, findings: list[Any], now: dt.datetime, notes: str) -> None:
+    """Patient-reported side effects in charting (source=patient), appended to the session."""
+    try:
+        model = apps.get_model("charting", "SideEffect")
+    except LookupError:
+        return
+    for finding in findings:
+        model.objects.create(
+            organization_id=session.organization_id,
+            session=session,
+            kind=finding.kind,
+            grade=finding.grade,
+            onset=now,
+            source="patient",
+            notes=f"check-in: {finding.reason}" + (f" — {notes}" if notes else ""),
+            recorded_after_signing=session.signed_at is not None,
+        )
+
+
+@transaction.atomic
+def submit_check_in(
+    data: dict[str, Any],
+    answers: CheckInAnswers,
+    *,
+    notes: str = "",
+    photo: bytes | None = None,
+    body_zone: str = "",
+) -> CheckInResponse:
+    patient, session, existing = check_in_form(data)
+    if existing is not None:
+        raise Conflict("already_answered", _("This check-in was already answered. Thank you."))
+    now = timezone.now()
+    findings = grade_check_in(answers)
+    stored_photo = None
+    if photo:
+        stored_photo = store_photo(
+            patient.organization_id,
+            patient,
+            photo,
+            body_zone=body_zone,
+            view=ViewAngle.FRONT,
+            session=session,
+            source=PhotoSource.PATIENT,
+        )
+    response = CheckInResponse(
+        organization_id=patient.organization_id,
+        patient=patient,
+        session_ref=int(data["s"]),
+        when=str(data["k"]),
+        pain_vas=Decimal(answers.pain_vas),
+        bruising=answers.bruising,
+        swelling=answers.swelling,
+        redness=answers.redness,
+        warmth=answers.warmth,
+        nodules=answers.nodules,
+        fever=answers.fever,
+        discharge=answers.discharge,
+        skin_colour_change=answers.skin_colour_change,
+        notes=notes[:4000],
+        photo=stored_photo,
+        findings=[f.__dict__ for f in findings],
+        max_grade=max((f.grade for f in findings), default=0),
+    )
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        raise Conflict("already_answered", _("This check-in was already answered.")) from None
+    if session is not None:
+        _side_effects(session, findings, now, notes[:500])
+    if needs_alert(findings):
+        summary = "; ".join(f"{f.kind} grade {f.grade} ({f.reason})" for f in findings)
+        response.alert = raise_alert(
+            patient.organization_id,
+            kind=AlertKind.CHECK_IN,
+            severity=alert_severity(findings),
+            patient_id=patient.pk,
+            message=_("%(patient)s reported after the session: %(summary)s")
+            % {"patient": patient.full_name, "summary": summary},
+            details={"check_in": response.pk, "session": data.get("s"), "when": data.get("k")},
+            source_ref=f"checkin:{response.pk}",
+        )
+        response.save(update_fields=["alert"])
+    return response
+
+
+def request_booking(data: dict[str, Any]) -> None:
+    """The maintenance-recall link: the patient asks to be called for an appointment."""
+    patient = patient_of(data)
+    raise_alert(
+        patient.organization_id,
+        kind=AlertKind.BOOKING_REQUEST,
+        severity=AlertSeverity.INFO,
+        patient_id=patient.pk,
+        message=_("%(patient)s asks for a maintenance appointment.")
+        % {"patient": patient.full_name},
+        details={"plan": data.get("pl")},
+        source_ref=f"recall:{data.get('pl')}:{timezone.localdate().isoformat()}",
+    )

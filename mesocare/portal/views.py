@@ -1,0 +1,112 @@
+"""The patient portal: pages opened from signed links, no login. Each page shows its own form
+and nothing else (no names of staff, no other appointments)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.portal import services
+from mesocare.portal.forms import CheckInForm
+from mesocare.portal.grading import CheckInAnswers
+from mesocare.portal.links import LinkError, read_token
+
+View = Callable[..., HttpResponse]
+
+
+def link_error(request: HttpRequest, reason: str) -> HttpResponse:
+    status = 410 if reason == "expired" else 404
+    return _private(render(request, "portal/link_error.html", {"reason": reason}, status=status))
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: never cached, never sent on as a referrer, never indexed.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def signed(purpose: str) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @never_cache
+        @wraps(view)
+        def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+            try:
+                data = read_token(purpose, token)
+                return _private(view(request, data))
+            except LinkError as exc:
+                return link_error(request, exc.reason)
+            except NotFound:
+                return link_error(request, "invalid")
+
+        return wrapper
+
+    return decorate
+
+
+@signed("precare")
+def precare(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+    patient, appointment, items, confirmed = services.precare_form(data)
+    context: dict[str, Any] = {
+        "clinic": patient.organization.name,
+        "items": items,
+        "confirmed": confirmed,
+        "appointment": appointment,
+    }
+    if request.method == "POST":
+        try:
+            services.confirm_precare(data, request.POST.getlist("items"))
+        except Conflict as exc:
+            context["error"] = exc.message
+            return render(request, "portal/precare.html", context, status=409)
+        return render(request, "portal/done.html", {"clinic": context["clinic"], "what": "precare"})
+    return render(request, "portal/precare.html", context)
+
+
+@signed("checkin")
+def checkin(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+    patient, session, existing = services.check_in_form(data)
+    clinic = patient.organization.name
+    if existing is not None:
+        return render(request, "portal/done.html", {"clinic": clinic, "what": "checkin_again"})
+    form = CheckInForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        answers = CheckInAnswers(
+            **{k: cd[k] for k in CheckInAnswers.__dataclass_fields__}  # type: ignore[attr-defined]
+        )
+        photo = cd["photo"].read() if cd.get("photo") else None
+        try:
+            response = services.submit_check_in(data, answers, notes=cd["notes"], photo=photo)
+        except Invalid as exc:
+            form.add_error("photo" if exc.errors else None, exc.message)
+        except Conflict:
+            return render(request, "portal/done.html", {"clinic": clinic, "what": "checkin_again"})
+        else:
+            return render(
+                request,
+                "portal/done.html",
+                {"clinic": clinic, "what": "checkin", "urgent": response.alert_id is not None},
+            )
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "portal/checkin.html", {"clinic": clinic, "form": form, "when": data.get("k")},
+        status=status,
+    )  # fmt: skip
+
+
+@signed("recall")
+def recall(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+    patient = services.patient_of(data)
+    clinic = patient.organization.name
+    if request.method == "POST":
+        services.request_booking(data)
+        return render(request, "portal/done.html", {"clinic": clinic, "what": "recall"})
+    return render(request, "portal/recall.html", {"clinic": clinic})
