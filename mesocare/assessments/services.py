@@ -145,6 +145,11 @@ def link_to_plan(assessment: Assessment, plan: Any, session_index: int | None = 
         assessment.save(update_fields=["plan", "session_index"])
 
 
+def as_score(assessment: Assessment) -> ScoreResult:
+    """The engine's view of a stored assessment (the model keeps "no band" as "")."""
+    return ScoreResult(assessment.scale_id, assessment.total, assessment.band or None)
+
+
 def trend(assessments: list[Assessment]) -> dict[str, list[dict[str, Any]]]:
     """Oldest-first points per scale, for the trend chart."""
     series: dict[str, list[dict[str, Any]]] = {}

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from mesocare.assessments.models import Assessment
+from mesocare.assessments.services import as_score
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
 from mesocare.catalog.models import Protocol, ProtocolVersion
@@ -110,6 +111,8 @@ def propose(
     sessions_reason: str = "",
 ) -> tuple[CourseProposal, ProtocolVersion]:
     """The course the protocol's current version gives this baseline (nothing is stored)."""
+    # Re-read: the caller's instance may predate an edit (and its version).
+    protocol = Protocol.objects.filter(pk=protocol.pk).first() or protocol
     if protocol.organization_id not in (None, actor.org_id):
         raise NotFound("not_found", _("No protocol with id %(id)s.") % {"id": protocol.pk})
     if not protocol.is_active:
@@ -119,7 +122,7 @@ def propose(
         rules = course_rules(version.snapshot)
         proposal = propose_course(
             rules,
-            baseline,
+            as_score(baseline) if baseline is not None else None,
             start_on,
             sessions_override=sessions,
             override_reason=sessions_reason,

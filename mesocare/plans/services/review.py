@@ -18,7 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesocare.assessments.models import Assessment
-from mesocare.assessments.services import get_assessment, link_to_plan, record_assessment
+from mesocare.assessments.services import (
+    as_score,
+    get_assessment,
+    link_to_plan,
+    record_assessment,
+)
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
 from mesocare.catalog.services import course_rules
@@ -156,7 +161,11 @@ def review_plan(
     done = sessions_done if sessions_done is not None else sessions_done_default(plan)
     try:
         review = review_course(
-            rules, baseline, current, done, sessions_planned=plan.sessions_planned
+            rules,
+            as_score(baseline),
+            as_score(current),
+            done,
+            sessions_planned=plan.sessions_planned,
         )
     except PlanningError as exc:
         raise planning_invalid(exc, default_field="assessment") from None
