@@ -411,7 +411,11 @@ def write_course(
     placed = {i: (a.start, a.location) for i, a in existing.items() if i is not None}
     placed.update({c.index: (c.start, c.location) for c in candidates if c.index is not None})
     gap_conflicts(plan, placed, [c.index for c in candidates if c.index is not None], conflicts)
-    if conflicts:  # cheap refusals before the safety check stores anything
+    if conflicts:  # refuse before the safety check stores anything, naming every conflict
+        for item in find_conflicts(
+            actor.org_id, plan.patient_id, candidates, room_kind=plan.room_kind
+        ).items:
+            conflicts.items.append(item)
         raise conflicts.error()
     new = [c for c in candidates if c.moving is None]
     if new:

@@ -20,8 +20,8 @@ from mesocare.patients.models import Patient
 from mesocare.scheduling.choices import AppointmentStatus
 from mesocare.scheduling.models import Appointment, CalendarFeed, hash_feed_token
 
+# Events from this many days back, and every future one.
 PAST_DAYS = 60
-FUTURE_DAYS = 400
 
 
 def create_feed(
@@ -149,10 +149,7 @@ def feed_calendar(raw_token: str) -> bytes:
     now = timezone.now()
     qs: Any = (
         Appointment.objects.for_org(feed.organization_id)
-        .filter(
-            start__gte=now - dt.timedelta(days=PAST_DAYS),
-            start__lt=now + dt.timedelta(days=FUTURE_DAYS),
-        )
+        .filter(start__gte=now - dt.timedelta(days=PAST_DAYS))
         .exclude(status=AppointmentStatus.NO_SHOW)
         .select_related("location", "room", "patient", "plan__protocol__pre_care")
         .order_by("start", "id")
