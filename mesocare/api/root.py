@@ -14,6 +14,7 @@ from mesocare.api import (
     plans,
     safety,
     scales,
+    scheduling,
 )
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
 
@@ -39,3 +40,4 @@ api.add_router("", catalog.router)
 api.add_router("", scales.router)
 api.add_router("", assessments.router)
 api.add_router("", plans.router)
+api.add_router("", scheduling.router)
