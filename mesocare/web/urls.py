@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from mesocare.web.views import account, audit, auth, home, org, patients, records, safety
+from mesocare.web.views import (
+    account,
+    audit,
+    auth,
+    home,
+    org,
+    patients,
+    records,
+    safety,
+    scheduling,
+)
 
 app_name = "web"
 
@@ -45,6 +55,30 @@ urlpatterns = [
     path("safety/overrides", safety.overrides_report, name="safety-overrides"),
     path("safety/rules", safety.safety_rules, name="safety-rules"),
     path("safety/rules/<slug:code>", safety.set_safety_rule, name="safety-rule-set"),
+    # scheduling
+    path("calendar", scheduling.calendar, name="calendar"),
+    path(
+        "appointments/<int:appointment_id>",
+        scheduling.appointment_panel,
+        name="appointment-panel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/move",
+        scheduling.appointment_move,
+        name="appointment-move",
+    ),
+    re_path(
+        r"^appointments/(?P<appointment_id>[0-9]+)/(?P<action>check-in|complete|no-show|cancel)$",
+        scheduling.appointment_action,
+        name="appointment-action",
+    ),
+    path("plans/<int:plan_id>/book", scheduling.book_course, name="book-course"),
+    path(
+        "patients/<int:patient_id>/appointments",
+        scheduling.patient_appointments,
+        name="patient-appointments",
+    ),
+    path("ical/<str:token>.ics", scheduling.ical_feed, name="ical-feed"),
     # organization (foundation UI)
     path("org/locations", org.location_list, name="location-list"),
     path("org/locations/new", org.location_create, name="location-create"),

@@ -1,0 +1,594 @@
+"""Scheduling in the staff UI: the day/week calendar of a location (practitioner or room
+columns; click an appointment to move it, check it in, cancel it), the "Book course" wizard
+of a plan, the patient's "Appointments" tab, and the public iCalendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from mesocare.clinics.actor import Actor
+from mesocare.clinics.models import Location, Membership, Room
+from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import get_for_org
+from mesocare.errors import DomainError, NotFound
+from mesocare.plans.models import TreatmentPlan
+from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
+from mesocare.scheduling.models import Appointment
+from mesocare.scheduling.services import appointments as appts
+from mesocare.scheduling.services import courses, feeds
+from mesocare.scheduling.services.calendars import TREATING_ROLES, local_midnight
+from mesocare.web.patient_page import open_patient_page
+from mesocare.web.patient_tabs import PATIENT_TABS, Tab
+from mesocare.web.views.base import staff_view
+
+if not any(tab.key == "appointments" for tab in PATIENT_TABS):
+    PATIENT_TABS.append(
+        Tab(
+            "appointments",
+            gettext_lazy("Appointments"),
+            "web:patient-appointments",
+            Perm.SCHEDULE_VIEW,
+        )
+    )
+
+ROW_MINUTES = 5
+DEFAULT_DAY = (dt.time(8), dt.time(20))
+
+
+# --- public iCalendar feed -------------------------------------------------------------------
+
+
+@require_GET
+def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """No login: the unguessable token is the credential; a revoked one is 404."""
+    try:
+        body = feeds.feed_calendar(token)
+    except NotFound:
+        return HttpResponse(_("No such calendar feed."), status=404, content_type="text/plain")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    key: int
+    label: str
+
+
+@dataclass
+class Cell:
+    appointment: Appointment | None = None
+    rowspan: int = 1
+    covered: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    quarter: bool
+    cells: list[Cell] = field(default_factory=list)
+
+
+def _locations(actor: Actor) -> list[Location]:
+    return list(Location.objects.for_org(actor.org_id).filter(is_active=True))
+
+
+def _day(value: str | None, tz: Any) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else timezone.localdate(timezone=tz)
+    except ValueError:
+        return timezone.localdate(timezone=tz)
+
+
+def _columns(actor: Actor, location: Location, by: str) -> list[Column]:
+    if by == "room":
+        rooms = Room.objects.for_org(actor.org_id).filter(location=location, is_active=True)
+        return [Column(r.pk, f"{r.name} ({r.get_kind_display()})") for r in rooms]
+    members = (
+        Membership.objects.for_org(actor.org_id)
+        .filter(
+            is_active=True,
+            role__in=TREATING_ROLES,
+            working_hours__location=location,
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("user__full_name", "id")
+    )
+    return [Column(m.pk, m.user.full_name or m.user.email) for m in members]
+
+
+def _clock(minute: int) -> str:
+    hours, minutes = divmod(minute, 60)
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _grid(
+    appointments: list[Appointment], columns: list[Column], by: str, tz: Any, day: dt.date
+) -> list[Row]:
+    """Rows of ROW_MINUTES; an appointment fills one cell spanning its rows (no positions in
+    inline styles: the CSP forbids them)."""
+    first, last = DEFAULT_DAY
+    for a in appointments:
+        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+        if start.date() == day:
+            first = min(first, dt.time(start.hour))
+        if end.date() == day:
+            last = max(last, end.time())
+    start_minute = first.hour * 60
+    end_minute = min(24 * 60, -(-(last.hour * 60 + last.minute) // 60) * 60)
+    count = (end_minute - start_minute) // ROW_MINUTES
+    rows = [
+        Row(
+            label=_clock(start_minute + i * ROW_MINUTES),
+            quarter=(i * ROW_MINUTES) % 15 == 0,
+            cells=[Cell() for _ in columns],
+        )
+        for i in range(count)
+    ]
+    position = {c.key: n for n, c in enumerate(columns)}
+    midnight = local_midnight(day, tz)
+    for a in appointments:
+        column = position.get(a.room_id if by == "room" else a.practitioner_id)
+        if column is None:
+            continue
+        begin = math.floor((a.start - midnight).total_seconds() / 60) - start_minute
+        finish = math.ceil((a.end - midnight).total_seconds() / 60) - start_minute
+        first_row = max(0, begin // ROW_MINUTES)
+        last_row = min(count, -(-finish // ROW_MINUTES))
+        if first_row >= last_row or rows[first_row].cells[column].covered:
+            continue
+        if rows[first_row].cells[column].appointment is not None:
+            continue
+        span = last_row - first_row
+        for r in range(first_row + 1, last_row):
+            if rows[r].cells[column].appointment is not None:
+                span = r - first_row
+                break
+            rows[r].cells[column].covered = True
+        rows[first_row].cells[column] = Cell(a, span)
+    return rows
+
+
+@staff_view(Perm.SCHEDULE_VIEW)
+def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
+    locations = _locations(actor)
+    if not locations:
+        return render(request, "web/scheduling/calendar.html", {"locations": []})
+    wanted = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == wanted), None)
+    if location is None:
+        default = actor.membership.default_location_id
+        location = next((loc for loc in locations if loc.pk == default), locations[0])
+    tz = location.tz
+    day = _day(request.GET.get("date"), tz)
+    view = "week" if request.GET.get("view") == "week" else "day"
+    by = "room" if request.GET.get("by") == "room" else "practitioner"
+    first_day = day - dt.timedelta(days=day.weekday()) if view == "week" else day
+    days = [first_day + dt.timedelta(days=i) for i in range(7 if view == "week" else 1)]
+    shown = list(
+        appts.list_appointments(
+            actor,
+            start_from=local_midnight(days[0], tz),
+            start_before=local_midnight(days[-1] + dt.timedelta(days=1), tz),
+            location=location.pk,
+        )
+        .filter(status__in=(*ACTIVE_STATUSES, AppointmentStatus.NO_SHOW))
+        .select_related("patient", "practitioner__user", "room")
+    )
+    appts.record_calendar_read(actor, location, len(shown))
+    columns = _columns(actor, location, by)
+    context: dict[str, Any] = {
+        "locations": locations,
+        "location": location,
+        "day": day,
+        "view": view,
+        "by": by,
+        "columns": columns,
+        "previous": day - dt.timedelta(days=7 if view == "week" else 1),
+        "next": day + dt.timedelta(days=7 if view == "week" else 1),
+        "can_edit": actor.can(Perm.SCHEDULE_EDIT),
+        "timezone": location.timezone,
+    }
+    if view == "day":
+        context["rows"] = _grid(shown, columns, by, tz, day)
+    else:
+        key = (lambda a: a.room_id) if by == "room" else (lambda a: a.practitioner_id)
+        context["week"] = [
+            {
+                "day": d,
+                "cells": [
+                    [a for a in shown if key(a) == c.key and a.start.astimezone(tz).date() == d]
+                    for c in columns
+                ],
+            }
+            for d in days
+        ]
+    return render(request, "web/scheduling/calendar.html", context)
+
+
+class MoveForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput({"type": "date"}))
+    time = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput({"type": "time"}))
+    practitioner = forms.ModelChoiceField(
+        label=gettext_lazy("Practitioner"), queryset=Membership.objects.none()
+    )
+    room = forms.ModelChoiceField(label=gettext_lazy("Room"), queryset=Room.objects.none())
+
+    def __init__(self, actor: Actor, location: Location, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        practitioner_field: Any = self.fields["practitioner"]
+        practitioner_field.queryset = (
+            Membership.objects.for_org(actor.org_id)
+            .filter(is_active=True, role__in=TREATING_ROLES)
+            .select_related("user")
+        )
+        practitioner_field.label_from_instance = lambda m: m.user.full_name or m.user.email
+        room_field: Any = self.fields["room"]
+        room_field.queryset = Room.objects.for_org(actor.org_id).filter(
+            location=location, is_active=True
+        )
+        room_field.label_from_instance = lambda r: r.name
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
+
+
+def _panel(
+    request: HttpRequest,
+    actor: Actor,
+    appointment: Appointment,
+    form: MoveForm | None = None,
+    error: DomainError | None = None,
+    offer: Any = None,
+) -> HttpResponse:
+    tz = appointment.location.tz
+    local_start = appointment.start.astimezone(tz)
+    if form is None:
+        form = MoveForm(
+            actor,
+            appointment.location,
+            initial={
+                "date": local_start.date(),
+                "time": local_start.time(),
+                "practitioner": appointment.practitioner_id,
+                "room": appointment.room_id,
+            },
+        )
+    context = {
+        "appointment": appointment,
+        "local_start": local_start,
+        "local_end": appointment.end.astimezone(tz),
+        "form": form,
+        "cancel_form": CancelForm(),
+        "error": error,
+        "conflicts": (error.context.get("conflicts") if error else None) or [],
+        "offer": offer,
+        "can_edit": actor.can(Perm.SCHEDULE_EDIT),
+    }
+    return render(request, "web/scheduling/_appointment_panel.html", context)
+
+
+@staff_view(Perm.SCHEDULE_VIEW)
+def appointment_panel(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
+    appointment = appts.get_appointment(actor, appointment_id, channel="web")
+    return _panel(request, actor, appointment)
+
+
+def _done(request: HttpRequest, appointment: Appointment, message: str) -> HttpResponse:
+    messages.success(request, message)
+    local_day = appointment.start.astimezone(appointment.location.tz).date()
+    url = (
+        reverse("web:calendar")
+        + f"?location={appointment.location_id}&date={local_day.isoformat()}"
+    )
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_POST
+@staff_view(Perm.SCHEDULE_EDIT)
+def appointment_move(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
+    appointment = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
+    form = MoveForm(actor, appointment.location, request.POST)
+    if not form.is_valid():
+        return _panel(request, actor, appointment, form)
+    start = dt.datetime.combine(
+        form.cleaned_data["date"], form.cleaned_data["time"], tzinfo=appointment.location.tz
+    )
+    try:
+        result = appts.move_appointment(
+            actor,
+            appointment,
+            start=start,
+            practitioner=form.cleaned_data["practitioner"],
+            room=form.cleaned_data["room"],
+            channel="web",
+        )
+    except DomainError as exc:
+        fresh = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
+        return _panel(request, actor, fresh, form, exc)
+    if result.shift_offer is not None and result.shift_offer.proposals:
+        messages.warning(
+            request,
+            _(
+                "Moved. Later sessions of the course no longer keep the plan's interval; "
+                "re-plan them from the plan's booking page."
+            ),
+        )
+    return _done(request, result.appointment, _("Appointment moved."))
+
+
+@require_POST
+@staff_view(Perm.SCHEDULE_EDIT)
+def appointment_action(
+    request: HttpRequest, actor: Actor, appointment_id: int, action: str
+) -> HttpResponse:
+    appointment = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
+    try:
+        if action == "check-in":
+            appts.check_in(actor, appointment, channel="web")
+            message = _("Checked in.")
+        elif action == "complete":
+            appts.complete_appointment(actor, appointment, channel="web")
+            message = _("Completed.")
+        elif action == "no-show":
+            appts.mark_no_show(actor, appointment, channel="web")
+            message = _("Marked as a no-show.")
+        elif action == "cancel":
+            appts.cancel_appointment(
+                actor, appointment, request.POST.get("reason", ""), channel="web"
+            )
+            message = _("Cancelled.")
+        else:
+            raise NotFound("not_found", _("Unknown action."))
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        fresh = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
+        return _panel(request, actor, fresh, error=exc)
+    return _done(request, appointment, message)
+
+
+# --- book a course ---------------------------------------------------------------------------
+
+
+class ProposalForm(forms.Form):
+    location = forms.ModelChoiceField(
+        label=gettext_lazy("Location"), queryset=Location.objects.none()
+    )
+    earliest = forms.DateField(
+        label=gettext_lazy("Earliest date"), widget=forms.DateInput({"type": "date"})
+    )
+    window_start = forms.TimeField(
+        label=gettext_lazy("From (time of day)"),
+        required=False,
+        widget=forms.TimeInput({"type": "time"}),
+    )
+    window_end = forms.TimeField(
+        label=gettext_lazy("Until (time of day)"),
+        required=False,
+        widget=forms.TimeInput({"type": "time"}),
+    )
+    practitioner = forms.ModelChoiceField(
+        label=gettext_lazy("Practitioner"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Any"),
+    )
+    same_practitioner = forms.BooleanField(
+        label=gettext_lazy("Same practitioner for every session"), required=False, initial=True
+    )
+
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        location_field: Any = self.fields["location"]
+        location_field.queryset = Location.objects.for_org(actor.org_id).filter(is_active=True)
+        practitioner_field: Any = self.fields["practitioner"]
+        practitioner_field.queryset = (
+            Membership.objects.for_org(actor.org_id)
+            .filter(is_active=True, role__in=TREATING_ROLES)
+            .select_related("user")
+        )
+        practitioner_field.label_from_instance = lambda m: m.user.full_name or m.user.email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("window_start"), data.get("window_end")
+        if (start is None) != (end is None):
+            self.add_error("window_end", _("Give both ends of the window, or neither."))
+        elif start is not None and end is not None and not start < end:
+            self.add_error("window_end", _("The window must end after it starts."))
+        return data
+
+
+def _plan_for_booking(actor: Actor, plan_id: int) -> TreatmentPlan:
+    return get_for_org(
+        TreatmentPlan,
+        actor.org_id,
+        plan_id,
+        queryset=TreatmentPlan.objects.select_related("patient", "protocol"),
+    )
+
+
+def _encode(proposal: courses.CourseProposal) -> str:
+    return json.dumps(
+        [[s.index, s.start.isoformat(), s.practitioner_id, s.room_id] for s in proposal.sessions]
+    )
+
+
+def _decode(actor: Actor, raw: str) -> list[courses.SessionChoice]:
+    try:
+        rows = json.loads(raw)
+        out = []
+        for index, start, practitioner, room in rows:
+            out.append(
+                courses.SessionChoice(
+                    int(index),
+                    dt.datetime.fromisoformat(start),
+                    get_for_org(Membership, actor.org_id, practitioner),
+                    get_for_org(
+                        Room, actor.org_id, room, queryset=Room.objects.select_related("location")
+                    ),
+                )
+            )
+    except (ValueError, TypeError) as exc:
+        raise NotFound("not_found", _("That proposal cannot be read.")) from exc
+    return out
+
+
+def _names(actor: Actor) -> tuple[dict[int, str], dict[int, str]]:
+    people = {
+        m.pk: m.user.full_name or m.user.email
+        for m in Membership.objects.for_org(actor.org_id).select_related("user")
+    }
+    rooms = {r.pk: r.name for r in Room.objects.for_org(actor.org_id)}
+    return people, rooms
+
+
+@staff_view(Perm.SCHEDULE_EDIT)
+def book_course(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
+    """The wizard: pick location, window and practitioner; see the optimal course and the
+    alternatives; confirm one (all sessions booked, or none)."""
+    plan = _plan_for_booking(actor, plan_id)
+    context: dict[str, Any] = {"plan": plan, "patient": plan.patient}
+    if request.method == "POST":
+        try:
+            courses.book_course(
+                actor, plan, _decode(actor, request.POST.get("sessions", "")), channel="web"
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            context["error"] = exc
+            context["conflicts"] = exc.context.get("conflicts") or []
+            context["findings"] = exc.context.get("findings") or []
+        else:
+            messages.success(request, _("The course is booked."))
+            return redirect("web:patient-appointments", patient_id=plan.patient_id)
+    data = request.GET if "location" in request.GET else None
+    locations = _locations(actor)
+    form = ProposalForm(
+        actor,
+        data,
+        initial={
+            "location": actor.membership.default_location_id
+            or (locations[0].pk if locations else None),
+            "earliest": timezone.localdate(),
+            "same_practitioner": True,
+        },
+    )
+    context["form"] = form
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
+        window = None
+        if cleaned.get("window_start") and cleaned.get("window_end"):
+            window = (cleaned["window_start"], cleaned["window_end"])
+        try:
+            options = courses.propose_course(
+                actor,
+                plan,
+                cleaned["location"],
+                cleaned["earliest"],
+                practitioner=cleaned.get("practitioner"),
+                same_practitioner=bool(cleaned.get("same_practitioner")),
+                window=window,
+                alternatives=3,
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            context["error"] = exc
+        else:
+            tz = cleaned["location"].tz
+            people, rooms = _names(actor)
+            context["options"] = options
+            context["proposals"] = [
+                {
+                    "n": n,
+                    "deviation_days": p.deviation_days,
+                    "finish": p.finish.astimezone(tz),
+                    "encoded": _encode(p),
+                    "sessions": [
+                        {
+                            "index": s.index,
+                            "start": s.start.astimezone(tz),
+                            "end": s.end.astimezone(tz),
+                            "practitioner": people.get(s.practitioner_id, "?"),
+                            "room": rooms.get(s.room_id or 0, "—"),
+                        }
+                        for s in p.sessions
+                    ],
+                }
+                for n, p in enumerate(options.proposals)
+            ]
+    if getattr(request, "htmx", False) and request.method == "GET":
+        return render(request, "web/scheduling/_proposals.html", context)
+    return render(request, "web/scheduling/book_course.html", context)
+
+
+# --- patient tab -----------------------------------------------------------------------------
+
+
+@staff_view(Perm.SCHEDULE_VIEW)
+def patient_appointments(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient, context = open_patient_page(actor, patient_id, "appointments")
+    rows = list(appts.list_appointments(actor, patient=patient.pk).select_related("plan__protocol"))
+    now = timezone.now()
+    plans = (
+        TreatmentPlan.objects.for_org(actor.org_id)
+        .filter(patient=patient)
+        .select_related("protocol")
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                Appointment.objects.filter(status__in=ACTIVE_STATUSES).select_related("location"),
+            )
+        )
+        .order_by("-created_at")
+    )
+    timelines = []
+    for plan in plans:
+        by_index = {a.course_index: a for a in plan.appointments.all()}
+        timelines.append(
+            {
+                "plan": plan,
+                "sessions": [
+                    {"index": i, "appointment": by_index.get(i)}
+                    for i in range(1, plan.sessions_planned + 1)
+                ],
+                "can_book": plan.status in courses.OPEN_PLAN_STATUSES,
+            }
+        )
+    context.update(
+        {
+            "upcoming": [a for a in rows if a.end >= now],
+            "past": [a for a in rows if a.end < now][::-1],
+            "timelines": timelines,
+            "can_edit": actor.can(Perm.SCHEDULE_EDIT),
+        }
+    )
+    return render(request, "web/scheduling/patient_appointments.html", context)
