@@ -135,9 +135,7 @@ def get_lot(request: HttpRequest, lot_id: int) -> dict[str, Any]:
     response={201: MovementOut, **PROBLEM_RESPONSES},
     summary="Waste, adjust or return stock with a reason",
 )
-def add_movement(
-    request: HttpRequest, lot_id: int, payload: MovementIn
-) -> Status:
+def add_movement(request: HttpRequest, lot_id: int, payload: MovementIn) -> Status:
     actor = actor_of(request)
     lot = stock.get_lot(actor, lot_id)
     movement = stock.record_movement(

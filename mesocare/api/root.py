@@ -7,9 +7,12 @@ from ninja import NinjaAPI
 from mesocare.api import (
     assessments,
     catalog,
+    charting,
     clinics,
     errors,
     inventory,
+    notify,
+    outcomes,
     patients,
     plans,
     safety,
@@ -36,8 +39,11 @@ api.add_router("", clinics.router)
 api.add_router("", patients.router)
 api.add_router("", safety.router)
 api.add_router("", inventory.router)
+api.add_router("", charting.router)
 api.add_router("", catalog.router)
 api.add_router("", scales.router)
 api.add_router("", assessments.router)
 api.add_router("", plans.router)
 api.add_router("", scheduling.router)
+api.add_router("", notify.router)
+api.add_router("", outcomes.router)

@@ -47,6 +47,13 @@ class TreatmentSession(OrgOwned):
         "clinics.Membership", on_delete=models.PROTECT, related_name="treatment_sessions"
     )
     location = models.ForeignKey("clinics.Location", on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="treatment_sessions",
+    )
     planned_session = models.ForeignKey(
         "plans.PlannedSession", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -82,11 +89,16 @@ class TreatmentSession(OrgOwned):
             models.Index(fields=["practitioner", "signed_at"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(appointment__isnull=False),
+                name="one_session_per_appointment",
+            ),
             models.CheckConstraint(
                 condition=models.Q(pain_vas__isnull=True)
                 | models.Q(pain_vas__gte=0, pain_vas__lte=10),
                 name="session_pain_vas_range",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
