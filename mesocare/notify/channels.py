@@ -92,9 +92,11 @@ def journal_has(key: str) -> bool:
 
 
 def _slow_down() -> None:
+    """NOTIFY_JOURNAL_DELAY_MS (tests only): half before and half after each journal write,
+    so a kill can land both before a send and between the send and its mark."""
     delay = getattr(settings, "NOTIFY_JOURNAL_DELAY_MS", 0)
     if delay:
-        time.sleep(delay / 1000)
+        time.sleep(delay / 2000)
 
 
 class JournalEmailBackend(BaseEmailBackend):
@@ -113,6 +115,7 @@ class JournalEmailBackend(BaseEmailBackend):
                     "attachments": [a[0] for a in message.attachments if isinstance(a, tuple)],
                 }
             )
+            _slow_down()
         return len(email_messages)
 
     def was_delivered(self, key: str) -> bool:
@@ -177,6 +180,7 @@ class JournalSmsBackend:
     def send(self, out: Outgoing) -> str:
         _slow_down()
         append_journal({"key": out.key, "channel": "sms", "to": out.to, "text": out.text})
+        _slow_down()
         return ""
 
     def confirm(self, key: str) -> bool | None:

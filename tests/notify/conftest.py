@@ -176,3 +176,37 @@ def journal(settings: Any, tmp_path: Any) -> Any:
     settings.NOTIFY_QUIET_HOURS = ""
     settings.SITE_URL = "https://clinic.example"
     return tmp_path / "journal.jsonl"
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Any) -> Any:
+    """An empty database for subprocesses: a SQLite file, or on PostgreSQL a scratch
+    database next to the test database (created and dropped here)."""
+    import os
+
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    import psycopg
+
+    cfg = dj_database_url.parse(url)
+    name = f"{cfg['NAME']}_scratch_{os.getpid()}"
+    admin = dict(
+        host=cfg["HOST"] or None,
+        port=cfg["PORT"] or None,
+        user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
