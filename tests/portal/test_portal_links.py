@@ -1,0 +1,194 @@
+"""Signed links: no login, one form each, expiring, never another patient's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from mesocare.charting.models import SideEffect
+from mesocare.notify.models import Alert
+from mesocare.outcomes.models import Photo
+from mesocare.portal.links import LinkError, make_token, portal_url, read_token
+from mesocare.portal.models import CheckInResponse, PreCareConfirmation
+from mesocare.portal.services import precare_status
+
+pytestmark = pytest.mark.django_db
+
+
+def checkin_url(clinic, session, patient=None, when="24h"):
+    data = {"o": clinic.org.pk, "p": (patient or session.patient).pk, "s": session.pk, "k": when}
+    return reverse("portal:checkin", args=[make_token("checkin", data)])
+
+
+def precare_url(clinic, appointment, patient=None):
+    data = {
+        "o": clinic.org.pk,
+        "p": (patient or appointment.patient).pk,
+        "a": appointment.pk,
+        "s": "pre_care_general",
+    }
+    return reverse("portal:precare", args=[make_token("precare", data)])
+
+
+ANSWERS = {
+    "pain_vas": "2",
+    "bruising": "mild",
+    "swelling": "none",
+    "redness": "none",
+    "notes": "",
+}
+
+
+def test_a_token_is_bound_to_its_purpose():
+    token = make_token("checkin", {"p": 1})
+    assert read_token("checkin", token) == {"p": 1}
+    with pytest.raises(LinkError) as exc:
+        read_token("precare", token)
+    assert exc.value.reason == "invalid"
+    with pytest.raises(LinkError):
+        read_token("checkin", token[:-2] + "xx")
+
+
+def test_a_token_expires(settings, monkeypatch):
+    token = make_token("checkin", {"p": 1})
+    later = timezone.now().timestamp() + dt.timedelta(days=15).total_seconds()
+    monkeypatch.setattr("time.time", lambda: later)
+    with pytest.raises(LinkError) as exc:
+        read_token("checkin", token)
+    assert exc.value.reason == "expired"
+
+
+def test_an_expired_link_shows_a_gone_page(clinic, make, monkeypatch):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    url = checkin_url(clinic, session)
+    later = timezone.now().timestamp() + dt.timedelta(days=15).total_seconds()
+    monkeypatch.setattr("time.time", lambda: later)
+    response = Client().get(url)
+    assert response.status_code == 410
+    assert b"expired" in response.content
+    assert b"Giulia" not in response.content
+
+
+def test_a_link_cannot_open_another_patients_session(clinic, make):
+    other = make.patient(given_name="Other")
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    # A genuinely signed token naming patient B and patient A's session:
+    response = Client().get(checkin_url(clinic, session, patient=other))
+    assert response.status_code == 404
+    response = Client().post(checkin_url(clinic, session, patient=other), ANSWERS)
+    assert response.status_code == 404
+    assert not CheckInResponse.objects.exists()
+
+
+def test_a_link_of_another_organization_does_not_open(clinic, other_clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    data = {"o": other_clinic.org.pk, "p": session.patient.pk, "s": session.pk, "k": "24h"}
+    response = Client().get(reverse("portal:checkin", args=[make_token("checkin", data)]))
+    assert response.status_code == 404
+
+
+def test_the_check_in_page_needs_no_login_and_reveals_only_its_form(clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    response = Client().get(checkin_url(clinic, session))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="pain_vas"' in body and 'name="fever"' in body
+    assert "Rossi" not in body and "practitioner" not in body
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "<script" not in body
+
+
+def test_a_mild_check_in_records_patient_side_effects_without_alert(clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    response = Client().post(checkin_url(clinic, session), ANSWERS)
+    assert response.status_code == 200
+    effects = SideEffect.objects.filter(session=session).order_by("kind")
+    assert [(e.kind, e.grade, e.source) for e in effects] == [
+        ("bruising", 1, "patient"),
+        ("pain", 1, "patient"),
+    ]
+    assert all(e.recorded_after_signing for e in effects)
+    assert not Alert.objects.exists()
+    # The same link cannot be answered twice.
+    again = Client().post(checkin_url(clinic, session), {**ANSWERS, "pain_vas": "9"})
+    assert b"already answered" in again.content
+    assert CheckInResponse.objects.count() == 1
+
+
+def test_an_infection_sign_alerts_the_practitioner_at_once(clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    response = Client().post(
+        checkin_url(clinic, session, when="72h"), {**ANSWERS, "fever": "on", "warmth": "on"}
+    )
+    assert response.status_code == 200
+    assert b"clinic has been alerted" in response.content
+    alert = Alert.objects.get()
+    assert alert.kind == "check_in" and alert.severity == "critical"
+    assert alert.patient_id == session.patient_id and alert.organization_id == clinic.org.pk
+    assert "infection_sign grade 3" in alert.message
+    assert CheckInResponse.objects.get().alert_id == alert.pk
+
+
+def test_a_check_in_photo_is_stored_privately_and_cleaned(clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buf, "JPEG")
+    buf.seek(0)
+    buf.name = "area.jpg"
+    response = Client().post(checkin_url(clinic, session), {**ANSWERS, "photo": buf})
+    assert response.status_code == 200
+    photo = Photo.objects.get()
+    assert photo.source == "patient" and photo.session_id == session.pk
+    assert CheckInResponse.objects.get().photo_id == photo.pk
+
+
+def test_a_bad_check_in_form_is_shown_again(clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    response = Client().post(checkin_url(clinic, session), {"pain_vas": "12"})
+    assert response.status_code == 422
+    assert not CheckInResponse.objects.exists()
+
+
+def test_pre_care_confirmation_and_its_status_at_check_in(clinic, make):
+    appointment = make.appointment(plan=make.plan(), index=1)
+    status = precare_status(appointment)
+    assert not status.responded and len(status.items) == 10
+    assert "not confirmed" in status.warning
+    url = precare_url(clinic, appointment)
+    page = Client().get(url)
+    assert page.status_code == 200 and b"no_caffeine" in page.content
+    Client().post(url, {"items": ["no_caffeine", "no_alcohol", "not_an_item"]})
+    answer = PreCareConfirmation.objects.get()
+    assert answer.items_confirmed == ["no_caffeine", "no_alcohol"]
+    status = precare_status(appointment)
+    assert status.responded and not status.complete and len(status.missing) == 8
+    assert "did not confirm 8" in status.warning
+    everything = [i["code"] for i in status.items]
+    Client().post(url, {"items": everything})
+    assert precare_status(appointment).complete
+    assert precare_status(appointment).warning is None
+
+
+def test_pre_care_link_of_another_patients_appointment_is_refused(clinic, make):
+    appointment = make.appointment(plan=make.plan(), index=1)
+    other = make.patient()
+    assert Client().get(precare_url(clinic, appointment, patient=other)).status_code == 404
+
+
+def test_recall_link_asks_reception_to_call(clinic, make, settings):
+    settings.SITE_URL = "https://clinic.example"
+    plan = make.plan()
+    url = portal_url("recall", {"o": clinic.org.pk, "p": plan.patient_id, "pl": plan.pk})
+    path = url.removeprefix("https://clinic.example")
+    assert Client().get(path).status_code == 200
+    Client().post(path)
+    Client().post(path)
+    alert = Alert.objects.get()
+    assert alert.kind == "booking_request"
