@@ -1,0 +1,33 @@
+"""Per-request server time and query count, for performance checks and browser tests.
+
+Enabled with `MESOCARE_REQUEST_STATS=1` (adds the middleware); each request appends
+(method, path, milliseconds, queries) to `RECENT` and logs it at INFO."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.test.utils import CaptureQueriesContext
+
+log = logging.getLogger("mesocare.requests")
+RECENT: deque[tuple[str, str, float, int]] = deque(maxlen=500)
+
+
+class RequestStatsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = self.get_response(request)
+            elapsed = (time.perf_counter() - start) * 1000
+        RECENT.append((request.method or "", request.path, elapsed, len(queries)))
+        log.info("%s %s %.1f ms %d queries", request.method, request.path, elapsed, len(queries))
+        response["Server-Timing"] = f'app;dur={elapsed:.1f}, db;desc="{len(queries)} queries"'
+        return response

@@ -1,0 +1,114 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server.
+
+Pages are opened as real users; every page visit logs its server time and query count
+(`page_stats`), and `axe` runs axe-core (vendored from the npm registry) in the page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mesocare.lib.request_stats import RECENT
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# between browser steps are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class E2E:
+    """What a browser test needs: pages in fresh contexts, sign-in, axe, screenshots, and the
+    server time and query count of each step (asserted ≤ MAX_QUERIES per page)."""
+
+    MAX_QUERIES = 30
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[Any] = []
+        self.log: list[tuple[str, float, int]] = []
+
+    def page(self, viewport: tuple[int, int] = (1280, 900), **options: Any) -> Any:
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            bypass_csp=True,  # lets the test inject axe-core; the app's own CSP stays on
+            **options,
+        )
+        context.set_default_timeout(15_000)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def sign_in(self, page: Any, email: str, password: str) -> None:
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+
+    def axe(self, page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[Any]:
+        page.add_script_tag(content=AXE)
+        result = page.evaluate("async () => await axe.run(document)")
+        return [
+            (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in impacts
+        ]
+
+    def screenshot(self, page: Any, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+    def step(self, label: str, action: Any) -> Any:
+        """Run a browser step; log the server time and query count of every request it caused
+        (measured in the server by RequestStatsMiddleware) and bound the queries per page."""
+        RECENT.clear()
+        result = action()
+        for method, path, ms, queries in list(RECENT):
+            self.log.append((f"{label}: {method} {path}", ms, queries))
+            print(f"[page] {label}: {method} {path} {ms:.0f} ms, {queries} queries")
+            assert queries <= self.MAX_QUERIES, f"{label}: {method} {path}: {queries} queries"
+        return result
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def e2e(browser: Any, live_server: Any, transactional_db: Any, settings: Any) -> Iterator[E2E]:
+    settings.MIDDLEWARE = [
+        "mesocare.lib.request_stats.RequestStatsMiddleware",
+        *settings.MIDDLEWARE,
+    ]
+    tools = E2E(browser, live_server.url)
+    yield tools
+    tools.close()
