@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from mesocare.api.auth import actor_of
@@ -44,16 +44,19 @@ def add_measurement(request: HttpRequest, patient_id: int, payload: MeasurementI
     actor = actor_of(request)
     patient = get_patient(actor, patient_id)
     data = payload.dict()
-    return 201, services.add_measurement(
-        actor,
-        patient,
-        kind=data["kind"],
-        value=data["value"],
-        measured_on=data["measured_on"],
-        landmark=data["landmark"] or "",
-        distance_cm=data["distance_cm"],
-        session_id=data["session"],
-        notes=data["notes"],
+    return Status(
+        201,
+        services.add_measurement(
+            actor,
+            patient,
+            kind=data["kind"],
+            value=data["value"],
+            measured_on=data["measured_on"],
+            landmark=data["landmark"] or "",
+            distance_cm=data["distance_cm"],
+            session_id=data["session"],
+            notes=data["notes"],
+        ),
     )
 
 
@@ -81,7 +84,7 @@ def upload_photo(
     photo = services.upload_photo(
         actor, patient, file.read(), body_zone=body_zone, view=view, session_id=session
     )
-    return 201, photo_out(photo)
+    return Status(201, photo_out(photo))
 
 
 @router.get("/patients/{patient_id}/photos", response={200: list[PhotoOut], **PROBLEM_RESPONSES})
