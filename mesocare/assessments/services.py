@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -89,7 +90,7 @@ def record_assessment(
         patient=patient,
         scale_id=scale.id,
         scale_version=scale.version,
-        items={key: items[key] for key in (item.key for item in scale.items)},
+        items={item.key: _stored(items[item.key]) for item in scale.items},
         total=result.total,
         band=result.band or "",
         body_area=body_area,
@@ -108,6 +109,13 @@ def record_assessment(
         channel=channel,
     )
     return assessment
+
+
+def _stored(value: Any) -> Any:
+    """JSON-ready item value: forms hand in Decimals, the API ints, floats and codes."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def list_assessments(

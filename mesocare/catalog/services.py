@@ -320,7 +320,7 @@ def _free_code(actor: Actor, base: str) -> str:
     return f"{base}-{n}"
 
 
-def _check_code_free(actor: Actor, code: str, *, exclude: int | None = None) -> None:
+def _check_code_free(actor: Actor, code: str, *, exclude: int) -> None:
     clash = Protocol.objects.filter(organization_id=actor.org_id, code=code).exclude(pk=exclude)
     if clash.exists():
         raise Invalid.field("code", _("Your clinic already has a protocol with this code."))

@@ -42,6 +42,8 @@ class ShownTab:
 PATIENT_TABS: list[Tab] = [
     Tab("overview", _("Overview"), "web:patient-detail", Perm.PATIENT_VIEW),
     Tab("allergies", _("Allergies"), "web:patient-allergies", Perm.ALLERGY_VIEW),
+    Tab("assessments", _("Assessments"), "web:patient-assessments", Perm.CLINICAL_VIEW),
+    Tab("plans", _("Plans"), "web:patient-plans", Perm.CLINICAL_VIEW),
     Tab("audit", _("Audit"), "web:patient-audit", Perm.AUDIT_VIEW),
 ]
 

@@ -3,11 +3,16 @@ from django.urls import path, re_path
 
 from mesocare.web.views import (
     account,
+    assessments,
     audit,
     auth,
+    catalog,
+    charting,
     home,
+    inventory,
     org,
     patients,
+    plans,
     records,
     safety,
     scheduling,
@@ -79,6 +84,40 @@ urlpatterns = [
         name="patient-appointments",
     ),
     path("ical/<str:token>.ics", scheduling.ical_feed, name="ical-feed"),
+    # charting
+    path("patients/<int:patient_id>/sessions", charting.patient_sessions, name="patient-sessions"),
+    path("patients/<int:patient_id>/sessions/new", charting.session_new, name="session-new"),
+    path(
+        "appointments/<int:appointment_id>/session",
+        charting.appointment_session,
+        name="appointment-session",
+    ),
+    path("sessions/<int:session_id>", charting.session_page, name="session"),
+    path("sessions/<int:session_id>/edit", charting.session_update, name="session-update"),
+    path("sessions/<int:session_id>/injections", charting.injection_add, name="injection-add"),
+    path(
+        "sessions/<int:session_id>/injections/<int:n>/delete",
+        charting.injection_delete,
+        name="injection-delete",
+    ),
+    path(
+        "sessions/<int:session_id>/side-effects", charting.side_effect_add, name="side-effect-add"
+    ),
+    path("sessions/<int:session_id>/sign", charting.session_sign, name="session-sign"),
+    path("sessions/<int:session_id>/amendments", charting.amendment_add, name="amendment-add"),
+    path("sessions/<int:session_id>/summary.pdf", charting.session_pdf, name="session-pdf"),
+    # stock
+    path("stock", inventory.lot_list, name="lot-list"),
+    path("stock/receive", inventory.lot_receive, name="lot-receive"),
+    path("stock/lots/<int:lot_id>", inventory.lot_detail, name="lot-detail"),
+    path("stock/lots/<int:lot_id>/movements", inventory.lot_movement, name="lot-movement"),
+    path("stock/lots/<int:lot_id>/recall", inventory.lot_recall, name="lot-recall"),
+    path("stock/lots/<int:lot_id>/recipients", inventory.lot_recipients, name="lot-recipients"),
+    path(
+        "stock/lots/<int:lot_id>/recipients.csv",
+        inventory.lot_recipients_csv,
+        name="lot-recipients-csv",
+    ),
     # organization (foundation UI)
     path("org/locations", org.location_list, name="location-list"),
     path("org/locations/new", org.location_create, name="location-create"),
@@ -108,3 +147,6 @@ urlpatterns = [
     path("account/tokens", account.create_token, name="token-create"),
     path("account/tokens/<int:token_id>/revoke", account.revoke_token, name="token-revoke"),
 ]
+
+# catalog browser, assessments and plans (each view module lists its own routes)
+urlpatterns += catalog.urlpatterns + assessments.urlpatterns + plans.urlpatterns

@@ -46,21 +46,20 @@ def planning_invalid(exc: PlanningError, *, default_field: str = "protocol") -> 
 
 
 def plan_queryset(actor: Actor) -> QuerySet[TreatmentPlan]:
-    return (
-        TreatmentPlan.objects.for_org(actor.org_id)
-        .select_related(
-            "patient",
-            "protocol",
-            "protocol_version",
-            "baseline_assessment",
-            "review_assessment",
-            "created_by",
-            "status_changed_by",
-        )
-        .prefetch_related(
-            Prefetch("planned_sessions", PlannedSession.objects.order_by("index")),
-            Prefetch("events", PlanEvent.objects.select_related("by").order_by("at", "id")),
-        )
+    own: QuerySet[TreatmentPlan] = TreatmentPlan.objects.for_org(actor.org_id)
+    sessions: QuerySet[PlannedSession] = PlannedSession.objects.order_by("index")
+    events: QuerySet[PlanEvent] = PlanEvent.objects.select_related("by").order_by("at", "id")
+    return own.select_related(
+        "patient",
+        "protocol",
+        "protocol_version",
+        "baseline_assessment",
+        "review_assessment",
+        "created_by",
+        "status_changed_by",
+    ).prefetch_related(
+        Prefetch("planned_sessions", sessions),
+        Prefetch("events", events),
     )
 
 

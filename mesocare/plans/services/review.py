@@ -57,12 +57,10 @@ class PlanReview:
 
 
 def sessions_done_default(plan: TreatmentPlan) -> int:
-    return (
-        Assessment.objects.for_org(plan.organization_id)
-        .filter(plan=plan)
-        .exclude(pk=plan.baseline_assessment_id)
-        .count()
-    )
+    linked = Assessment.objects.for_org(plan.organization_id).filter(plan=plan)
+    if plan.baseline_assessment_id is not None:
+        linked = linked.exclude(pk=plan.baseline_assessment_id)
+    return linked.count()
 
 
 def _current(
