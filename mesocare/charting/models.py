@@ -142,7 +142,7 @@ class ComponentQuerySet(SessionPartQuerySet):
 
 
 class _SessionPart(OrgOwned):
-    objects = SessionPartQuerySet.as_manager()
+    objects = SessionPartQuerySet.as_manager()  # type: ignore[misc]
     guard_new_rows = True
 
     class Meta:
@@ -234,7 +234,7 @@ class CocktailComponent(_SessionPart):
     )
     volume_ml = models.DecimalField(_("volume (mL)"), max_digits=7, decimal_places=3)
 
-    objects = ComponentQuerySet.as_manager()
+    objects = ComponentQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["injection_id", "id"]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from mesocare.clinics.tenancy import OrgOwned
 from mesocare.inventory.choices import MovementKind
 
-ML = {"max_digits": 10, "decimal_places": 3}
+ML_DIGITS, ML_PLACES = 10, 3
 
 
 class ProductLot(OrgOwned):
@@ -30,12 +30,21 @@ class ProductLot(OrgOwned):
     supplier = models.CharField(_("supplier"), max_length=200, blank=True)
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
     received_ml = models.DecimalField(
-        _("received (mL)"), **ML, validators=[MinValueValidator(Decimal("0.001"))]
+        _("received (mL)"),
+        max_digits=ML_DIGITS,
+        decimal_places=ML_PLACES,
+        validators=[MinValueValidator(Decimal("0.001"))],
     )
     unit_cost = models.DecimalField(
         _("unit cost"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    on_hand_ml = models.DecimalField(_("on hand (mL)"), **ML, default=Decimal(0), editable=False)
+    on_hand_ml = models.DecimalField(
+        _("on hand (mL)"),
+        max_digits=ML_DIGITS,
+        decimal_places=ML_PLACES,
+        default=Decimal(0),
+        editable=False,
+    )
     recalled = models.BooleanField(_("recalled"), default=False)
     recalled_at = models.DateTimeField(null=True, blank=True)
     recalled_by = models.ForeignKey(
@@ -64,7 +73,9 @@ class StockMovement(OrgOwned):
     lot = models.ForeignKey(ProductLot, on_delete=models.PROTECT, related_name="movements")
     location = models.ForeignKey("clinics.Location", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=8, choices=MovementKind.choices)
-    quantity_ml = models.DecimalField(_("quantity (mL)"), **ML)
+    quantity_ml = models.DecimalField(
+        _("quantity (mL)"), max_digits=ML_DIGITS, decimal_places=ML_PLACES
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     injection_component = models.ForeignKey(
         "charting.CocktailComponent",

@@ -202,11 +202,8 @@ def protocol_ranges(session: TreatmentSession) -> Ranges | None:
         source = {k: getattr(session.protocol, k) for k in Ranges.__dataclass_fields__}
     if source is None:
         return None
-    values = {
-        k: (str(source[k]) if k == "technique" else Decimal(str(source[k])))
-        for k in Ranges.__dataclass_fields__
-    }
-    return Ranges(**values)
+    numbers = {k: Decimal(str(source[k])) for k in Ranges.__dataclass_fields__ if k != "technique"}
+    return Ranges(technique=str(source["technique"]), **numbers)
 
 
 def out_of_range(

@@ -66,16 +66,16 @@ def stock_alerts(
         .order_by("product__name", "location__name")
     )
     low = [
-        LowStock(
+        LowStock(  # the query keeps products with a threshold only
             product_id=row["product_id"],
             product=row["product__name"],
             location_id=row["location_id"],
             location=row["location__name"],
             on_hand_ml=row["usable"] or Decimal(0),
-            threshold_ml=row["product__low_stock_ml"],
+            threshold_ml=Decimal(row["product__low_stock_ml"] or 0),
         )
         for row in usable
-        if (row["usable"] or Decimal(0)) < row["product__low_stock_ml"]
+        if (row["usable"] or Decimal(0)) < Decimal(row["product__low_stock_ml"] or 0)
     ]
     near = [
         NearExpiry(

@@ -219,7 +219,8 @@ def product_for_gtin(actor: Actor, gtin: str) -> Product | None:
     candidates = {full, full.lstrip("0")} | {full[i:] for i in range(1, 7)}
     products = list(visible_products(actor).filter(gtin__in=candidates)[:2])
     own = [p for p in products if p.organization_id == actor.org_id]
-    return (own or products or [None])[0]
+    found = own or products
+    return found[0] if found else None
 
 
 def receive_scanned(
@@ -308,10 +309,10 @@ def on_hand_by_sum(lot_ids: list[int] | None = None) -> dict[int, Decimal]:
 
 def verify_on_hand(organization_id: int | None = None) -> list[dict[str, Any]]:
     """Lots whose cached on hand differs from Σ movements (empty when all is well)."""
-    qs = ProductLot.objects.all()
+    lots = ProductLot.objects.all()
     if organization_id is not None:
-        qs = qs.for_org(organization_id)
-    qs = qs.annotate(
+        lots = lots.for_org(organization_id)
+    qs = lots.annotate(
         total=Coalesce(Sum("movements__quantity_ml"), ZERO, output_field=models.DecimalField())
     ).exclude(on_hand_ml=F("total"))
     return [

@@ -220,9 +220,8 @@ class AmendmentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target_field"].choices = [
-            ("", _("(no field: note only)"))
-        ] + _amendable_fields()  # type: ignore[attr-defined]
+        field: Any = self.fields["target_field"]
+        field.choices = [("", _("(no field: note only)")), *_amendable_fields()]
 
 
 class SignForm(forms.Form):

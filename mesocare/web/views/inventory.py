@@ -3,6 +3,7 @@ adjust / return, recall with its recipients and CSV export."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -122,7 +123,7 @@ def _list_context(actor: Actor, request: HttpRequest, **extra: Any) -> dict[str,
         "filters": filters,
         "lots": list(lots[:500]),
         "today": today,
-        "soon": today + timezone.timedelta(days=alerts.NEAR_EXPIRY_DAYS),
+        "soon": today + dt.timedelta(days=alerts.NEAR_EXPIRY_DAYS),
         "alerts": alerts.stock_alerts(actor, today),
         "receive_form": extra.pop("receive_form", None)
         or (ReceiveForm(actor) if actor.can(Perm.STOCK_EDIT) else None),
