@@ -128,7 +128,7 @@ def review_plan(
     (proposes completion and the maintenance date) or ``too_early``."""
     actor.require(Perm.CLINICAL_EDIT)
     plan = (
-        TreatmentPlan.objects.select_for_update()
+        TreatmentPlan.objects.select_for_update(of=("self",))
         .select_related("patient", "protocol_version", "baseline_assessment")
         .get(pk=plan.pk, organization_id=actor.org_id)
     )
