@@ -1,0 +1,348 @@
+"""Booking throughput on PostgreSQL: 32 concurrent clients against the exclusion constraints.
+
+Run from the repository root: ``python bench/booking_throughput.py [--clients 32] [--attempts 150]``
+(``BENCH_PG`` names the server's admin URL). It creates a throw-away database, migrates it,
+and drops it at the end. Phases, each with ``--clients`` threads on their own connections:
+
+1. raw INSERT: one row per transaction into ``bench_raw_appointment``, a table of the same
+   columns as ``scheduling_appointment`` without its constraints or indexes;
+2. constrained booking: what the booking service sends to the database, as plain SQL: in one
+   transaction the four probes of ``booking.find_conflicts`` (working hours, opening hours,
+   overlapping appointments, blocks) and the INSERT under the exclusion constraints, whose
+   violation (a concurrent winner) counts as a conflict. This is the database's price of the
+   guarantee, and the ratio to (1) is the target (>= 0.5);
+3. booking core through Django: ``find_conflicts`` + ``Appointment.objects.create`` inside
+   ``guarded_write`` (adds the ORM's Python time);
+4. full service: ``appointments.book_appointment`` (plus permission checks, an audit row and
+   the signals other domains hang their outbox messages on).
+
+Threads share one interpreter, so (3) and (4) are bound by Python CPU (the GIL) long before
+the database; run several processes (gunicorn workers) to scale them. Clients draw random
+30-minute slots of 16 practitioners and 16 rooms, so some attempts collide (a conflict is a
+correct answer and is counted apart). Prints attempts/s and bookings/s per phase, the ratios,
+and the number of overlapping active pairs afterwards (must be 0). Never asserts wall-clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from _harness import throwaway_database
+
+STAFF = 16
+DAYS = 60
+SLOTS_PER_DAY = 16  # 30-minute slots, 09:00-17:00 local
+OVERLAPS_SQL = """
+SELECT count(*) FROM scheduling_appointment a
+JOIN scheduling_appointment b ON a.id < b.id
+ AND a.status IN ('booked', 'checked_in', 'completed')
+ AND b.status IN ('booked', 'checked_in', 'completed')
+ AND tstzrange(a.start, a."end") && tstzrange(b.start, b."end")
+ AND (a.practitioner_id = b.practitioner_id OR a.room_id = b.room_id
+      OR a.patient_id = b.patient_id)
+"""
+
+
+def setup() -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    from mesocare.accounts.models import User
+    from mesocare.clinics.actor import Actor
+    from mesocare.clinics.models import Location, Membership, Organization, Room, WorkingHours
+    from mesocare.patients.models import Patient
+
+    org = Organization.objects.create(name="Bench", slug="bench")
+    location = Location.objects.create(organization=org, name="Main", timezone="Europe/Rome")
+    desk = Membership.objects.create(
+        user=User.objects.create_user("desk@bench.test", "x" * 16), organization=org, role="admin"
+    )
+    practitioners, rooms = [], []
+    for n in range(STAFF):
+        user = User.objects.create_user(f"p{n}@bench.test", "x" * 16, full_name=f"P {n}")
+        member = Membership.objects.create(user=user, organization=org, role="practitioner")
+        practitioners.append(member)
+        for weekday in range(7):
+            WorkingHours.objects.create(
+                organization=org,
+                membership=member,
+                location=location,
+                weekday=weekday,
+                opens=dt.time(8),
+                closes=dt.time(20),
+            )
+        rooms.append(
+            Room.objects.create(organization=org, location=location, name=f"R{n}", kind="facial")
+        )
+    patients = Patient.objects.bulk_create(
+        Patient(
+            organization=org,
+            given_name="Bench",
+            family_name=f"Patient {n}",
+            given_norm="bench",
+            family_norm=f"patient {n}",
+            birth_date=dt.date(1980, 1, 1),
+            sex_at_birth="male",
+        )
+        for n in range(2000)
+    )
+    tz = ZoneInfo("Europe/Rome")
+    first = dt.date.today() + dt.timedelta(days=7)
+    slots = [
+        dt.datetime.combine(first + dt.timedelta(days=d), dt.time(9), tzinfo=tz)
+        + dt.timedelta(minutes=30 * s)
+        for d in range(DAYS)
+        for s in range(SLOTS_PER_DAY)
+    ]
+    return {
+        "org": org,
+        "location": location,
+        "actor": Actor(membership=desk),
+        "practitioners": practitioners,
+        "rooms": rooms,
+        "patients": patients,
+        "slots": slots,
+    }
+
+
+def run_clients(
+    clients: int, attempts: int, attempt: Callable[[random.Random, int], bool]
+) -> tuple[float, int, int]:
+    """Wall seconds, successes and refusals of ``clients`` threads × ``attempts`` calls."""
+    from django.db import connection
+
+    barrier = threading.Barrier(clients + 1)
+    ok, refused, errors = [0] * clients, [0] * clients, []
+
+    def client(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            barrier.wait()
+            for i in range(attempts):
+                if attempt(rng, n * attempts + i):
+                    ok[n] += 1
+                else:
+                    refused[n] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported after the run
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return elapsed, sum(ok), sum(refused)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--attempts", type=int, default=150, help="per client and phase")
+    args = parser.parse_args()
+    with throwaway_database(f"mc_bench_booking_{os.getpid()}", use_pg=True):
+        from django.db import IntegrityError, connection, transaction
+
+        from mesocare.errors import Conflict
+        from mesocare.scheduling.models import Appointment
+        from mesocare.scheduling.services import appointments, booking
+
+        world = setup()
+        org, location, actor = world["org"], world["location"], world["actor"]
+        practitioners, rooms = world["practitioners"], world["rooms"]
+        patients, slots = world["patients"], world["slots"]
+        user_id = actor.user.pk
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE bench_raw_appointment "
+                "(LIKE scheduling_appointment INCLUDING DEFAULTS)"
+            )
+            cursor.execute("CREATE SEQUENCE bench_raw_id")
+
+        def pick(rng: random.Random) -> tuple[Any, Any, Any, dt.datetime]:
+            return (
+                rng.choice(practitioners),
+                rng.choice(rooms),
+                rng.choice(patients),
+                rng.choice(slots),
+            )
+
+        def raw_insert(rng: random.Random, _i: int) -> bool:
+            practitioner, room, patient, start = pick(rng)
+            now = dt.datetime.now(dt.UTC)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO bench_raw_appointment (id, organization_id, location_id, "
+                    'practitioner_id, room_id, patient_id, start, "end", status, notes, '
+                    "cancel_reason, created_by_id, created_at, updated_at) VALUES "
+                    "(nextval('bench_raw_id'), %s, %s, %s, %s, %s, %s, %s, 'booked', '', '', "
+                    "%s, %s, %s)",
+                    [
+                        org.pk,
+                        location.pk,
+                        practitioner.pk,
+                        room.pk,
+                        patient.pk,
+                        start,
+                        start + dt.timedelta(minutes=30),
+                        user_id,
+                        now,
+                        now,
+                    ],
+                )
+            return True
+
+        active = ("booked", "checked_in", "completed")
+
+        def constrained_sql(rng: random.Random, _i: int) -> bool:
+            practitioner, room, patient, start = pick(rng)
+            end = start + dt.timedelta(minutes=30)
+            now = dt.datetime.now(dt.UTC)
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT weekday, opens, closes FROM clinics_workinghours WHERE "
+                        "organization_id = %s AND location_id = %s AND membership_id = %s",
+                        [org.pk, location.pk, practitioner.pk],
+                    )
+                    cursor.fetchall()
+                    cursor.execute(
+                        "SELECT weekday, opens, closes FROM clinics_openinghours "
+                        "WHERE location_id = %s",
+                        [location.pk],
+                    )
+                    cursor.fetchall()
+                    cursor.execute(
+                        "SELECT id FROM scheduling_appointment WHERE organization_id = %s AND "
+                        'status = ANY(%s) AND start < %s AND "end" > %s AND (practitioner_id = %s '
+                        "OR room_id = %s OR patient_id = %s)",
+                        [org.pk, list(active), end, start, practitioner.pk, room.pk, patient.pk],
+                    )
+                    if cursor.fetchall():
+                        return False
+                    cursor.execute(
+                        "SELECT id FROM scheduling_block WHERE organization_id = %s AND "
+                        'start < %s AND "end" > %s AND (practitioner_id = %s OR room_id = %s)',
+                        [org.pk, end, start, practitioner.pk, room.pk],
+                    )
+                    if cursor.fetchall():
+                        return False
+                    cursor.execute(
+                        "INSERT INTO scheduling_appointment (organization_id, location_id, "
+                        'practitioner_id, room_id, patient_id, start, "end", status, notes, '
+                        "cancel_reason, created_by_id, created_at, updated_at) VALUES "
+                        "(%s, %s, %s, %s, %s, %s, %s, 'booked', '', '', %s, %s, %s) "
+                        "RETURNING id",
+                        [
+                            org.pk,
+                            location.pk,
+                            practitioner.pk,
+                            room.pk,
+                            patient.pk,
+                            start,
+                            end,
+                            user_id,
+                            now,
+                            now,
+                        ],
+                    )
+            except IntegrityError:
+                return False
+            return True
+
+        def guarded(rng: random.Random, _i: int) -> bool:
+            practitioner, room, patient, start = pick(rng)
+            candidate = booking.Candidate(
+                start, start + dt.timedelta(minutes=30), practitioner, room
+            )
+            try:
+                with booking.guarded_write():
+                    conflicts = booking.find_conflicts(org.pk, patient.pk, [candidate])
+                    if conflicts:
+                        raise conflicts.error()
+                    Appointment.objects.create(
+                        organization_id=org.pk,
+                        location=location,
+                        practitioner=practitioner,
+                        room=room,
+                        patient=patient,
+                        start=candidate.start,
+                        end=candidate.end,
+                        created_by_id=user_id,
+                    )
+            except Conflict:
+                return False
+            return True
+
+        def full_service(rng: random.Random, _i: int) -> bool:
+            practitioner, room, patient, start = pick(rng)
+            try:
+                appointments.book_appointment(
+                    actor,
+                    patient=patient,
+                    practitioner=practitioner,
+                    room=room,
+                    start=start,
+                    duration_min=30,
+                    channel="bench",
+                )
+            except Conflict:
+                return False
+            return True
+
+        print(
+            f"PostgreSQL, {args.clients} clients x {args.attempts} attempts per phase; "
+            f"{STAFF} practitioners, {STAFF} rooms, {len(slots)} slots each"
+        )
+        results: dict[str, float] = {}
+        booked: dict[str, float] = {}
+
+        def count_overlaps() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(OVERLAPS_SQL)
+                return int(cursor.fetchone()[0])
+
+        for name, fn in (
+            ("raw INSERT (no constraints)", raw_insert),
+            ("constrained booking (service SQL)", constrained_sql),
+            ("booking core through Django", guarded),
+            ("full booking service", full_service),
+        ):
+            Appointment.objects.all().delete()  # every phase starts from an empty calendar
+            elapsed, ok, refused = run_clients(args.clients, args.attempts, fn)
+            results[name] = (ok + refused) / elapsed
+            booked[name] = ok / elapsed
+            overlaps = "" if fn is raw_insert else f", overlapping pairs {count_overlaps()}"
+            print(
+                f"  {name:34s} {(ok + refused) / elapsed:7.0f} attempts/s "
+                f"{ok / elapsed:7.0f} bookings/s  ({ok} booked, {refused} conflicts, "
+                f"{elapsed:.2f} s{overlaps})"
+            )
+        raw = results["raw INSERT (no constraints)"]
+        constrained = "constrained booking (service SQL)"
+        print(
+            f"  ratio constrained booking / raw INSERT: {results[constrained] / raw:.2f} "
+            f"in attempts/s, {booked[constrained] / raw:.2f} in bookings/s  (target >= 0.5)"
+        )
+        print(
+            "  ratio Django booking core / raw INSERT: "
+            f"{results['booking core through Django'] / raw:.2f}; full service / raw INSERT: "
+            f"{results['full booking service'] / raw:.2f}  (Python-bound, see the docstring)"
+        )
+        print(f"  overlapping active pairs afterwards: {count_overlaps()}  (must be 0)")
+
+
+if __name__ == "__main__":
+    main()
