@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "mesocare.outcomes",
     "mesocare.notify",
     "mesocare.api",
+    "mesocare.portal",
     "mesocare.web",
     "mesocare.demo",
 ]
@@ -196,6 +197,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mesocare <no-reply@localhost
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PROD)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+
+# Patient messages (mesocare.notify) and the patient portal links (mesocare.portal).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SMS_BACKEND = env_str("SMS_BACKEND", "console")  # console | webhook | journal | null | dotted
+SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL", "")
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "")
+NOTIFY_QUIET_HOURS = env_str("NOTIFY_QUIET_HOURS", "21:00-08:00")  # location time; "" = off
+NOTIFY_JOURNAL_PATH = env_str("NOTIFY_JOURNAL_PATH", str(VAR_DIR / "outbox-journal.jsonl"))
+NOTIFY_JOURNAL_DELAY_MS = env_int("NOTIFY_JOURNAL_DELAY_MS", 0)
+NOTIFY_SEND_TIMEOUT = env_int("NOTIFY_SEND_TIMEOUT", 10)
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+if NOTIFY_LEASE_SECONDS < 3 * max(NOTIFY_SEND_TIMEOUT, EMAIL_TIMEOUT):
+    raise SettingsError("NOTIFY_LEASE_SECONDS must be at least 3x the send timeouts")
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PROD)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PROD)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PROD else 0)
