@@ -64,8 +64,8 @@ INSTALLED_APPS = [
     "mesocare.charting",
     "mesocare.outcomes",
     "mesocare.notify",
-    "mesocare.api",
     "mesocare.portal",
+    "mesocare.api",
     "mesocare.web",
     "mesocare.demo",
 ]
@@ -193,10 +193,6 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mesocare <no-reply@localhost>")
-
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PROD)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 # Patient messages (mesocare.notify) and the patient portal links (mesocare.portal).
@@ -211,6 +207,10 @@ NOTIFY_SEND_TIMEOUT = env_int("NOTIFY_SEND_TIMEOUT", 10)
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 if NOTIFY_LEASE_SECONDS < 3 * max(NOTIFY_SEND_TIMEOUT, EMAIL_TIMEOUT):
     raise SettingsError("NOTIFY_LEASE_SECONDS must be at least 3x the send timeouts")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PROD)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PROD)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PROD)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PROD else 0)
