@@ -24,7 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--prod", action="store_true", help="gunicorn, production security")
     serve.add_argument("--workers", type=int, default=3)
 
-    sub.add_parser("worker", help="run background tasks (reminders, check-ins, exports)")
+    worker = sub.add_parser(
+        "worker", help="deliver patient messages and run background tasks (until SIGTERM)"
+    )
+    worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    worker.add_argument("--outbox-only", action="store_true", help="no django-tasks worker")
+    worker.add_argument("--tasks-only", action="store_true", help="no outbox delivery loop")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    worker.add_argument("--batch-size", type=int, default=100)
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
@@ -89,7 +96,17 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         sys.exit(_serve(args.host, args.port, args.prod, args.workers))
     elif args.command == "worker":
-        call_command("db_worker")
+        from mesocare.notify.runner import run_worker
+
+        sys.exit(
+            run_worker(
+                once=args.once,
+                outbox=not args.tasks_only,
+                tasks=not args.outbox_only,
+                interval=args.interval,
+                batch_size=args.batch_size,
+            )
+        )
     elif args.command == "token":
         call_command("create_token", user=args.user, org=args.org, name=args.name)
     elif args.command == "seed":

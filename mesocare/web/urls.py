@@ -10,7 +10,9 @@ from mesocare.web.views import (
     charting,
     home,
     inventory,
+    messages,
     org,
+    outcomes,
     patients,
     plans,
     records,
@@ -150,3 +152,6 @@ urlpatterns = [
 
 # catalog browser, assessments and plans (each view module lists its own routes)
 urlpatterns += catalog.urlpatterns + assessments.urlpatterns + plans.urlpatterns
+
+# patient messages, alerts, outcomes and reports (issue 8)
+urlpatterns += messages.urlpatterns + outcomes.urlpatterns
