@@ -10,8 +10,7 @@ from ninja import Router
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.api.scales_schemas import ScaleOut, ScoreIn, ScoreOut
 from mesocare.assessments import services
-from mesocare.core.scales import ScaleDef, UnknownScaleError, all_scales, get_scale
-from mesocare.errors import NotFound
+from mesocare.core.scales import ScaleDef, all_scales
 
 router = Router(tags=["scales"])
 
@@ -53,14 +52,6 @@ def scale_out(scale: ScaleDef) -> dict[str, Any]:
 @router.get("/scales", response={200: list[ScaleOut], **PROBLEM_RESPONSES})
 def list_scales(request: HttpRequest) -> list[dict[str, Any]]:
     return [scale_out(s) for s in all_scales()]
-
-
-@router.get("/scales/{scale_id}", response={200: ScaleOut, **PROBLEM_RESPONSES})
-def get_scale_definition(request: HttpRequest, scale_id: str) -> dict[str, Any]:
-    try:
-        return scale_out(get_scale(scale_id))
-    except UnknownScaleError:
-        raise NotFound("unknown_scale", f"Unknown scale {scale_id}.") from None
 
 
 @router.post(

@@ -41,11 +41,6 @@ def test_scales_list_every_scale_with_items_anchors_bands_and_citation(api: Any)
     assert scales["vas-pain"]["items"][0]["step"] == 0.1
 
 
-def test_one_scale_definition(api: Any) -> None:
-    assert api.get("scales/gags").json()["id"] == "gags"
-    assert api.get("scales/nope").status_code == 404
-
-
 @pytest.mark.parametrize(
     ("scale", "items", "total", "band"),
     [

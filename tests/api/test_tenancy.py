@@ -44,6 +44,28 @@ def _safety_check(c: Any) -> int:
     ).pk
 
 
+def _protocol(c: Any) -> int:
+    from mesocare.catalog.models import Protocol
+    from mesocare.catalog.services import copy_protocol
+
+    default = Protocol.objects.get(organization__isnull=True, code="pain_lidocaine")
+    return copy_protocol(c.actor(), default).pk
+
+
+def _assessment(c: Any) -> int:
+    from mesocare.assessments.services import record_assessment
+
+    return record_assessment(c.actor(), c.patient, scale_id="vas-pain", items={"score": 5}).pk
+
+
+def _plan(c: Any) -> int:
+    from mesocare.catalog.models import Protocol
+    from mesocare.plans.services import create_plan
+
+    fixed = Protocol.objects.get(organization__isnull=True, code="striae_ha_silicon_linear")
+    return create_plan(c.actor(), c.patient, protocol=fixed).pk
+
+
 # The path segment before a parameter names the resource; this makes one in an organization.
 RESOURCES: dict[str, Factory] = {
     "patients": lambda c: c.patient.pk,
@@ -54,9 +76,12 @@ RESOURCES: dict[str, Factory] = {
     "medications": _medication,
     "consents": _consent,
     "checks": _safety_check,
+    "protocols": _protocol,
+    "assessments": _assessment,
+    "plans": _plan,
 }
 # Parameters that are not object ids: a value that routes to a real handler.
-LITERALS = {"kind": "medications", "code": "keloid_history"}
+LITERALS = {"kind": "medications", "code": "keloid_history", "scale_id": "hexsel-css"}
 
 
 def _operations() -> list[tuple[str, str, bool]]:
