@@ -66,6 +66,89 @@ def _plan(c: Any) -> int:
     return create_plan(c.actor(), c.patient, protocol=fixed).pk
 
 
+def _appointment(c: Any) -> int:
+    import datetime as dt
+
+    from mesocare.scheduling.models import Appointment
+
+    start = dt.datetime(2030, 3, 25, 11, tzinfo=dt.UTC)
+    return Appointment.objects.create(
+        organization=c.org,
+        location=c.location,
+        practitioner=c.members["practitioner"],
+        room=c.room,
+        patient=c.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=30),
+        created_by=c.user("admin"),
+    ).pk
+
+
+def _waitlist_entry(c: Any) -> int:
+    import datetime as dt
+
+    from mesocare.scheduling.models import WaitlistEntry
+
+    return WaitlistEntry.objects.create(
+        organization=c.org,
+        patient=c.patient,
+        location=c.location,
+        earliest=dt.date(2030, 3, 25),
+        duration_min=30,
+        created_by=c.user("admin"),
+    ).pk
+
+
+def _calendar_feed(c: Any) -> int:
+    from mesocare.scheduling.services.feeds import create_feed
+
+    return create_feed(c.actor(), patient=c.patient)[0].pk
+
+
+def _lot(c: Any) -> int:
+    import datetime as dt
+    from decimal import Decimal
+
+    from mesocare.catalog.models import Product
+    from mesocare.inventory.services.stock import receive_stock
+
+    product = Product.objects.get(organization__isnull=True, code="caffeine_20")
+    return receive_stock(
+        c.actor(),
+        product=product,
+        location=c.location,
+        lot_number=f"T{c.org.pk}",
+        expiry=dt.date(2099, 1, 31),
+        quantity_ml=Decimal(10),
+    ).pk
+
+
+def _session(c: Any) -> int:
+    from mesocare.charting.services.sessions import open_walk_in
+
+    return open_walk_in(c.actor("practitioner"), patient=c.patient, location=c.location).pk
+
+
+def _appointment(c: Any) -> int:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mesocare.scheduling.models import Appointment
+
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    return Appointment.objects.create(
+        organization=c.org,
+        location=c.location,
+        practitioner=c.members["practitioner"],
+        room=c.room,
+        patient=c.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=30),
+        created_by=c.user("reception"),
+    ).pk
+
+
 # The path segment before a parameter names the resource; this makes one in an organization.
 RESOURCES: dict[str, Factory] = {
     "patients": lambda c: c.patient.pk,
@@ -79,9 +162,19 @@ RESOURCES: dict[str, Factory] = {
     "protocols": _protocol,
     "assessments": _assessment,
     "plans": _plan,
+    "sessions": _session,
+    "lots": _lot,
+    "appointments": _appointment,
+    "waitlist": _waitlist_entry,
+    "calendar-feeds": _calendar_feed,
 }
 # Parameters that are not object ids: a value that routes to a real handler.
-LITERALS = {"kind": "medications", "code": "keloid_history", "scale_id": "hexsel-css"}
+LITERALS = {
+    "kind": "medications",
+    "code": "keloid_history",
+    "scale_id": "hexsel-css",
+    "n": "1",
+}
 
 
 def _operations() -> list[tuple[str, str, bool]]:
