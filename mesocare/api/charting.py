@@ -278,7 +278,8 @@ def add_amendment(request: HttpRequest, session_id: int, payload: AmendmentIn) -
     response={200: SuggestionOut, **PROBLEM_RESPONSES},
     summary="Prefill for a zone: same as last time, else the protocol",
 )
-def suggestion(request: HttpRequest, session_id: int, zone: str) -> dict[str, Any]:
+def suggestion(request: HttpRequest, session_id: int, zone: str = "") -> dict[str, Any]:
+    """Without a zone: the protocol's defaults."""
     actor = actor_of(request)
     return charting.suggest_injection(actor, _session(request, session_id), zone)
 
