@@ -128,27 +128,6 @@ def _session(c: Any) -> int:
 
     return open_walk_in(c.actor("practitioner"), patient=c.patient, location=c.location).pk
 
-
-def _appointment(c: Any) -> int:
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from mesocare.scheduling.models import Appointment
-
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
-    return Appointment.objects.create(
-        organization=c.org,
-        location=c.location,
-        practitioner=c.members["practitioner"],
-        room=c.room,
-        patient=c.patient,
-        start=start,
-        end=start + dt.timedelta(minutes=30),
-        created_by=c.user("reception"),
-    ).pk
-
-
 # The path segment before a parameter names the resource; this makes one in an organization.
 RESOURCES: dict[str, Factory] = {
     "patients": lambda c: c.patient.pk,
