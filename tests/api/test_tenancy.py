@@ -128,6 +128,7 @@ def _session(c: Any) -> int:
 
     return open_walk_in(c.actor("practitioner"), patient=c.patient, location=c.location).pk
 
+
 # The path segment before a parameter names the resource; this makes one in an organization.
 RESOURCES: dict[str, Factory] = {
     "patients": lambda c: c.patient.pk,
