@@ -32,14 +32,14 @@ REAL_EXAMPLES = [
     (f"]d2010950110153000310AB-123{GS}17140704", "09501101530003", "AB-123", dt.date(2014, 7, 4)),
     # GS1-128 (]C1) with serial (21) after the lot; DD = 00 → last day of the month.
     (
-        f"]C1010034531200000411120508" f"17150200" f"10ABCD1234{GS}21S12345",
+        f"]C10100345312000004111205081715020010ABCD1234{GS}21S12345",
         "00345312000004",
         "ABCD1234",
         dt.date(2015, 2, 28),
     ),
     # EU FMD pack (GS1 Healthcare): (01)(21)(10)(17), keyboard wedge showing GS as <GS>.
     (
-        "0104150123456782" "21A1B2C3D4E5<GS>" "10LOT42X<GS>" "17261231",
+        "010415012345678221A1B2C3D4E5<GS>10LOT42X<GS>17261231",
         "04150123456782",
         "LOT42X",
         dt.date(2026, 12, 31),
