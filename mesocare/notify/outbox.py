@@ -64,8 +64,13 @@ def address_for(patient: Patient, channel: str) -> str:
 
 
 def default_timezone(org_id: int) -> str:
-    location = Location.objects.for_org(org_id).filter(is_active=True).order_by("id").first()
-    return location.timezone if location else "UTC"
+    tz = (
+        Location.objects.for_org(org_id)
+        .filter(is_active=True)
+        .order_by("id")
+        .values_list("timezone", flat=True)[:1]
+    )
+    return tz[0] if tz else "UTC"
 
 
 def enqueue(
@@ -93,9 +98,9 @@ def enqueue(
         raise ValueError("the patient belongs to another organization")
     if kind not in MessageKind.values:
         raise ValueError(f"unknown message kind {kind!r}")
-    existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
+    existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).order_by()[:1]
+    if existing:
+        return existing[0]
     channel = resolve_channel(patient)
     if channel is None:
         return None

@@ -187,7 +187,9 @@ def schedule_aftercare(session: Any, *, now: dt.datetime | None = None) -> list[
     check-ins 24 h and 72 h later with a signed link to the check-in form."""
     now = now or timezone.now()
     appointment = getattr(session, "appointment", None)
-    patient = getattr(session, "patient", None) or appointment.patient
+    patient = getattr(session, "patient", None) or getattr(appointment, "patient", None)
+    if patient is None:
+        raise ValueError("a session without a patient")
     org_id = patient.organization_id
     signed_at = getattr(session, "signed_at", None) or now
     location = getattr(appointment, "location", None) or getattr(session, "location", None)

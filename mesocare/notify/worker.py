@@ -8,9 +8,10 @@ split into three steps around it:
 1. *Claim* (one short transaction): due `pending` rows are locked — `SELECT … FOR UPDATE SKIP
    LOCKED` on PostgreSQL, so concurrent workers take disjoint rows; SQLite's `BEGIN IMMEDIATE`
    serializes claims — and marked `sending` with `claimed_by` and a lease, `attempts + 1`.
-2. *Send* with the message's idempotency key. Right before it the worker renews its lease
-   with a fenced UPDATE (`WHERE status='sending' AND claimed_by=me`); if that matches no row,
-   another worker has taken the message over and this one does not send.
+2. *Send* with the message's idempotency key. Unless its lease still runs for more than twice
+   the send timeout, the worker first renews it with a fenced UPDATE (`WHERE status='sending'
+   AND claimed_by=me`); if that matches no row, another worker has taken the message over and
+   this one does not send.
 3. *Mark* `sent` (fenced the same way), or back to `pending` with exponential back-off, or
    `failed` after `max_attempts` (5) or a permanent error.
 
@@ -98,6 +99,10 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
+def _send_timeout() -> dt.timedelta:
+    return dt.timedelta(seconds=max(settings.NOTIFY_SEND_TIMEOUT, settings.EMAIL_TIMEOUT))
+
+
 def _claim(
     batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStats
 ) -> list[tuple[OutboxMessage, bool]]:
@@ -135,10 +140,13 @@ def _claim(
             OutboxMessage.objects.filter(pk__in=[m.pk for m in in_flight]).update(
                 claimed_by=worker_id, lease_until=lease_until, updated_at=now
             )
+    for message in in_flight:
+        message.lease_until = lease_until
     claimed = [(m, True) for m in in_flight]
     for message in due:
         if message.pk in send_ids:
             message.attempts += 1
+            message.lease_until = lease_until
             claimed.append((message, False))
     stats.claimed += len(claimed)
     return claimed
@@ -195,7 +203,12 @@ def _send_one(
             return
         channel = message.channel  # resend on the same channel, with the same key
     backend = backends.setdefault(channel, backend_for(channel))
-    if not _fenced(message, worker_id).update(lease_until=clock() + _lease(), channel=channel):
+    # Renew (and re-check) the lease unless it surely still holds for the whole send: nobody
+    # can take a message over before its lease ends.
+    held = message.lease_until is not None and message.lease_until - clock() > 2 * _send_timeout()
+    if (not held or channel != message.channel) and not _fenced(message, worker_id).update(
+        lease_until=clock() + _lease(), channel=channel
+    ):
         stats.lost_lease += 1
         return
     try:

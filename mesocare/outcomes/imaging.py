@@ -71,7 +71,7 @@ def process_image(data: bytes) -> ProcessedImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
             probe.verify()
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             source_format = image.format or ""
             if source_format not in ACCEPTED:
                 raise ImageRejected(

@@ -29,8 +29,15 @@ from mesocare.portal.grading import CheckInAnswers, alert_severity, grade_check_
 from mesocare.portal.models import CheckInResponse, PreCareConfirmation
 
 
+def _id(data: dict[str, Any], key: str) -> int:
+    try:
+        return int(data[key])
+    except (KeyError, TypeError, ValueError):
+        raise NotFound("not_found", _("This link is no longer valid.")) from None
+
+
 def patient_of(data: dict[str, Any]) -> Patient:
-    patient = Patient.objects.filter(pk=data.get("p"), organization_id=data.get("o")).first()
+    patient = Patient.objects.filter(pk=_id(data, "p"), organization_id=_id(data, "o")).first()
     if patient is None or not patient.is_active:
         raise NotFound("not_found", _("This link is no longer valid."))
     return patient
@@ -94,7 +101,7 @@ def _appointment(data: dict[str, Any], patient: Patient) -> Any:
         model = apps.get_model("scheduling", "Appointment")
     except LookupError:
         return None
-    appointment = model.objects.filter(pk=data.get("a"), organization_id=patient.organization_id)
+    appointment = model.objects.filter(pk=_id(data, "a"), organization_id=patient.organization_id)
     found = appointment.first()
     if found is None or found.patient_id != patient.pk:
         raise NotFound("not_found", _("This link is no longer valid."))
@@ -106,7 +113,7 @@ def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any
     appointment = _appointment(data, patient)
     items = precare_items(str(data.get("s", "")))
     answer = PreCareConfirmation.objects.filter(
-        organization_id=patient.organization_id, appointment_ref=data.get("a")
+        organization_id=patient.organization_id, appointment_ref=_id(data, "a")
     ).first()
     return patient, appointment, items, list(answer.items_confirmed) if answer else []
 
@@ -138,7 +145,7 @@ def _treatment_session(data: dict[str, Any], patient: Patient) -> Any:
         model = apps.get_model("charting", "TreatmentSession")
     except LookupError:
         return None
-    session = model.objects.filter(pk=data.get("s"), organization_id=patient.organization_id)
+    session = model.objects.filter(pk=_id(data, "s"), organization_id=patient.organization_id)
     found = session.first()
     if found is None or found.patient_id != patient.pk:
         raise NotFound("not_found", _("This link is no longer valid."))
@@ -149,7 +156,9 @@ def check_in_form(data: dict[str, Any]) -> tuple[Patient, Any, CheckInResponse |
     patient = patient_of(data)
     session = _treatment_session(data, patient)
     existing = CheckInResponse.objects.filter(
-        organization_id=patient.organization_id, session_ref=data.get("s"), when=data.get("k")
+        organization_id=patient.organization_id,
+        session_ref=_id(data, "s"),
+        when=str(data.get("k", "")),
     ).first()
     return patient, session, existing
 

@@ -212,11 +212,12 @@ def test_a_worker_that_lost_its_lease_does_not_send(clinic, journal):
 
     message = notice(clinic)
     claimed = worker._claim(10, T0, "slow-worker", worker.DeliveryStats())
-    # The lease expired and another worker took the message over.
+    # The slow worker stalled past its lease, and another worker took the message over.
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_by="other-worker")
     stats = worker.DeliveryStats()
+    later = T0 + dt.timedelta(minutes=5)
     for m, in_flight in claimed:
-        worker._send_one(m, in_flight, "slow-worker", lambda: T0, {}, stats)
+        worker._send_one(m, in_flight, "slow-worker", lambda: later, {}, stats)
     assert stats.lost_lease == 1 and stats.sent == 0
     assert lines(journal) == []
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages as flash
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -64,7 +64,8 @@ class PhotoForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body_zone"].choices = list(Zone.objects.values_list("code", "name"))
+        zone: Any = self.fields["body_zone"]
+        zone.choices = list(Zone.objects.values_list("code", "name"))
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -133,10 +134,12 @@ def patient_outcomes(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
 
 
 @staff_view(Perm.CLINICAL_VIEW)
-def photo_file(request: HttpRequest, actor: Actor, photo_id: int) -> FileResponse:
+def photo_file(request: HttpRequest, actor: Actor, photo_id: int) -> HttpResponse:
     thumbnail = request.GET.get("thumbnail") == "1"
     photo, handle = services.open_photo(actor, photo_id, thumbnail=thumbnail, channel="web")
-    response = FileResponse(handle, content_type="image/jpeg" if thumbnail else photo.content_type)
+    with handle:  # at most 15 MB: read whole, close at once
+        body = handle.read()
+    response = HttpResponse(body, content_type="image/jpeg" if thumbnail else photo.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
 
