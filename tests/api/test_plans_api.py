@@ -358,3 +358,23 @@ def test_plan_list_is_bounded_in_queries(
         assert make_plan(api, clinic.patient.pk, PAIN, baseline).status_code == 201
     with django_assert_max_num_queries(12):
         assert len(api.get(f"patients/{clinic.patient.pk}/plans").json()) == 4
+
+
+def test_plan_creation_runs_the_safety_check_and_a_block_stores_nothing(
+    api: Any, clinic: Any
+) -> None:
+    clinic.patient.pregnancy_status = "pregnant"
+    clinic.patient.pregnancy_status_on = dt.date.today()
+    clinic.patient.save()
+    baseline = assess(api, clinic.patient.pk, "vas-pain", {"score": 8})
+    response = make_plan(api, clinic.patient.pk, PAIN, baseline)
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == "safety_block"
+    assert "pregnancy" in {f["code"] for f in body["findings"]}
+    assert not TreatmentPlan.objects.exists()
+    overridden = make_plan(
+        api, clinic.patient.pk, PAIN, baseline, override_reason="documented by obstetrician"
+    )
+    assert overridden.status_code == 201, overridden.content  # pregnancy is overridable
