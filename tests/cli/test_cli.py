@@ -51,11 +51,12 @@ def test_seed_refuses_an_unknown_organization(db: Any) -> None:
 
 
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "-m", "mesocare", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         timeout=120,
         check=False,
     )

@@ -5,8 +5,8 @@ Pages are opened as real users; every page visit logs its server time and query 
 
 from __future__ import annotations
 
-import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,9 @@ import pytest
 
 from mesocare.lib.request_stats import RECENT
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# between browser steps are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Step modules (test_e2e_<step>.py) are imported by name by the whole-day test.
+sys.path.insert(0, str(Path(__file__).parent))
+
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
@@ -104,7 +104,12 @@ class E2E:
 
 
 @pytest.fixture
-def e2e(browser: Any, live_server: Any, transactional_db: Any, settings: Any) -> Iterator[E2E]:
+def e2e(
+    browser: Any, live_server: Any, transactional_db: Any, settings: Any, monkeypatch: Any
+) -> Iterator[E2E]:
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls a test makes
+    # between browser steps are still synchronous. Scoped to browser tests only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MIDDLEWARE = [
         "mesocare.lib.request_stats.RequestStatsMiddleware",
         *settings.MIDDLEWARE,
@@ -112,3 +117,10 @@ def e2e(browser: Any, live_server: Any, transactional_db: Any, settings: Any) ->
     tools = E2E(browser, live_server.url)
     yield tools
     tools.close()
+
+
+@pytest.fixture
+def day(clinic: Any) -> Any:
+    from e2e_day import Day
+
+    return Day(clinic)
