@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import random
 
-from _harness import summary, throwaway_database, timings_ms, p
+from _harness import p, summary, throwaway_database, timings_ms
 
 PREFIXES = ["ros", "giu", "mar", "de l", "smi", "mül", "zoe", "chi", "gar", "lop", "fer",
             "bru", "con", "ric", "ale", "mia", "emm", "luc", "sof", "nun"]  # fmt: skip
