@@ -33,12 +33,18 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser(django_db_setup: Any) -> Iterator[Any]:
+    """One Chromium per test module. While Playwright's sync API is started, its event loop is
+    marked as running in this thread, so Django refuses synchronous ORM calls here (the test
+    database's own set-up and flushes included) unless DJANGO_ALLOW_ASYNC_UNSAFE is set: it is
+    set for exactly the browser's lifetime, and both end with the module, so neither reaches
+    the tests of other directories. Requested after the test database exists."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    with playwright_api.sync_playwright() as pw:
+    with pytest.MonkeyPatch.context() as mp, playwright_api.sync_playwright() as pw:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
@@ -104,12 +110,7 @@ class E2E:
 
 
 @pytest.fixture
-def e2e(
-    browser: Any, live_server: Any, transactional_db: Any, settings: Any, monkeypatch: Any
-) -> Iterator[E2E]:
-    # Playwright's sync API runs an event loop in the test thread; the ORM calls a test makes
-    # between browser steps are still synchronous. Scoped to browser tests only.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def e2e(browser: Any, live_server: Any, transactional_db: Any, settings: Any) -> Iterator[E2E]:
     settings.MIDDLEWARE = [
         "mesocare.lib.request_stats.RequestStatsMiddleware",
         *settings.MIDDLEWARE,
