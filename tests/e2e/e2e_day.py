@@ -1,15 +1,27 @@
 """The state of one clinic day shared by the browser steps, and the set-up of each step's
-preconditions through the services (so that every step test also runs on its own)."""
+preconditions through the services (so that every step test also runs on its own).
+
+`Day.ensure_*` builds what a step needs unless an earlier step (in the whole-day test) already
+made it in the browser; each returns the object."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 PASSWORD = "correct horse battery staple"
+SEVERE = {  # Hexsel CSS 3+2+2+2+2 = 11: severe → 8 sessions
+    "number_of_depressions": 3,
+    "depth_of_depressions": 2,
+    "morphology": 2,
+    "laxity": 2,
+    "nurnberger_muller": 2,
+}
+CLINIC_PROTOCOL = "Cellulite cocktail (clinic)"
 
 
 @dataclass
@@ -17,3 +29,93 @@ class Day:
     clinic: Any
     today: dt.date = field(default_factory=timezone.localdate)
     patient: Any = None
+    protocol: Any = None
+    plan: Any = None
+    body_room: Any = None
+    lots: dict[str, Any] = field(default_factory=dict)
+
+    def actor(self, role: str) -> Any:
+        return self.clinic.actor(role)
+
+    # --- people and catalog -------------------------------------------------------------------
+
+    def new_patient(self, given: str, family: str, *, kg: str = "64.5", **fields: Any) -> Any:
+        """A registered patient with a complete intake (weight, pregnancy status, consent)."""
+        from mesocare.patients.services import records
+        from mesocare.patients.services.registry import register_patient
+
+        reception = self.actor("reception")
+        patient = register_patient(
+            reception,
+            given_name=given,
+            family_name=family,
+            birth_date=dt.date(1988, 4, 12),
+            sex_at_birth="female",
+            email=f"{given.lower()}.{family.lower()}@example.org",
+            phone="+39 333 765 4321",
+            preferred_channel="email",
+            pregnancy_status="not_pregnant",
+            breastfeeding=False,
+            **fields,
+        )
+        records.record_weight(reception, patient, kg=Decimal(kg), measured_on=self.today)
+        records.add_consent(
+            reception,
+            patient,
+            kind="treatment",
+            version="2026.1",
+            signed_on=self.today,
+            indication="cellulite",
+            signed_by=patient.full_name,
+        )
+        return patient
+
+    def ensure_patient(self) -> Any:
+        if self.patient is None:
+            self.patient = self.new_patient("Marta", "Verdi")
+        return self.patient
+
+    def ensure_protocol(self) -> Any:
+        """The clinic's own copy of the curated cellulite cocktail: weekly, 8 sessions when
+        severe, the response judged from session 2 (the clinic reviews early)."""
+        if self.protocol is None:
+            from mesocare.catalog.models import Protocol
+            from mesocare.catalog.services import copy_protocol
+
+            source = Protocol.objects.get(
+                organization__isnull=True, code="cellulite_cocktail_nappage"
+            )
+            self.protocol = copy_protocol(
+                self.actor("admin"),
+                source,
+                {"name": CLINIC_PROTOCOL, "response_check_session": 2},
+                reason="response check at session 2",
+            )
+        return self.protocol
+
+    # --- plan and course ----------------------------------------------------------------------
+
+    def assess(self, patient: Any, items: dict[str, int], **kw: Any) -> Any:
+        from mesocare.assessments.services import record_assessment
+
+        return record_assessment(
+            self.actor("practitioner"), patient, scale_id="hexsel-css", items=items, **kw
+        )
+
+    def ensure_plan(self) -> Any:
+        """Baseline 11 (severe) and the proposed plan: 8 weekly sessions, accepted."""
+        if self.plan is None:
+            from mesocare.plans.services import change_status, create_plan
+
+            patient = self.ensure_patient()
+            baseline = self.assess(
+                patient, SEVERE, assessed_at=timezone.now() - dt.timedelta(hours=1)
+            )
+            plan = create_plan(
+                self.actor("practitioner"),
+                patient,
+                protocol=self.ensure_protocol(),
+                baseline=baseline,
+            )
+            self.plan = change_status(self.actor("practitioner"), plan, "activate")
+        return self.plan
