@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -88,6 +89,9 @@ MIDDLEWARE = [
     "mesocare.web.twofactor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if env_bool("MESOCARE_REQUEST_STATS", False):
+    MIDDLEWARE.insert(0, "mesocare.lib.request_stats.RequestStatsMiddleware")
 
 ROOT_URLCONF = "mesocare.urls"
 WSGI_APPLICATION = "mesocare.wsgi.application"
@@ -205,7 +209,7 @@ NOTIFY_JOURNAL_PATH = env_str("NOTIFY_JOURNAL_PATH", str(VAR_DIR / "outbox-journ
 NOTIFY_JOURNAL_DELAY_MS = env_int("NOTIFY_JOURNAL_DELAY_MS", 0)
 NOTIFY_SEND_TIMEOUT = env_int("NOTIFY_SEND_TIMEOUT", 10)
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
-if NOTIFY_LEASE_SECONDS < 3 * max(NOTIFY_SEND_TIMEOUT, EMAIL_TIMEOUT):
+if 3 * max(NOTIFY_SEND_TIMEOUT, EMAIL_TIMEOUT) > NOTIFY_LEASE_SECONDS:
     raise SettingsError("NOTIFY_LEASE_SECONDS must be at least 3x the send timeouts")
 
 SESSION_COOKIE_HTTPONLY = True
