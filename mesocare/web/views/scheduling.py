@@ -526,6 +526,7 @@ def book_course(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRespons
             tz = cleaned["location"].tz
             people, rooms = _names(actor)
             context["options"] = options
+            context["timezone"] = cleaned["location"].timezone  # templates render in it
             context["proposals"] = [
                 {
                     "n": n,
