@@ -119,3 +119,38 @@ class Day:
             )
             self.plan = change_status(self.actor("practitioner"), plan, "activate")
         return self.plan
+
+    def ensure_schedule(self) -> Any:
+        """Opening hours (Mon-Sat 8-20), the practitioner's hours (9-13, 14-19) and a body
+        room: what the Book course wizard needs to place a course."""
+        if self.body_room is None:
+            from mesocare.clinics.models import OpeningHours, Room, WorkingHours
+
+            clinic = self.clinic
+            for weekday in range(6):
+                OpeningHours.objects.create(
+                    location=clinic.location, weekday=weekday, opens=dt.time(8), closes=dt.time(20)
+                )
+                for opens, closes in ((dt.time(9), dt.time(13)), (dt.time(14), dt.time(19))):
+                    WorkingHours.objects.create(
+                        organization=clinic.org,
+                        membership=clinic.members["practitioner"],
+                        location=clinic.location,
+                        weekday=weekday,
+                        opens=opens,
+                        closes=closes,
+                    )
+            self.body_room = Room.objects.create(
+                organization=clinic.org, location=clinic.location, name="Body 1", kind="body"
+            )
+        return self.body_room
+
+    def plan_for(self, patient: Any, items: dict[str, int] = SEVERE) -> Any:
+        """Another patient's accepted plan on the clinic protocol (no browser)."""
+        from mesocare.plans.services import change_status, create_plan
+
+        baseline = self.assess(patient, items, assessed_at=timezone.now() - dt.timedelta(hours=1))
+        plan = create_plan(
+            self.actor("practitioner"), patient, protocol=self.ensure_protocol(), baseline=baseline
+        )
+        return change_status(self.actor("practitioner"), plan, "activate")
