@@ -101,7 +101,7 @@ def test_the_check_in_page_needs_no_login_and_reveals_only_its_form(clinic, make
     assert 'name="pain_vas"' in body and 'name="fever"' in body
     assert "Rossi" not in body and "practitioner" not in body
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # never to another site
     assert "<script" not in body
 
 
@@ -192,3 +192,17 @@ def test_recall_link_asks_reception_to_call(clinic, make, settings):
     Client().post(path)
     alert = Alert.objects.get()
     assert alert.kind == "booking_request"
+
+
+def test_a_portal_form_post_from_a_browser_passes_the_csrf_origin_check(clinic, make):
+    """Regression (browser journey): with `Referrer-Policy: no-referrer` Chromium posts the
+    portal's own forms with `Origin: null`, and every submission was refused with a 403."""
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    client = Client(enforce_csrf_checks=True)
+    url = checkin_url(clinic, session)
+    page = client.get(url)
+    assert page["Referrer-Policy"] not in ("no-referrer", "")
+    origin = "http://testserver"  # what a same-origin policy lets the browser send
+    token = page.cookies["csrftoken"].value
+    response = client.post(url, {**ANSWERS, "csrfmiddlewaretoken": token}, HTTP_ORIGIN=origin)
+    assert response.status_code == 200
