@@ -154,3 +154,48 @@ class Day:
             self.actor("practitioner"), patient, protocol=self.ensure_protocol(), baseline=baseline
         )
         return change_status(self.actor("practitioner"), plan, "activate")
+
+    def ensure_course(self) -> list[Any]:
+        """The whole course booked at lunchtime with the practitioner (the wizard's best)."""
+        from mesocare.clinics.models import Membership, Room
+        from mesocare.scheduling.models import Appointment
+        from mesocare.scheduling.services import courses
+
+        plan = self.ensure_plan()
+        if not Appointment.objects.filter(plan=plan).exists():
+            self.ensure_schedule()
+            reception = self.actor("reception")
+            options = courses.propose_course(
+                reception,
+                plan,
+                self.clinic.location,
+                self.today,
+                practitioner=self.clinic.members["practitioner"],
+                window=(dt.time(12), dt.time(14)),
+                alternatives=1,
+            )
+            choices = [
+                courses.SessionChoice(
+                    s.index,
+                    s.start,
+                    Membership.objects.get(pk=s.practitioner_id),
+                    Room.objects.select_related("location").get(pk=s.room_id),
+                )
+                for s in options.proposals[0].sessions
+            ]
+            courses.book_course(reception, plan, choices)
+        return list(Appointment.objects.filter(plan=plan).order_by("course_index"))
+
+    def portal_path(self, kind: str, **related: Any) -> str:
+        """The signed link in the patient's message of this kind, as the patient gets it."""
+        import re
+
+        from mesocare.notify.models import OutboxMessage
+        from mesocare.notify.rendering import render_message
+
+        message = OutboxMessage.objects.filter(kind=kind, **related).order_by("due_at").first()
+        assert message is not None, f"no {kind} message"
+        text = render_message(message).text
+        found = re.search(r"/p/[a-z-]+/[^\s\"<>]+", text)
+        assert found, f"no portal link in the {kind} message:\n{text}"
+        return found.group(0)
