@@ -17,6 +17,12 @@ from mesocare.patients.models import Allergy, Consent, Medication
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
 Factory = Callable[[Any], Any]
 
 
@@ -129,6 +135,43 @@ def _session(c: Any) -> int:
     return open_walk_in(c.actor("practitioner"), patient=c.patient, location=c.location).pk
 
 
+def _message(c: Any) -> int:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from mesocare.notify.outbox import enqueue
+
+    c.patient.email = "patient@example.org"
+    c.patient.save()
+    with transaction.atomic():
+        message = enqueue(
+            c.org.pk, c.patient, "reminder", due_at=timezone.now(), payload={},
+            idempotency_key=f"tenancy-{c.org.pk}",
+        )  # fmt: skip
+    assert message is not None
+    return message.pk
+
+
+def _alert(c: Any) -> int:
+    from mesocare.notify.alerts import raise_alert
+
+    return raise_alert(
+        c.org.pk, kind="check_in", severity="warning", message="x", patient_id=c.patient.pk
+    ).pk
+
+
+def _photo(c: Any) -> int:
+    import io
+
+    from PIL import Image
+
+    from mesocare.outcomes.services import store_photo
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
+    return store_photo(c.org.pk, c.patient, buffer.getvalue(), body_zone="chin", view="front").pk
+
+
 # The path segment before a parameter names the resource; this makes one in an organization.
 RESOURCES: dict[str, Factory] = {
     "patients": lambda c: c.patient.pk,
@@ -147,6 +190,9 @@ RESOURCES: dict[str, Factory] = {
     "appointments": _appointment,
     "waitlist": _waitlist_entry,
     "calendar-feeds": _calendar_feed,
+    "messages": _message,
+    "alerts": _alert,
+    "photos": _photo,
 }
 # Parameters that are not object ids: a value that routes to a real handler.
 LITERALS = {
