@@ -156,3 +156,28 @@ def test_another_organizations_appointment_is_404_in_the_ui(
 def test_the_nav_links_the_calendar(sched: Any) -> None:
     html = signed_in(sched).get("/").content.decode()
     assert 'href="/calendar"' in html
+
+
+def test_the_check_in_panel_warns_until_the_patient_confirms_pre_care(
+    sched: Any, plan: Any, h: Any
+) -> None:
+    from mesocare.portal.models import PreCareConfirmation
+    from mesocare.portal.services import precare_status
+
+    [first, *_] = book(sched, plan, h, [0, 7])
+    client = signed_in(sched)
+    html = client.get(f"/appointments/{first}").content.decode()
+    assert "has not confirmed the pre-care instructions" in html
+    appointment = Appointment.objects.get(pk=first)
+    status = precare_status(appointment)
+    PreCareConfirmation.objects.create(
+        organization=sched.org,
+        patient=appointment.patient,
+        appointment_ref=first,
+        instruction_set=plan.protocol.pre_care.code,
+        items_offered=[i["code"] for i in status.items],
+        items_confirmed=[i["code"] for i in status.items],
+    )
+    html = client.get(f"/appointments/{first}").content.decode()
+    assert "Pre-care confirmed" in html
+    assert "has not confirmed" not in html

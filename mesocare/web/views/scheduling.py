@@ -27,6 +27,7 @@ from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import DomainError, NotFound
 from mesocare.plans.models import TreatmentPlan
+from mesocare.portal.services import precare_status
 from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
 from mesocare.scheduling.models import Appointment
 from mesocare.scheduling.services import appointments as appts
@@ -285,6 +286,7 @@ def _panel(
         "conflicts": (error.context.get("conflicts") if error else None) or [],
         "offer": offer,
         "can_edit": actor.can(Perm.SCHEDULE_EDIT),
+        "precare": precare_status(appointment) if appointment.status == "booked" else None,
     }
     return render(request, "web/scheduling/_appointment_panel.html", context)
 
