@@ -77,7 +77,10 @@ def _appointment(c: Any) -> int:
 
     from mesocare.scheduling.models import Appointment
 
-    start = dt.datetime(2030, 3, 25, 11, tzinfo=dt.UTC)
+    # A new slot each call: endpoints that cancel or move need their own appointment, and two
+    # at one time would be a double booking (refused by the database on PostgreSQL).
+    taken = Appointment.objects.filter(organization=c.org).count()
+    start = dt.datetime(2030, 3, 25, 11, tzinfo=dt.UTC) + dt.timedelta(hours=taken)
     return Appointment.objects.create(
         organization=c.org,
         location=c.location,
