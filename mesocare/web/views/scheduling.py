@@ -198,6 +198,7 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
     appts.record_calendar_read(actor, location, len(shown))
     columns = _columns(actor, location, by)
+    opened = request.GET.get("appointment", "")  # a panel to open (after a check-in)
     context: dict[str, Any] = {
         "locations": locations,
         "location": location,
@@ -209,6 +210,7 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
         "next": day + dt.timedelta(days=7 if view == "week" else 1),
         "can_edit": actor.can(Perm.SCHEDULE_EDIT),
         "timezone": location.timezone,
+        "open_appointment": int(opened) if opened.isdigit() else None,
     }
     if view == "day":
         context["rows"] = _grid(shown, columns, by, tz, day)
@@ -287,8 +289,27 @@ def _panel(
         "offer": offer,
         "can_edit": actor.can(Perm.SCHEDULE_EDIT),
         "precare": precare_status(appointment) if appointment.status == "booked" else None,
+        "safety_check_id": _check_in_safety_check(actor, appointment, local_start.date()),
+        "can_chart": actor.can(Perm.CLINICAL_EDIT),
     }
     return render(request, "web/scheduling/_appointment_panel.html", context)
+
+
+def _check_in_safety_check(actor: Actor, appointment: Appointment, day: dt.date) -> int | None:
+    """The safety check stored when this patient was checked in (the panel shows it)."""
+    if appointment.status != AppointmentStatus.CHECKED_IN:
+        return None
+    if not (actor.can(Perm.CLINICAL_VIEW) or actor.can(Perm.SAFETY_CHECK)):
+        return None
+    from mesocare.safety.models import SafetyCheck
+
+    return (
+        SafetyCheck.objects.for_org(actor.org_id)
+        .filter(patient_id=appointment.patient_id, moment="check_in", on=day)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 @staff_view(Perm.SCHEDULE_VIEW)
@@ -297,13 +318,17 @@ def appointment_panel(request: HttpRequest, actor: Actor, appointment_id: int) -
     return _panel(request, actor, appointment)
 
 
-def _done(request: HttpRequest, appointment: Appointment, message: str) -> HttpResponse:
+def _done(
+    request: HttpRequest, appointment: Appointment, message: str, *, open_panel: bool = False
+) -> HttpResponse:
     messages.success(request, message)
     local_day = appointment.start.astimezone(appointment.location.tz).date()
     url = (
         reverse("web:calendar")
         + f"?location={appointment.location_id}&date={local_day.isoformat()}"
     )
+    if open_panel:  # the calendar opens this appointment's panel (check-in: safety, session)
+        url += f"&appointment={appointment.pk}"
     if getattr(request, "htmx", False):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
@@ -372,7 +397,7 @@ def appointment_action(
             raise
         fresh = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
         return _panel(request, actor, fresh, error=exc)
-    return _done(request, appointment, message)
+    return _done(request, appointment, message, open_panel=action == "check-in")
 
 
 # --- book a course ---------------------------------------------------------------------------
