@@ -199,3 +199,24 @@ class Day:
         found = re.search(r"/p/[a-z-]+/[^\s\"<>]+", text)
         assert found, f"no portal link in the {kind} message:\n{text}"
         return found.group(0)
+
+    def ensure_lots(self) -> dict[str, Any]:
+        """Lots at the clinic's location: caffeine 2% (CAF-1, 50 mL) and lidocaine 1%
+        (LIDO-1, 100 mL), received through the stock service."""
+        if not self.lots:
+            from mesocare.catalog.models import Product
+            from mesocare.inventory.services import stock
+
+            for key, code, number, ml in (
+                ("caffeine", "caffeine_20", "CAF-1", "50"),
+                ("lidocaine", "lidocaine_1pct", "LIDO-1", "100"),
+            ):
+                self.lots[key] = stock.receive_stock(
+                    self.actor("admin"),
+                    product=Product.objects.get(organization__isnull=True, code=code),
+                    location=self.clinic.location,
+                    lot_number=number,
+                    expiry=self.today + dt.timedelta(days=365),
+                    quantity_ml=Decimal(ml),
+                )
+        return self.lots

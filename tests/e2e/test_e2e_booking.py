@@ -68,9 +68,11 @@ def run(e2e: Any, day: Day, rival_plan: Any | None = None) -> list[Appointment]:
     if rival is not None:
         e2e.step(
             "rival books",
-            lambda: rival.get_by_role("region", name="Best course")
-            .get_by_role("button", name="Book these sessions")
-            .click(),
+            lambda: (
+                rival.get_by_role("region", name="Best course")
+                .get_by_role("button", name="Book these sessions")
+                .click()
+            ),
         )
         alert = rival.get_by_role("alert")
         expect(alert).to_contain_text("Nothing was booked")

@@ -46,7 +46,9 @@ def run(e2e: Any, day: Day) -> Patient:
     page.get_by_label("Sex at birth").select_option(label="Female")
     page.get_by_label("Email").fill("marta.verdi@example.org")
     page.get_by_label("Phone").fill("+39 333 765 4321")
-    page.get_by_role("combobox", name="Pregnancy status", exact=True).select_option(label="Not pregnant")
+    page.get_by_role("combobox", name="Pregnancy status", exact=True).select_option(
+        label="Not pregnant"
+    )
     page.get_by_role("combobox", name="Breastfeeding", exact=True).select_option(label="No")
     e2e.step("register", lambda: page.get_by_role("button", name="Save").click())
     expect(page.get_by_role("heading", level=1)).to_have_text("Verdi, Marta")
