@@ -204,12 +204,17 @@ def availability(request: HttpRequest, params: Query[AvailabilityQuery]) -> dict
     }
 
 
-@router.post("/plans/{plan_id}/course-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
-def course_proposals(request: HttpRequest, plan_id: int, payload: ProposalsIn) -> dict[str, Any]:
+def _proposals(
+    request: HttpRequest,
+    plan_id: int,
+    payload: ProposalsIn | RestProposalsIn,
+    propose: Any,
+    summary: str,
+) -> dict[str, Any]:
     actor = actor_of(request)
     plan = _plan(actor, plan_id)
     location = get_for_org(Location, actor.org_id, payload.location)
-    options = courses.propose_course(
+    options = propose(
         actor,
         plan,
         location,
@@ -220,41 +225,21 @@ def course_proposals(request: HttpRequest, plan_id: int, payload: ProposalsIn) -
         alternatives=payload.alternatives,
     )
     record(
-        actor,
-        AuditAction.READ,
-        plan,
-        patient_id=plan.patient_id,
-        summary="course proposals",
-        channel="api",
+        actor, AuditAction.READ, plan, patient_id=plan.patient_id, summary=summary, channel="api"
     )
     return proposals_out(options)
+
+
+@router.post("/plans/{plan_id}/course-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
+def course_proposals(request: HttpRequest, plan_id: int, payload: ProposalsIn) -> dict[str, Any]:
+    return _proposals(request, plan_id, payload, courses.propose_course, "course proposals")
 
 
 @router.post("/plans/{plan_id}/rest-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
 def rest_proposals(request: HttpRequest, plan_id: int, payload: RestProposalsIn) -> dict[str, Any]:
     """Re-plan the sessions after the last one held (e.g. after a missed or cancelled one);
     apply a proposal with `POST /plans/{id}/reschedule`."""
-    actor = actor_of(request)
-    plan = _plan(actor, plan_id)
-    location = get_for_org(Location, actor.org_id, payload.location)
-    options = courses.propose_rest(
-        actor,
-        plan,
-        location,
-        payload.earliest,
-        practitioner=_member(actor, payload.practitioner),
-        same_practitioner=payload.same_practitioner,
-        window=(payload.window.start, payload.window.end) if payload.window else None,
-        alternatives=payload.alternatives,
-    )
-    record(
-        actor,
-        AuditAction.READ,
-        plan,
-        patient_id=plan.patient_id,
-        summary="rest-of-course proposals",
-    )
-    return proposals_out(options)
+    return _proposals(request, plan_id, payload, courses.propose_rest, "rest-of-course proposals")
 
 
 def _choices(actor: Actor, payload: BookIn) -> list[courses.SessionChoice]:
