@@ -38,7 +38,29 @@ def alerts_card(actor: Actor) -> dict[str, Any]:
     return {"alerts": services.open_alerts(actor.org_id, limit=20)}
 
 
+def check_ins_card(actor: Actor) -> dict[str, Any]:
+    """What patients reported after their sessions (last 7 days), also below the alert
+    threshold: a grade-2 bruise raises no alert, but the practitioner should see it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mesocare.portal.models import CheckInResponse
+
+    since = timezone.now() - dt.timedelta(days=7)
+    rows = (
+        CheckInResponse.objects.for_org(actor.org_id)
+        .filter(submitted_at__gte=since, max_grade__gte=1)
+        .select_related("patient")
+        .order_by("-max_grade", "-submitted_at")[:20]
+    )
+    return {"check_ins": list(rows)}
+
+
 for _card in (
+    Card(
+        "patient_check_ins", "web/notify/_check_ins_card.html", Perm.CLINICAL_VIEW, check_ins_card
+    ),
     Card("patient_alerts", "web/notify/_alerts_card.html", Perm.CLINICAL_VIEW, alerts_card),
     Card("message_delivery", "web/notify/_dashboard_card.html", Perm.ORG_MANAGE, delivery_card),
 ):
