@@ -33,6 +33,7 @@ class Day:
     plan: Any = None
     body_room: Any = None
     lots: dict[str, Any] = field(default_factory=dict)
+    session: Any = None
 
     def actor(self, role: str) -> Any:
         return self.clinic.actor(role)
@@ -220,3 +221,31 @@ class Day:
                     quantity_ml=Decimal(ml),
                 )
         return self.lots
+
+    def treat(self, appointment: Any) -> Any:
+        """Check in, chart one zone (caffeine 3 mL) and sign: a session as step 5 leaves it."""
+        from mesocare.charting.services import injections, sessions
+        from mesocare.scheduling.services import appointments
+
+        lots = self.ensure_lots()
+        appointments.check_in(self.actor("reception"), appointment)
+        doctor = self.actor("practitioner")
+        session = sessions.open_from_appointment(doctor, appointment)
+        injections.chart_injection(
+            doctor,
+            session,
+            injections.InjectionIn(
+                zone="thigh_posterior_l",
+                technique="nappage",
+                depth_mm=Decimal(3),
+                points=40,
+                total_volume_ml=Decimal(3),
+                components=(injections.ComponentIn(lots["caffeine"].pk, Decimal(3)),),
+            ),
+        )
+        return sessions.sign_session(doctor, session)
+
+    def ensure_session(self) -> Any:
+        if self.session is None:
+            self.session = self.treat(self.ensure_course()[0])
+        return self.session
