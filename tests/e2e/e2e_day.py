@@ -249,3 +249,15 @@ class Day:
         if self.session is None:
             self.session = self.treat(self.ensure_course()[0])
         return self.session
+
+    def a_week_passes(self) -> None:
+        """Session 1 moves a week into the past (the next session keeps the protocol's
+        minimum interval). A direct update: signed sessions refuse save() by design."""
+        from django.db.models import F
+
+        from mesocare.charting.models import TreatmentSession
+
+        week = dt.timedelta(days=7)
+        TreatmentSession.objects.filter(patient=self.ensure_patient()).update(
+            started_at=F("started_at") - week, signed_at=F("signed_at") - week
+        )
