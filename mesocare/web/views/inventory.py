@@ -106,6 +106,12 @@ class RecallForm(forms.Form):
     )
     confirm = forms.BooleanField(label=gettext_lazy("Block this lot for every further use."))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Own ids: the lot page also shows the movement form, whose "reason" had the same id,
+        # so the recall reason's label pointed at the other form's field.
+        kwargs.setdefault("auto_id", "id_recall_%s")
+        super().__init__(*args, **kwargs)
+
 
 def _list_context(actor: Actor, request: HttpRequest, **extra: Any) -> dict[str, Any]:
     filters = FilterForm(actor, request.GET or None)
