@@ -126,6 +126,7 @@ def review_form(plan: TreatmentPlan, data: Any = None) -> forms.Form | None:
 def patient_plans(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient, context = open_patient_page(actor, patient_id, "plans")
     form = None
+    findings = None
     if actor.can(Perm.CLINICAL_EDIT):
         history = list(list_assessments(actor, patient))
         form = PlanForm(actor, history, request.POST or None)
@@ -145,10 +146,11 @@ def patient_plans(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
                 )
             except DomainError as exc:
                 apply_domain_errors(form, exc)
+                findings = exc.context.get("findings")  # a safety block: rule and source
             else:
                 messages.success(request, _("Plan proposed."))
                 return redirect("web:plan-detail", plan_id=plan.pk)
-    context.update(plans=list(services.list_plans(actor, patient)), form=form)
+    context.update(plans=list(services.list_plans(actor, patient)), form=form, findings=findings)
     return render(request, "web/plans/tab.html", context)
 
 
