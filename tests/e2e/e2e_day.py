@@ -40,7 +40,15 @@ class Day:
 
     # --- people and catalog -------------------------------------------------------------------
 
-    def new_patient(self, given: str, family: str, *, kg: str = "64.5", **fields: Any) -> Any:
+    def new_patient(
+        self,
+        given: str,
+        family: str,
+        *,
+        kg: str = "64.5",
+        indication: str = "cellulite",
+        **fields: Any,
+    ) -> Any:
         """A registered patient with a complete intake (weight, pregnancy status, consent)."""
         from mesocare.patients.services import records
         from mesocare.patients.services.registry import register_patient
@@ -66,7 +74,7 @@ class Day:
             kind="treatment",
             version="2026.1",
             signed_on=self.today,
-            indication="cellulite",
+            indication=indication,
             signed_by=patient.full_name,
         )
         return patient
