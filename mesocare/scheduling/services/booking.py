@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    F,
+    Field,
+    IntegerField,
+    Q,
+    QuerySet,
+    TimeField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,31 +110,46 @@ def find_conflicts(
     room_kind: str = "",
     now: dt.datetime | None = None,
 ) -> Conflicts:
-    """Every reason the candidates cannot be written, in a fixed number of queries."""
+    """Every reason the candidates cannot be written, in one query however many they are."""
     conflicts = Conflicts()
     if not candidates:
         return conflicts
     now = now or timezone.now()
-    moving_ids = [c.moving.pk for c in candidates if c.moving is not None]
     for c in candidates:
         if c.start < now:
             conflicts.add(c.index, ConflictReason.IN_PAST)
         if room_kind and c.room.kind != room_kind:
             conflicts.add(c.index, ConflictReason.WRONG_ROOM_KIND)
-    _check_hours(org_id, candidates, conflicts)
-
-    lo, hi = min(c.start for c in candidates), max(c.end for c in candidates)
-    practitioners = {c.practitioner.pk for c in candidates}
-    rooms = {c.room.pk for c in candidates}
-    busy = (
-        Appointment.objects.for_org(org_id)
-        .filter(status__in=ACTIVE_STATUSES, start__lt=hi, end__gt=lo)
-        .filter(
-            Q(practitioner_id__in=practitioners) | Q(room_id__in=rooms) | Q(patient_id=patient_id)
-        )
-        .exclude(pk__in=moving_ids)
-        .values_list("pk", "practitioner_id", "room_id", "patient_id", "start", "end")
-    )
+    working: dict[tuple[int, int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    opening: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    has_opening: set[int] = set()
+    busy, blocks = [], []
+    for (
+        kind,
+        pk,
+        practitioner_id,
+        room_id,
+        other_patient,
+        location_id,
+        weekday,
+        opens,
+        closes,
+        start,
+        end,
+    ) in probe(org_id, patient_id, candidates):
+        if kind == PROBE_APPOINTMENT:
+            busy.append((pk, practitioner_id, room_id, other_patient, start, end))
+        elif kind == PROBE_BLOCK:
+            blocks.append((start, pk, practitioner_id, room_id, end))
+        elif kind == PROBE_WORKING:
+            working[(practitioner_id, location_id, weekday)].append((opens, closes))
+        else:
+            opening[(location_id, weekday)].append((opens, closes))
+            has_opening.add(location_id)
+    _check_hours(candidates, working, opening, has_opening, conflicts)
+    # Reported in the models' order (start, id), as the separate queries used to return them.
+    busy.sort(key=lambda row: (row[4], row[0]))
+    blocks.sort()
     for pk, practitioner_id, room_id, other_patient, start, end in busy:
         for c in candidates:
             if not (start < c.end and c.start < end):
@@ -134,13 +160,7 @@ def find_conflicts(
                 conflicts.add(c.index, ConflictReason.ROOM_BUSY, appointment=pk)
             if other_patient == patient_id:
                 conflicts.add(c.index, ConflictReason.PATIENT_BUSY, appointment=pk)
-    blocks = (
-        Block.objects.for_org(org_id)
-        .filter(start__lt=hi, end__gt=lo)
-        .filter(Q(practitioner_id__in=practitioners) | Q(room_id__in=rooms))
-        .values_list("practitioner_id", "room_id", "start", "end")
-    )
-    for practitioner_id, room_id, start, end in blocks:
+    for start, _pk, practitioner_id, room_id, end in blocks:
         for c in candidates:
             if start < c.end and c.start < end:
                 if practitioner_id == c.practitioner.pk:
@@ -154,18 +174,104 @@ def find_conflicts(
     return conflicts
 
 
-def _check_hours(org_id: int, candidates: Sequence[Candidate], conflicts: Conflicts) -> None:
+# The probe is one UNION ALL of four branches (one round trip for every check of every
+# session); each row says which branch it comes from and fills the columns of its kind.
+PROBE_APPOINTMENT, PROBE_BLOCK, PROBE_WORKING, PROBE_OPENING = "a", "b", "w", "o"
+_COLUMNS: dict[str, Field[Any, Any]] = {
+    "p_kind": CharField(),
+    "p_id": IntegerField(),
+    "p_practitioner": IntegerField(),
+    "p_room": IntegerField(),
+    "p_patient": IntegerField(),
+    "p_location": IntegerField(),
+    "p_weekday": IntegerField(),
+    "p_opens": TimeField(),
+    "p_closes": TimeField(),
+    "p_start": DateTimeField(),
+    "p_end": DateTimeField(),
+}
+
+
+def _branch(qs: QuerySet[Any], kind: str, **columns: str) -> QuerySet[Any]:
+    """``qs`` as rows of the probe: ``columns`` maps probe columns to model fields, the others
+    are typed NULLs (PostgreSQL resolves a UNION column's type from its first branches)."""
+    select: dict[str, Any] = {}
+    for name, output in _COLUMNS.items():
+        if name == "p_kind":
+            select[name] = Value(kind, output_field=output)
+        elif name in columns:
+            select[name] = F(columns[name])
+        else:
+            select[name] = Cast(Value(None), output_field=output)
+    return qs.order_by().annotate(**select).values_list(*_COLUMNS)
+
+
+def probe(org_id: int, patient_id: int, candidates: Sequence[Candidate]) -> QuerySet[Any]:
+    """One query for what the checks of ``find_conflicts`` read: the working hours of the
+    practitioners and the opening hours of the locations, and the active appointments and
+    blocks of the practitioners, rooms and patient that meet ``[min start, max end)``."""
+    lo, hi = min(c.start for c in candidates), max(c.end for c in candidates)
+    practitioners = {c.practitioner.pk for c in candidates}
+    rooms = {c.room.pk for c in candidates}
     locations = {c.room.location_id for c in candidates}
-    working: dict[tuple[int, int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for row in WorkingHours.objects.for_org(org_id).filter(
-        location_id__in=locations, membership_id__in={c.practitioner.pk for c in candidates}
-    ):
-        working[(row.membership_id, row.location_id, row.weekday)].append((row.opens, row.closes))
-    opening: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    has_opening: set[int] = set()
-    for hours in OpeningHours.objects.filter(location_id__in=locations):
-        opening[(hours.location_id, hours.weekday)].append((hours.opens, hours.closes))
-        has_opening.add(hours.location_id)
+    moving_ids = [c.moving.pk for c in candidates if c.moving is not None]
+    busy = _branch(
+        Appointment.objects.for_org(org_id)
+        .filter(status__in=ACTIVE_STATUSES, start__lt=hi, end__gt=lo)
+        .filter(
+            Q(practitioner_id__in=practitioners) | Q(room_id__in=rooms) | Q(patient_id=patient_id)
+        )
+        .exclude(pk__in=moving_ids),
+        PROBE_APPOINTMENT,
+        p_id="pk",
+        p_practitioner="practitioner_id",
+        p_room="room_id",
+        p_patient="patient_id",
+        p_start="start",
+        p_end="end",
+    )
+    blocks = _branch(
+        Block.objects.for_org(org_id)
+        .filter(start__lt=hi, end__gt=lo)
+        .filter(Q(practitioner_id__in=practitioners) | Q(room_id__in=rooms)),
+        PROBE_BLOCK,
+        p_id="pk",
+        p_practitioner="practitioner_id",
+        p_room="room_id",
+        p_start="start",
+        p_end="end",
+    )
+    working = _branch(
+        WorkingHours.objects.for_org(org_id).filter(
+            location_id__in=locations, membership_id__in=practitioners
+        ),
+        PROBE_WORKING,
+        p_id="pk",
+        p_practitioner="membership_id",
+        p_location="location_id",
+        p_weekday="weekday",
+        p_opens="opens",
+        p_closes="closes",
+    )
+    opening = _branch(
+        OpeningHours.objects.filter(location_id__in=locations),
+        PROBE_OPENING,
+        p_id="pk",
+        p_location="location_id",
+        p_weekday="weekday",
+        p_opens="opens",
+        p_closes="closes",
+    )
+    return busy.union(blocks, working, opening, all=True)
+
+
+def _check_hours(
+    candidates: Sequence[Candidate],
+    working: dict[tuple[int, int, int], list[tuple[dt.time, dt.time]]],
+    opening: dict[tuple[int, int], list[tuple[dt.time, dt.time]]],
+    has_opening: set[int],
+    conflicts: Conflicts,
+) -> None:
     for c in candidates:
         location = c.location
         start, end = local(c.start, location), local(c.end, location)
