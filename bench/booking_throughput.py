@@ -7,8 +7,9 @@ and drops it at the end. Phases, each with ``--clients`` threads on their own co
 1. raw INSERT: one row per transaction into ``bench_raw_appointment``, a table of the same
    columns as ``scheduling_appointment`` without its constraints or indexes;
 2. constrained booking: what the booking service sends to the database, as plain SQL: in one
-   transaction the four probes of ``booking.find_conflicts`` (working hours, opening hours,
-   overlapping appointments, blocks) and the INSERT under the exclusion constraints, whose
+   transaction the single probe of ``booking.find_conflicts`` (``booking.probe``: working
+   hours, opening hours, overlapping appointments and blocks in one UNION ALL, compiled once
+   from the service's own queryset) and the INSERT under the exclusion constraints, whose
    violation (a concurrent winner) counts as a conflict. This is the database's price of the
    guarantee, and the ratio to (1) is the target (>= 0.5);
 3. booking core through Django: ``find_conflicts`` + ``Appointment.objects.create`` inside
@@ -32,6 +33,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from _harness import throwaway_database
@@ -109,6 +111,43 @@ def setup() -> dict[str, Any]:
         "patients": patients,
         "slots": slots,
     }
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A parameter of the probe that changes with every attempt."""
+
+    name: str
+
+
+def probe_statement(org_id: int, location: Any) -> tuple[str, list[Any]]:
+    """The SQL the booking service sends to probe one 30-minute session (``booking.probe``),
+    compiled once; parameters that vary per attempt are ``Slot``s to fill in."""
+    from django.db import connection
+
+    from mesocare.clinics.models import Membership, Room
+    from mesocare.scheduling.services import booking
+
+    start = dt.datetime(1901, 2, 3, 4, 5, tzinfo=dt.UTC)
+    end = dt.datetime(1902, 3, 4, 5, 6, tzinfo=dt.UTC)
+    sentinels: dict[Any, Slot] = {
+        -1001: Slot("practitioner"),
+        -1002: Slot("room"),
+        -1003: Slot("patient"),
+        start: Slot("start"),
+        end: Slot("end"),
+    }
+    candidate = booking.Candidate(
+        start,
+        end,
+        Membership(pk=-1001, organization_id=org_id),
+        Room(pk=-1002, organization_id=org_id, location=location),
+    )
+    query = booking.probe(org_id, -1003, [candidate]).query
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    template = [sentinels.get(p, p) for p in params]
+    assert set(sentinels.values()) <= set(template), "a varying parameter was not found"
+    return sql, template
 
 
 def run_clients(
@@ -204,41 +243,26 @@ def main() -> None:
                 )
             return True
 
-        active = ("booked", "checked_in", "completed")
+        probe_sql, probe_params = probe_statement(org.pk, location)
+        busy = (booking.PROBE_APPOINTMENT, booking.PROBE_BLOCK)
 
         def constrained_sql(rng: random.Random, _i: int) -> bool:
             practitioner, room, patient, start = pick(rng)
             end = start + dt.timedelta(minutes=30)
             now = dt.datetime.now(dt.UTC)
+            values = {
+                "practitioner": practitioner.pk,
+                "room": room.pk,
+                "patient": patient.pk,
+                "start": start,
+                "end": end,
+            }
+            params = [values[p.name] if isinstance(p, Slot) else p for p in probe_params]
             try:
                 with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT weekday, opens, closes FROM clinics_workinghours WHERE "
-                        "organization_id = %s AND location_id = %s AND membership_id = %s",
-                        [org.pk, location.pk, practitioner.pk],
-                    )
-                    cursor.fetchall()
-                    cursor.execute(
-                        "SELECT weekday, opens, closes FROM clinics_openinghours "
-                        "WHERE location_id = %s",
-                        [location.pk],
-                    )
-                    cursor.fetchall()
-                    cursor.execute(
-                        "SELECT id FROM scheduling_appointment WHERE organization_id = %s AND "
-                        'status = ANY(%s) AND start < %s AND "end" > %s AND (practitioner_id = %s '
-                        "OR room_id = %s OR patient_id = %s)",
-                        [org.pk, list(active), end, start, practitioner.pk, room.pk, patient.pk],
-                    )
-                    if cursor.fetchall():
-                        return False
-                    cursor.execute(
-                        "SELECT id FROM scheduling_block WHERE organization_id = %s AND "
-                        'start < %s AND "end" > %s AND (practitioner_id = %s OR room_id = %s)',
-                        [org.pk, end, start, practitioner.pk, room.pk],
-                    )
-                    if cursor.fetchall():
-                        return False
+                    cursor.execute(probe_sql, params)
+                    if any(row[0] in busy for row in cursor.fetchall()):
+                        return False  # an overlapping appointment or block
                     cursor.execute(
                         "INSERT INTO scheduling_appointment (organization_id, location_id, "
                         'practitioner_id, room_id, patient_id, start, "end", status, notes, '
