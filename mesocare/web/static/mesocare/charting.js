@@ -19,7 +19,12 @@
   var start = selected ? selected.closest("[data-view-panel]").getAttribute("data-view-panel") : null;
   try { start = start || sessionStorage.getItem("mesocare.bodymap"); } catch (e) { /* ignore */ }
   show(start || map.getAttribute("data-default-view") || "front");
-  // Focus the injection form after a zone was chosen.
+  // Focus the injection form after a zone was chosen. After the load: the browser's jump to
+  // the #inject fragment happens then and would move the focus back to the page.
   var first = document.querySelector("#inject [autofocus], #inject select, #inject input:not([type=hidden])");
-  if (selected && first) first.focus();
+  if (selected && first) {
+    var focusForm = function () { first.focus(); };
+    if (document.readyState === "complete") setTimeout(focusForm, 0);
+    else window.addEventListener("load", function () { setTimeout(focusForm, 0); });
+  }
 })();
