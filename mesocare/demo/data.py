@@ -18,6 +18,7 @@ from mesocare.accounts.models import User
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Organization, Room, WorkingHours
 from mesocare.clinics.services import save_location, save_room, set_working_hours
+from mesocare.demo.clinic_day import ClinicDayResult, load_clinic_day
 from mesocare.demo.names import FAMILY, GIVEN_FEMALE, GIVEN_MALE
 from mesocare.patients.models import Patient
 from mesocare.patients.services import records
@@ -43,12 +44,15 @@ LOCATIONS = [
     ),
 ]
 ROOMS = [("Facial 1", "facial"), ("Body 1", "body"), ("General", "general")]
-WEEKDAY_HOURS = [(d, dt.time(9), dt.time(19)) for d in range(5)] + [(5, dt.time(9), dt.time(13))]
+# The demo clinic also opens on weekend mornings, so `make demo` shows a working day (today's
+# calendar, sessions every week or two on today's weekday) whatever the day.
+WEEKEND_HOURS = [(d, dt.time(9), dt.time(13)) for d in (5, 6)]
+WEEKDAY_HOURS = [(d, dt.time(9), dt.time(19)) for d in range(5)] + WEEKEND_HOURS
 PRACTITIONER_HOURS = [
     (d, start, end)
     for d in range(5)
     for start, end in ((dt.time(9), dt.time(13)), (dt.time(14), dt.time(18)))
-]
+] + WEEKEND_HOURS
 PATIENT_COUNT = 60
 
 
@@ -58,6 +62,7 @@ class DemoResult:
     password: str
     password_generated: bool
     created_patients: int
+    clinic_day: ClinicDayResult
 
 
 def demo_password() -> tuple[str, bool]:
@@ -103,19 +108,23 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
                 admin, name=name, timezone=tz, address=address, phone=phone,
                 opening_hours=WEEKDAY_HOURS,
             )  # fmt: skip
+        elif not location.opening_hours.filter(weekday=6).exists():  # a demo from before weekends
+            save_location(admin, location, opening_hours=WEEKDAY_HOURS)
         locations.append(location)
         for room_name, kind in ROOMS:
             if not Room.objects.for_org(org).filter(location=location, name=room_name).exists():
                 save_room(admin, location=location, name=room_name, kind=kind)
     for local, location in (("practitioner", locations[0]), ("practitioner2", locations[1])):
         membership = memberships[local]
-        if not WorkingHours.objects.filter(membership=membership, location=location).exists():
+        hours = WorkingHours.objects.filter(membership=membership, location=location)
+        if not hours.filter(weekday=6).exists():
             set_working_hours(admin, membership, location, PRACTITIONER_HOURS)
         if membership.default_location_id is None:
             membership.default_location = location
             membership.save(update_fields=["default_location"])
     created = _load_patients(admin, org, today)
-    return DemoResult(org, password, generated, created)
+    clinic_day = load_clinic_day(admin, memberships, locations)
+    return DemoResult(org, password, generated, created, clinic_day)
 
 
 def _load_patients(actor: Actor, org: Organization, today: dt.date) -> int:
