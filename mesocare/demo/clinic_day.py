@@ -55,7 +55,13 @@ from mesocare.clinics.models import Location, Membership, Room, WorkingHours
 from mesocare.inventory.models import ProductLot, StockMovement
 from mesocare.inventory.services.recall import recall_lot
 from mesocare.inventory.services.stock import receive_stock
-from mesocare.notify.channels import DeliveryError, JournalEmailBackend, JournalSmsBackend, Outgoing
+from mesocare.notify.channels import (
+    KEY_HEADER,
+    DeliveryError,
+    JournalEmailBackend,
+    JournalSmsBackend,
+    Outgoing,
+)
 from mesocare.notify.choices import MessageKind, MessageStatus
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.schedules import schedule_booking_messages
@@ -533,9 +539,8 @@ def _run_course(
         raise RuntimeError(
             f"demo course {course.key}: {len(days)} days for {plan.sessions_planned} sessions"
         )
+    _backdate_plan(plan, 0, consult)
     booked_at = consult + dt.timedelta(minutes=40)
-    since = _last_event_id(plan)
-    _backdate_plan(plan, since, consult)
     starts = []
     for index, day in enumerate(days, start=1):
         start = slots.take(course.location, day, plan.session_duration_min)
@@ -714,6 +719,8 @@ def _patient_check_ins(cast: Cast) -> int:
     """Two patients answer their 24 h check-in: one is fine, the latest reports fever and
     warmth (grade 3, a sign of infection), which puts an alert on the dashboard."""
     org_id = cast.admin.org_id
+    if CheckInResponse.objects.for_org(org_id).exists():
+        return 0  # the demo's patients have answered already
     signed = list(
         TreatmentSession.objects.for_org(org_id)
         .filter(signed_at__isnull=False, signed_at__lte=cast.now - dt.timedelta(hours=24))
@@ -723,13 +730,6 @@ def _patient_check_ins(cast: Cast) -> int:
     )
     if len(signed) < 2:
         return 0
-    answered = set(
-        CheckInResponse.objects.for_org(org_id)
-        .filter(session_ref__in=[s.pk for s in signed])
-        .values_list("session_ref", flat=True)
-    )
-    if answered:
-        return 0  # the demo's check-ins are there already
     worrying, fine = signed
     answers = (
         (fine, CheckInAnswers(pain_vas=2, bruising="mild"), "A small bruise, otherwise fine."),
@@ -757,7 +757,7 @@ _BOUNCING: set[str] = set()
 class DemoEmailBackend(JournalEmailBackend):
     def send_messages(self, email_messages: Any) -> int:
         for message in email_messages:
-            if message.extra_headers.get("X-Mesocare-Key") in _BOUNCING:
+            if message.extra_headers.get(KEY_HEADER) in _BOUNCING:
                 raise ValueError(f"550 mailbox unavailable: {', '.join(message.to)}")
         return super().send_messages(email_messages)
 

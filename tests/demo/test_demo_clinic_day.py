@@ -121,7 +121,11 @@ def test_the_clinic_day_has_every_kind_of_object_and_keeps_the_invariants() -> N
         assert Appointment.objects.filter(
             location=location, start__gte=day, start__lt=day + dt.timedelta(days=1)
         ).exists(), location.name
-    # signed sessions are signed after they start, in the past
+    # the story is in order: plans made before their first session, signed after the start
+    for plan in TreatmentPlan.objects.all():
+        first = Appointment.objects.filter(plan=plan).order_by("start").first()
+        assert first is not None and plan.created_at < first.start
+        assert all(e.at <= now for e in plan.events.all())
     for session in TreatmentSession.objects.filter(signed_at__isnull=False):
         assert session.started_at < session.signed_at <= now
 
