@@ -38,6 +38,7 @@ def run(e2e: Any, day: Day) -> Patient:
     expect(results).to_contain_text("No patient matches.")
     e2e.step("patients list", lambda: search.press("Enter"))
     expect(page).to_have_title(re.compile("^Patients"))
+    assert e2e.axe(page) == []
     e2e.step("register form", lambda: page.get_by_role("link", name="Register a patient").click())
 
     page.get_by_label("Given name").fill("Marta")
