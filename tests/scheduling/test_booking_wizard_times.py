@@ -9,9 +9,7 @@ from typing import Any
 from django.test import Client
 
 
-def test_the_wizard_shows_proposed_times_in_the_locations_timezone(
-    sched: Any, plan: Any
-) -> None:
+def test_the_wizard_shows_proposed_times_in_the_locations_timezone(sched: Any, plan: Any) -> None:
     client = Client()
     client.force_login(sched.user("reception"))
     r = client.get(
