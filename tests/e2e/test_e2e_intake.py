@@ -13,6 +13,18 @@ from playwright.sync_api import expect
 from mesocare.patients.models import Allergy, Condition, Consent, Medication, Patient, Weight
 
 
+def typed(page: Any, box: Any, text: str) -> None:
+    """Type into the global search and wait for its (debounced) htmx answer."""
+    with page.expect_response(lambda r: "/patients/search" in r.url):
+        box.fill(text)
+
+
+def navigate(page: Any, key: Any) -> None:
+    """A key press that loads a page: wait for it, so the step measures its request."""
+    with page.expect_navigation():
+        key()
+
+
 def draw_signature(page: Any) -> None:
     """Sign like a patient with a stylus: press, move in a few strokes, release."""
     canvas = page.get_by_role("img", name="Signature")
@@ -33,10 +45,10 @@ def run(e2e: Any, day: Day) -> Patient:
 
     # The global search (htmx, debounced) finds nobody by that name yet.
     search = page.get_by_role("searchbox", name="Search patients")
-    e2e.step("search", lambda: search.fill("Verdi"))
+    e2e.step("search", lambda: typed(page, search, "Verdi"))
     results = page.get_by_role("list", name="Matching patients")
     expect(results).to_contain_text("No patient matches.")
-    e2e.step("patients list", lambda: search.press("Enter"))
+    e2e.step("patients list", lambda: navigate(page, lambda: search.press("Enter")))
     expect(page).to_have_title(re.compile("^Patients"))
     assert e2e.axe(page) == []
     e2e.step("register form", lambda: page.get_by_role("link", name="Register a patient").click())
@@ -124,12 +136,12 @@ def test_reception_finds_an_existing_patient_from_the_top_bar(e2e: Any, day: Day
     page = e2e.page()
     e2e.sign_in(page, "reception@alpha.test", PASSWORD)
     search = page.get_by_role("searchbox", name="Search patients")
-    e2e.step("search", lambda: search.fill("ross"))
+    e2e.step("search", lambda: typed(page, search, "ross"))
     result = page.get_by_role("list", name="Matching patients").get_by_role(
         "link", name=re.compile("Rossi, Giulia")
     )
     expect(result).to_be_visible()
     search.press("ArrowDown")
     expect(result).to_be_focused()
-    e2e.step("open", lambda: page.keyboard.press("Enter"))
+    e2e.step("open", lambda: navigate(page, lambda: page.keyboard.press("Enter")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Rossi, Giulia")
