@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PORT ?= 8000
 
-.PHONY: install install-dev demo serve test lint format bench clean
+.PHONY: install install-dev demo serve test lint format bench screenshots clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: install-dev  ## ruff, formatting, migrations in sync, mypy
 
 test: install-dev  ## lint, then the whole suite on SQLite and on PostgreSQL
 	VENV=$(VENV) bash scripts/test.sh
+
+screenshots: install-dev  ## refresh docs/screenshots/ from the browser suite
+	MESOCARE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/e2e -q
 
 format: install-dev
 	$(VENV)/bin/ruff format .
