@@ -6,10 +6,9 @@ Pages are opened as real users; every page visit logs its server time and query 
 from __future__ import annotations
 
 import os
-import tempfile
-
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
