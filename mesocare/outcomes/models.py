@@ -14,11 +14,15 @@ from mesocare.outcomes.choices import Landmark, MeasurementKind, PhotoSource, Un
 from mesocare.patients.choices import PhotoUse
 
 
+class PrivateFileURLError(PermissionError):
+    """Asked for the public URL of a patient file, which by design has none."""
+
+
 class PrivateStorage(FileSystemStorage):
     """MEDIA_ROOT without a URL: photos leave only through the audited views."""
 
     def url(self, name: str | None) -> str:
-        raise NotImplementedError("private files have no public URL; use the photo view")
+        raise PrivateFileURLError("private files have no public URL; use the photo view")
 
 
 def private_storage() -> PrivateStorage:

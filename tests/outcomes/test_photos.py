@@ -107,7 +107,7 @@ def test_upload_stores_a_clean_file_outside_any_public_url(clinic, settings, tmp
     assert body["file_url"] == f"/api/v1/photos/{photo.pk}/file"
     assert body["consent_scope"] == "clinical"
     assert len(body["sha256"]) == 64
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(PermissionError, match="no public URL"):
         photo.file.url  # noqa: B018
 
 
