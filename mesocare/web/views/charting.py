@@ -330,6 +330,31 @@ def _back(session: TreatmentSession, anchor: str = "") -> HttpResponse:
     return redirect(reverse("web:session", kwargs={"session_id": session.pk}) + anchor)
 
 
+def _submit_session_form(
+    request: HttpRequest,
+    actor: Actor,
+    session_id: int,
+    form: Any,
+    form_key: str,
+    action: Any,
+    success: str,
+    anchor: str = "",
+) -> HttpResponse:
+    """Post one of the session page's forms: on success say so and go back to the session;
+    otherwise show the page again with the errors beside the form's fields (422)."""
+    session = _load(actor, session_id)
+    if form.is_valid():
+        try:
+            action(session, form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return _back(session, anchor)
+    context = {form_key: form}
+    return _render_session(request, actor, _load(actor, session_id), status=422, **context)
+
+
 @staff_view(Perm.CLINICAL_VIEW)
 def patient_sessions(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient, context = open_patient_page(actor, patient_id, "sessions")
@@ -418,51 +443,44 @@ def injection_delete(request: HttpRequest, actor: Actor, session_id: int, n: int
 @require_POST
 @staff_view(Perm.CLINICAL_EDIT)
 def session_update(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = _load(actor, session_id)
-    form = SessionForm(request.POST)
-    if form.is_valid():
-        try:
-            sessions.update_session(actor, session, channel="web", **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Session saved."))
-            return _back(session)
-    return _render_session(request, actor, _load(actor, session_id), session_form=form, status=422)
+    return _submit_session_form(
+        request,
+        actor,
+        session_id,
+        SessionForm(request.POST),
+        "session_form",
+        lambda session, data: sessions.update_session(actor, session, channel="web", **data),
+        _("Session saved."),
+    )
 
 
 @require_POST
 @staff_view(Perm.CLINICAL_EDIT)
 def side_effect_add(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = _load(actor, session_id)
-    form = SideEffectForm(request.POST)
-    if form.is_valid():
-        try:
-            charting.add_side_effect(actor, session, channel="web", **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Side effect recorded."))
-            return _back(session, "#side-effects")
-    return _render_session(
-        request, actor, _load(actor, session_id), side_effect_form=form, status=422
+    return _submit_session_form(
+        request,
+        actor,
+        session_id,
+        SideEffectForm(request.POST),
+        "side_effect_form",
+        lambda session, data: charting.add_side_effect(actor, session, channel="web", **data),
+        _("Side effect recorded."),
+        "#side-effects",
     )
 
 
 @require_POST
 @staff_view(Perm.CLINICAL_EDIT)
 def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = _load(actor, session_id)
-    form = SignForm(request.POST)
-    if form.is_valid():
-        try:
-            sessions.sign_session(actor, session, channel="web")
-        except DomainError as exc:
-            apply_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Session signed."))
-            return _back(session)
-    return _render_session(request, actor, _load(actor, session_id), sign_form=form, status=422)
+    return _submit_session_form(
+        request,
+        actor,
+        session_id,
+        SignForm(request.POST),
+        "sign_form",
+        lambda session, _data: sessions.sign_session(actor, session, channel="web"),
+        _("Session signed."),
+    )
 
 
 @require_POST
