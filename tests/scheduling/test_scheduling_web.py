@@ -181,3 +181,32 @@ def test_the_check_in_panel_warns_until_the_patient_confirms_pre_care(
     html = client.get(f"/appointments/{first}").content.decode()
     assert "Pre-care confirmed" in html
     assert "has not confirmed" not in html
+
+
+def test_the_dashboard_lists_todays_appointments_in_local_time(
+    sched: Any, plan: Any, h: Any, django_assert_max_num_queries: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    tz = sched.location.tz
+    start = dt.datetime.combine(timezone.localdate(timezone=tz), dt.time(23, 30), tzinfo=tz)
+    Appointment.objects.create(
+        organization=sched.org,
+        location=sched.location,
+        practitioner=sched.members["practitioner"],
+        room=sched.room,
+        patient=sched.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=25),
+        created_by=sched.user("admin"),
+    )
+    client = signed_in(sched, "practitioner")
+    client.get("/")
+    with django_assert_max_num_queries(40):
+        html = client.get("/").content.decode()
+    assert "Today&#x27;s appointments" in html or "Today's appointments" in html
+    section = html[html.index("card-today-h") : html.index("card-today-h") + 1500]
+    assert "23:30" in section, section
+    assert "1 with you" in html
