@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 
 from mesocare.api.auth import actor_of
 from mesocare.api.inventory_schemas import (
@@ -149,6 +149,20 @@ def recall_lot(request: HttpRequest, lot_id: int, payload: RecallIn) -> dict[str
     actor = actor_of(request)
     lot = recall.recall_lot(actor, stock.get_lot(actor, lot_id), payload.reason)
     return lot_out(lot)
+
+
+class NotifiedOut(Schema):
+    queued: int
+
+
+@router.post(
+    "/lots/{lot_id}/notify-recipients",
+    response={200: NotifiedOut, **PROBLEM_RESPONSES},
+    summary="Queue a recall notice to every patient who received this recalled lot",
+)
+def notify_recipients(request: HttpRequest, lot_id: int) -> dict[str, int]:
+    actor = actor_of(request)
+    return {"queued": recall.notify_recipients(actor, stock.get_lot(actor, lot_id))}
 
 
 @router.get("/lots/{lot_id}/recipients", response={200: list[RecipientOut], **PROBLEM_RESPONSES})

@@ -297,3 +297,32 @@ def schedule_waitlist_offer(entry: Any, *, now: dt.datetime | None = None) -> Ou
         related={"plan": getattr(entry, "plan_id", None)},
         tz=tz,
     )
+
+
+def schedule_recall_notice(
+    patient: Any, lot: Any, *, treated_at: dt.datetime, now: dt.datetime | None = None
+) -> OutboxMessage | None:
+    """Tell a patient that a product lot used in their treatment was recalled (once per lot)."""
+    org_id = patient.organization_id
+    location = lot.location
+    tz = _tz_of(location, org_id)
+    treated = treated_at.astimezone(zoneinfo.ZoneInfo(tz))
+    body = (
+        f"The supplier of {lot.product.name} has recalled lot {lot.lot_number}, which was used "
+        f"in your treatment on {treated:%d %B %Y}. Please call us so we can check how you are "
+        "and answer your questions."
+    )
+    return enqueue(
+        org_id,
+        patient,
+        MessageKind.RECALL_NOTICE,
+        due_at=now or timezone.now(),
+        payload={
+            **_context(patient, location),
+            "subject": "A product used in your treatment was recalled",
+            "body": body,
+            "lot": lot.lot_number,
+        },
+        idempotency_key=f"lot-recall:{lot.pk}:patient:{patient.pk}",
+        tz=tz,
+    )

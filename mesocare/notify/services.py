@@ -26,6 +26,7 @@ All are idempotent, so calling one twice (or from a service and a signal) is har
     schedule_maintenance_recall(plan) -> OutboxMessage | None
         After completing a plan: recall at completion + maintenance interval, 10:00 local.
     schedule_waitlist_offer(entry) / enqueue_waitlist_offer(actor, entry)
+    schedule_recall_notice(patient, lot, *, treated_at)   (inventory's "notify recipients")
         A freed slot offered to a waiting patient (scheduling's waitlist hook).
 
     Wiring (mesocare.notify.receivers, no edits in other apps): scheduling's
@@ -51,6 +52,7 @@ from mesocare.notify.schedules import (
     schedule_aftercare,
     schedule_booking_messages,
     schedule_maintenance_recall,
+    schedule_recall_notice,
     schedule_waitlist_offer,
 )
 
@@ -72,6 +74,7 @@ __all__ = [
     "schedule_aftercare",
     "schedule_booking_messages",
     "schedule_maintenance_recall",
+    "schedule_recall_notice",
     "schedule_waitlist_offer",
     "enqueue_waitlist_offer",
 ]

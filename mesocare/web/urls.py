@@ -114,6 +114,11 @@ urlpatterns = [
     path("stock/lots/<int:lot_id>", inventory.lot_detail, name="lot-detail"),
     path("stock/lots/<int:lot_id>/movements", inventory.lot_movement, name="lot-movement"),
     path("stock/lots/<int:lot_id>/recall", inventory.lot_recall, name="lot-recall"),
+    path(
+        "stock/lots/<int:lot_id>/notify-recipients",
+        inventory.lot_notify_recipients,
+        name="lot-notify-recipients",
+    ),
     path("stock/lots/<int:lot_id>/recipients", inventory.lot_recipients, name="lot-recipients"),
     path(
         "stock/lots/<int:lot_id>/recipients.csv",

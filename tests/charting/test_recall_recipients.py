@@ -65,3 +65,40 @@ def test_recipients_equal_a_brute_force_scan(chart: Any) -> None:
             == expected
         )
         assert expected
+
+
+def test_notifying_a_recalled_lots_recipients_queues_one_notice_per_patient(chart: Any) -> None:
+    from django.test import Client
+
+    from mesocare.notify.models import OutboxMessage
+
+    clinic = chart.clinic
+    clinic.patient.email = "giulia@example.org"
+    clinic.patient.save()
+    api = clinic.api("practitioner")
+    session = chart.session()
+    for zone in ("abdomen_ul", "abdomen_ur"):
+        response = api.post(
+            f"sessions/{session.pk}/injections", chart.injection(chart.caffeine, zone=zone)
+        )
+        assert response.status_code == 201, response.content
+    lot_id = chart.caffeine.pk
+    not_yet = api.post(f"lots/{lot_id}/notify-recipients")
+    assert not_yet.status_code == 409
+    assert (
+        clinic.api("admin").post(f"lots/{lot_id}/recall", {"reason": "supplier notice"}).status_code
+        == 200
+    )
+    assert api.post(f"lots/{lot_id}/notify-recipients").json() == {"queued": 1}
+    assert api.post(f"lots/{lot_id}/notify-recipients").json() == {"queued": 1}  # same key
+    notices = OutboxMessage.objects.filter(kind="recall_notice", patient=clinic.patient)
+    assert notices.count() == 1
+    assert chart.caffeine.lot_number in notices.get().payload["body"]
+    assert clinic.api("reception").post(f"lots/{lot_id}/notify-recipients").status_code == 403
+
+    web = Client()
+    web.force_login(clinic.user("practitioner"))
+    page = web.get(f"/stock/lots/{lot_id}/recipients").content.decode()
+    assert "Notify these patients" in page
+    response = web.post(f"/stock/lots/{lot_id}/notify-recipients", {"confirm": "on"})
+    assert response.status_code == 302

@@ -19,6 +19,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import Conflict, Invalid
 from mesocare.inventory.models import ProductLot
+from mesocare.patients.models import Patient
 
 
 @transaction.atomic
@@ -176,3 +177,29 @@ def recipients_csv(rows: list[Recipient]) -> str:
 def _csv_safe(text: str) -> str:
     """Neutralise spreadsheet formula injection (=, +, -, @ at the start of a cell)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@transaction.atomic
+def notify_recipients(actor: Actor, lot: ProductLot) -> int:
+    """Queue a recall notice to every patient who received this recalled lot (once per
+    patient and lot, however often this is asked). Returns how many patients were queued."""
+    from mesocare.notify.schedules import schedule_recall_notice
+
+    actor.require(Perm.CLINICAL_EDIT)
+    if not lot.recalled:
+        raise Conflict("lot_not_recalled", _("Only a recalled lot's recipients are notified."))
+    first_dose: dict[int, datetime] = {}
+    for row in lot_recipients(actor, lot, channel="notify"):
+        first_dose.setdefault(row.patient_id, row.session_at)
+    patients = Patient.objects.for_org(actor.org_id).in_bulk(list(first_dose))
+    queued = sum(
+        schedule_recall_notice(patients[pid], lot, treated_at=first_dose[pid]) is not None
+        for pid in sorted(first_dose)
+    )
+    record(
+        actor,
+        AuditAction.UPDATE,
+        lot,
+        summary=f"recall notice queued for {queued} of {len(first_dose)} patients",
+    )
+    return queued

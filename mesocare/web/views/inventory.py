@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from mesocare.catalog.models import Product
@@ -249,6 +249,28 @@ def lot_recipients(request: HttpRequest, actor: Actor, lot_id: int) -> HttpRespo
         "volume": sum((r.volume_ml for r in rows), Decimal(0)),
     }
     return render(request, "web/inventory/recipients.html", context)
+
+
+@require_POST
+@staff_view(Perm.CLINICAL_EDIT)
+def lot_notify_recipients(request: HttpRequest, actor: Actor, lot_id: int) -> HttpResponse:
+    """Queue a recall notice to each recipient (the button asks for confirmation first)."""
+    lot = stock.get_lot(actor, lot_id)
+    try:
+        queued = recall.notify_recipients(actor, lot)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Recall notice queued for %(n)d patient.",
+                "Recall notice queued for %(n)d patients.",
+                queued,
+            )
+            % {"n": queued},
+        )
+    return redirect("web:lot-recipients", lot_id=lot.pk)
 
 
 @staff_view(Perm.CLINICAL_VIEW)
