@@ -325,6 +325,28 @@ class AppointmentQuery(Schema):
     offset: int = Field(0, ge=0)
 
 
+def _audited_page(
+    actor: Actor, qs: Any, params: Any, object_type: str, noun: str, out: Any
+) -> dict[str, Any]:
+    """One page of a list that may show patients: the read is audited (with the patient filter
+    when there is one)."""
+    items = list(qs[params.offset : params.offset + params.limit])
+    record(
+        actor,
+        AuditAction.READ,
+        object_type=object_type,
+        patient_id=params.patient,
+        summary=f"listed {len(items)} {noun}",
+        channel="api",
+    )
+    return {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": [out(item) for item in items],
+    }
+
+
 @router.get("/appointments", response={200: AppointmentPage, **PROBLEM_RESPONSES})
 def list_appointments(request: HttpRequest, params: Query[AppointmentQuery]) -> dict[str, Any]:
     actor = actor_of(request)
@@ -343,21 +365,9 @@ def list_appointments(request: HttpRequest, params: Query[AppointmentQuery]) -> 
         patient=params.patient,
         status=params.status,
     )
-    items = list(qs[params.offset : params.offset + params.limit])
-    record(
-        actor,
-        AuditAction.READ,
-        object_type="scheduling.appointment",
-        patient_id=params.patient,
-        summary=f"listed {len(items)} appointments",
-        channel="api",
+    return _audited_page(
+        actor, qs, params, "scheduling.appointment", "appointments", appointment_out
     )
-    return {
-        "count": qs.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": [appointment_out(a) for a in items],
-    }
 
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **PROBLEM_RESPONSES})
@@ -467,21 +477,9 @@ def list_waitlist(request: HttpRequest, params: Query[WaitlistQuery]) -> dict[st
     qs = waitlist.list_waitlist(
         actor, location=params.location, status=params.status, patient=params.patient
     )
-    items = list(qs[params.offset : params.offset + params.limit])
-    record(
-        actor,
-        AuditAction.READ,
-        object_type="scheduling.waitlistentry",
-        patient_id=params.patient,
-        summary=f"listed {len(items)} waitlist entries",
-        channel="api",
+    return _audited_page(
+        actor, qs, params, "scheduling.waitlistentry", "waitlist entries", waitlist.waitlist_payload
     )
-    return {
-        "count": qs.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": [waitlist.waitlist_payload(e) for e in items],
-    }
 
 
 def _entry(actor: Actor, entry_id: int) -> WaitlistEntry:
