@@ -13,11 +13,13 @@ are rounded outwards and hours inwards to whole minutes, so rounding never creat
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from itertools import accumulate
+from operator import attrgetter, le
 from zoneinfo import ZoneInfo
 
 Span = tuple[int, int]  # [start, end) in epoch minutes
@@ -25,6 +27,8 @@ Hours = tuple[tuple[time, time], ...]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MINUTE = timedelta(minutes=1)
+_START = attrgetter("start")
+_END = attrgetter("end")
 
 
 @dataclass(frozen=True)
@@ -66,29 +70,52 @@ class WeeklyHours:
 
 
 class BusyIndex:
-    """Merged, sorted busy spans (epoch minutes) with parallel start/end lists for ``bisect``."""
+    """Busy intervals, converted to epoch minutes lazily: only those a query window meets.
+
+    Building it costs a few C-level passes (sort by start, running maximum of the ends), so a
+    calendar of tens of thousands of appointments is ready at once and a search pays the
+    minute conversion only for the days it visits. ``reach[k]`` is the latest end among the
+    first ``k + 1`` intervals: the intervals before the first ``reach`` past a window's start
+    all end before it, which makes both bounds of the window a ``bisect``.
+    """
 
     def __init__(self, intervals: Iterable[Interval]) -> None:
-        spans = sorted((to_minute(i.start), to_minute(i.end, ceil=True)) for i in intervals)
+        self._ordered = sorted(intervals, key=_START)
+        ends = list(map(_END, self._ordered))
+        # Disjoint appointments end in start order: then the ends are their own running maximum.
+        self._reach = ends if all(map(le, ends, ends[1:])) else list(accumulate(ends, max))
+
+    def _merged(self, lo: int, hi: int) -> list[list[int]]:
+        """The busy spans (merged, in minutes) of the intervals that meet ``[lo, hi)``."""
+        first = bisect_right(self._reach, from_minute(lo))
+        last = bisect_left(self._ordered, from_minute(hi), lo=first, key=_START)
         merged: list[list[int]] = []
-        for start, end in spans:
+        for interval in self._ordered[first:last]:
+            start, end = to_minute(interval.start), to_minute(interval.end, ceil=True)
+            if end <= lo:
+                continue
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
                 merged.append([start, end])
-        self.starts = [s for s, _ in merged]
-        self.ends = [e for _, e in merged]
+        return merged
 
     def subtract_from(self, spans: list[Span]) -> list[Span]:
+        """``spans`` (sorted, disjoint) minus the busy time."""
+        if not spans or not self._ordered:
+            return list(spans)
+        busy = self._merged(spans[0][0], spans[-1][1])
         out: list[Span] = []
-        starts, ends, count = self.starts, self.ends, len(self.starts)
+        i, count = 0, len(busy)
         for start, end in spans:
-            i = bisect_right(ends, start)  # first busy span ending after ``start``
-            while i < count and starts[i] < end:
-                if starts[i] > start:
-                    out.append((start, starts[i]))
-                start = max(start, ends[i])
+            while i < count and busy[i][1] <= start:
                 i += 1
+            k = i
+            while k < count and busy[k][0] < end:
+                if busy[k][0] > start:
+                    out.append((start, busy[k][0]))
+                start = max(start, busy[k][1])
+                k += 1
             if start < end:
                 out.append((start, end))
         return out
