@@ -6,18 +6,16 @@ and drops it at the end. Phases, each with ``--clients`` threads on their own co
 
 1. raw INSERT: one row per transaction into ``bench_raw_appointment``, a table of the same
    columns as ``scheduling_appointment`` without its constraints or indexes;
-2. constrained booking: what the booking service sends to the database, as plain SQL: in one
-   transaction the single probe of ``booking.find_conflicts`` (``booking.probe``: working
-   hours, opening hours, overlapping appointments and blocks in one UNION ALL, compiled once
-   from the service's own queryset) and the INSERT under the exclusion constraints, whose
-   violation (a concurrent winner) counts as a conflict. This is the database's price of the
-   guarantee, and the ratio to (1) is the target (>= 0.5);
-3. booking core through Django: ``find_conflicts`` + ``Appointment.objects.create`` inside
-   ``guarded_write`` (adds the ORM's Python time);
-4. full service: ``appointments.book_appointment`` (plus permission checks, an audit row and
-   the signals other domains hang their outbox messages on).
+2. constrained booking: what the booking service sends to the database for one appointment:
+   in one transaction the single statement of ``insert_if_free`` (INSERT ... SELECT ... WHERE
+   inside working and opening hours and clear of blocks; prepared on the server after a few
+   runs) under the exclusion constraints, whose violation (an overlapping appointment, maybe
+   committed a moment ago by another client) counts as a conflict. This is the database's
+   price of the guarantee, and the ratio to (1) is the target (>= 0.5);
+3. full service: ``appointments.book_appointment`` (plus permission checks, an audit row and
+   the signals other domains hang their outbox messages on, here the reminders).
 
-Threads share one interpreter, so (3) and (4) are bound by Python CPU (the GIL) long before
+Threads share one interpreter, so (3) is bound by Python CPU (the GIL) long before
 the database; run several processes (gunicorn workers) to scale them. Clients draw random
 30-minute slots of 16 practitioners and 16 rooms, so some attempts collide (a conflict is a
 correct answer and is counted apart). Prints attempts/s and bookings/s per phase, the ratios,
@@ -33,7 +31,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from _harness import throwaway_database
@@ -113,43 +110,6 @@ def setup() -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Slot:
-    """A parameter of the probe that changes with every attempt."""
-
-    name: str
-
-
-def probe_statement(org_id: int, location: Any) -> tuple[str, list[Any]]:
-    """The SQL the booking service sends to probe one 30-minute session (``booking.probe``),
-    compiled once; parameters that vary per attempt are ``Slot``s to fill in."""
-    from django.db import connection
-
-    from mesocare.clinics.models import Membership, Room
-    from mesocare.scheduling.services import booking
-
-    start = dt.datetime(1901, 2, 3, 4, 5, tzinfo=dt.UTC)
-    end = dt.datetime(1902, 3, 4, 5, 6, tzinfo=dt.UTC)
-    sentinels: dict[Any, Slot] = {
-        -1001: Slot("practitioner"),
-        -1002: Slot("room"),
-        -1003: Slot("patient"),
-        start: Slot("start"),
-        end: Slot("end"),
-    }
-    candidate = booking.Candidate(
-        start,
-        end,
-        Membership(pk=-1001, organization_id=org_id),
-        Room(pk=-1002, organization_id=org_id, location=location),
-    )
-    query = booking.probe(org_id, -1003, [candidate]).query
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    template = [sentinels.get(p, p) for p in params]
-    assert set(sentinels.values()) <= set(template), "a varying parameter was not found"
-    return sql, template
-
-
 def run_clients(
     clients: int, attempts: int, attempt: Callable[[random.Random, int], bool]
 ) -> tuple[float, int, int]:
@@ -196,7 +156,8 @@ def main() -> None:
 
         from mesocare.errors import Conflict
         from mesocare.scheduling.models import Appointment
-        from mesocare.scheduling.services import appointments, booking
+        from mesocare.scheduling.services import appointments
+        from mesocare.scheduling.services.insert_if_free import insert_if_free
 
         world = setup()
         org, location, actor = world["org"], world["location"], world["actor"]
@@ -243,72 +204,23 @@ def main() -> None:
                 )
             return True
 
-        probe_sql, probe_params = probe_statement(org.pk, location)
-        busy = (booking.PROBE_APPOINTMENT, booking.PROBE_BLOCK)
-
-        def constrained_sql(rng: random.Random, _i: int) -> bool:
+        def constrained(rng: random.Random, _i: int) -> bool:
             practitioner, room, patient, start = pick(rng)
-            end = start + dt.timedelta(minutes=30)
-            now = dt.datetime.now(dt.UTC)
-            values = {
-                "practitioner": practitioner.pk,
-                "room": room.pk,
-                "patient": patient.pk,
-                "start": start,
-                "end": end,
-            }
-            params = [values[p.name] if isinstance(p, Slot) else p for p in probe_params]
-            try:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(probe_sql, params)
-                    if any(row[0] in busy for row in cursor.fetchall()):
-                        return False  # an overlapping appointment or block
-                    cursor.execute(
-                        "INSERT INTO scheduling_appointment (organization_id, location_id, "
-                        'practitioner_id, room_id, patient_id, start, "end", status, notes, '
-                        "cancel_reason, created_by_id, created_at, updated_at) VALUES "
-                        "(%s, %s, %s, %s, %s, %s, %s, 'booked', '', '', %s, %s, %s) "
-                        "RETURNING id",
-                        [
-                            org.pk,
-                            location.pk,
-                            practitioner.pk,
-                            room.pk,
-                            patient.pk,
-                            start,
-                            end,
-                            user_id,
-                            now,
-                            now,
-                        ],
-                    )
-            except IntegrityError:
-                return False
-            return True
-
-        def guarded(rng: random.Random, _i: int) -> bool:
-            practitioner, room, patient, start = pick(rng)
-            candidate = booking.Candidate(
-                start, start + dt.timedelta(minutes=30), practitioner, room
+            appointment = Appointment(
+                organization_id=org.pk,
+                location=location,
+                practitioner=practitioner,
+                room=room,
+                patient=patient,
+                start=start,
+                end=start + dt.timedelta(minutes=30),
+                created_by_id=user_id,
             )
             try:
-                with booking.guarded_write():
-                    conflicts = booking.find_conflicts(org.pk, patient.pk, [candidate])
-                    if conflicts:
-                        raise conflicts.error()
-                    Appointment.objects.create(
-                        organization_id=org.pk,
-                        location=location,
-                        practitioner=practitioner,
-                        room=room,
-                        patient=patient,
-                        start=candidate.start,
-                        end=candidate.end,
-                        created_by_id=user_id,
-                    )
-            except Conflict:
+                with transaction.atomic():
+                    return insert_if_free(appointment)
+            except IntegrityError:
                 return False
-            return True
 
         def full_service(rng: random.Random, _i: int) -> bool:
             practitioner, room, patient, start = pick(rng)
@@ -340,8 +252,7 @@ def main() -> None:
 
         for name, fn in (
             ("raw INSERT (no constraints)", raw_insert),
-            ("constrained booking (service SQL)", constrained_sql),
-            ("booking core through Django", guarded),
+            ("constrained booking (service SQL)", constrained),
             ("full booking service", full_service),
         ):
             Appointment.objects.all().delete()  # every phase starts from an empty calendar
@@ -361,9 +272,8 @@ def main() -> None:
             f"in attempts/s, {booked[constrained] / raw:.2f} in bookings/s  (target >= 0.5)"
         )
         print(
-            "  ratio Django booking core / raw INSERT: "
-            f"{results['booking core through Django'] / raw:.2f}; full service / raw INSERT: "
-            f"{results['full booking service'] / raw:.2f}  (Python-bound, see the docstring)"
+            f"  ratio full service / raw INSERT: {results['full booking service'] / raw:.2f}"
+            "  (Python-bound, see the docstring)"
         )
         print(f"  overlapping active pairs afterwards: {count_overlaps()}  (must be 0)")
 

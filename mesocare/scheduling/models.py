@@ -26,15 +26,25 @@ ONE_ACTIVE_PER_SESSION = "appointment_one_active_per_session"
 
 
 class Appointment(OrgOwned):
+    # Every booking writes each index of this table, so the foreign keys that lead one of the
+    # (column, start) indexes below get no index of their own (db_index=False).
+    organization = models.ForeignKey(
+        "clinics.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     location = models.ForeignKey(
         "clinics.Location", on_delete=models.PROTECT, related_name="appointments"
     )
     practitioner = models.ForeignKey(
-        "clinics.Membership", on_delete=models.PROTECT, related_name="appointments"
+        "clinics.Membership",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        db_index=False,
     )
-    room = models.ForeignKey("clinics.Room", on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(
+        "clinics.Room", on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments", db_index=False
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))

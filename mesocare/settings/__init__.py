@@ -127,6 +127,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    # The booking statement is prepared on the server after this many runs on one connection;
+    # -1 turns preparing off (needed behind PgBouncer older than 1.21 in transaction mode).
+    _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "prepare_threshold": None if _prepare_threshold < 0 else _prepare_threshold,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from mesocare.scheduling.services.courses import (
     propose_sessions,
     require_open_plan,
 )
+from mesocare.scheduling.services.insert_if_free import insert_if_free
 from mesocare.scheduling.signals import (
     appointment_moved,
     appointment_status_changed,
@@ -166,31 +168,51 @@ def book_appointment(
             booked[0].save(update_fields=["notes", "updated_at"])
         return booked[0]
     candidate = Candidate(start, start + dt.timedelta(minutes=duration_min), practitioner, room)
-    with guarded_write():
-        conflicts = find_conflicts(actor.org_id, patient.pk, [candidate])
-        if conflicts:
-            raise conflicts.error()
-        appointment = Appointment.objects.create(
-            organization_id=actor.org_id,
-            location=room.location,
-            practitioner=practitioner,
-            room=room,
-            patient=patient,
-            start=candidate.start,
-            end=candidate.end,
-            notes=notes,
-            created_by=actor.user,
-        )
-        record(
-            actor,
-            AuditAction.CREATE,
-            appointment,
-            patient_id=patient.pk,
-            summary=f"booked appointment at {start.isoformat()}",
-            channel=channel,
-        )
-        appointments_booked.send(sender=Appointment, actor=actor, appointments=[appointment])
+    appointment = Appointment(
+        organization_id=actor.org_id,
+        location=room.location,
+        practitioner=practitioner,
+        room=room,
+        patient=patient,
+        start=candidate.start,
+        end=candidate.end,
+        notes=notes,
+        created_by=actor.user,
+    )
+    written = False
+    try:
+        with guarded_write():
+            if candidate.start >= timezone.now() and insert_if_free(appointment):
+                written = True
+                record(
+                    actor,
+                    AuditAction.CREATE,
+                    appointment,
+                    patient_id=patient.pk,
+                    summary=f"booked appointment at {start.isoformat()}",
+                    channel=channel,
+                )
+                appointments_booked.send(
+                    sender=Appointment, actor=actor, appointments=[appointment]
+                )
+    except Conflict as lost:
+        if not isinstance(lost.__cause__, IntegrityError):
+            raise
+        # A concurrent booking won (PostgreSQL's exclusion constraints): say with what.
+        raise _explain(actor.org_id, patient.pk, candidate, lost) from lost
+    if not written:
+        raise _explain(actor.org_id, patient.pk, candidate, None)
     return appointment
+
+
+def _explain(org_id: int, patient_id: int, candidate: Candidate, lost: Conflict | None) -> Conflict:
+    """Why ``candidate`` was not written, from the one source of conflict reasons."""
+    conflicts = find_conflicts(org_id, patient_id, [candidate])
+    if conflicts:
+        return conflicts.error()
+    return lost or Conflicts().error(
+        _("Another booking took this time a moment ago; nothing was booked.")
+    )
 
 
 def update_notes(
