@@ -26,13 +26,17 @@ ONE_ACTIVE_PER_SESSION = "appointment_one_active_per_session"
 
 
 class Appointment(OrgOwned):
-    # Every booking writes each index of this table, so the foreign keys that lead one of the
-    # (column, start) indexes below get no index of their own (db_index=False).
+    # Every booking writes each index of this table, so it keeps few (db_index=False on the
+    # foreign keys): practitioner, room and patient lead the exclusion constraints' GiST
+    # indexes (migration 0002, which `overlap.active_meeting` queries); organization and
+    # patient lead the (column, start) indexes below, which also serve calendars by location;
+    # plan and planned session are indexed only where set. Deleting a location or a user
+    # (both protected, both rare) reads the table without an index.
     organization = models.ForeignKey(
         "clinics.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     location = models.ForeignKey(
-        "clinics.Location", on_delete=models.PROTECT, related_name="appointments"
+        "clinics.Location", on_delete=models.PROTECT, related_name="appointments", db_index=False
     )
     practitioner = models.ForeignKey(
         "clinics.Membership",
@@ -60,6 +64,7 @@ class Appointment(OrgOwned):
         null=True,
         blank=True,
         related_name="appointments",
+        db_index=False,
     )
     planned_session = models.ForeignKey(
         "plans.PlannedSession",
@@ -67,6 +72,7 @@ class Appointment(OrgOwned):
         null=True,
         blank=True,
         related_name="appointments",
+        db_index=False,
     )
     # The 1-based session number within the plan's course (set with `plan`).
     course_index = models.PositiveIntegerField(null=True, blank=True)
@@ -74,7 +80,7 @@ class Appointment(OrgOwned):
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -83,9 +89,13 @@ class Appointment(OrgOwned):
         ordering = ["start", "id"]
         indexes = [
             models.Index(fields=["organization", "start"], name="appt_org_start"),
-            models.Index(fields=["practitioner", "start"], name="appt_practitioner_start"),
-            models.Index(fields=["room", "start"], name="appt_room_start"),
             models.Index(fields=["patient", "start"], name="appt_patient_start"),
+            models.Index(fields=["plan"], condition=models.Q(plan__isnull=False), name="appt_plan"),
+            models.Index(
+                fields=["planned_session"],
+                condition=models.Q(planned_session__isnull=False),
+                name="appt_planned_session",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -97,7 +107,7 @@ class Appointment(OrgOwned):
             ),
             models.UniqueConstraint(
                 fields=["plan", "course_index"],
-                condition=models.Q(status__in=ACTIVE_STATUSES),
+                condition=models.Q(status__in=ACTIVE_STATUSES, plan__isnull=False),
                 name=ONE_ACTIVE_PER_SESSION,
             ),
         ]

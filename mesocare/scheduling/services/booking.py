@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from mesocare.clinics.models import Location, Membership, OpeningHours, Room, WorkingHours
 from mesocare.errors import Conflict
-from mesocare.scheduling.choices import ACTIVE_STATUSES, ConflictReason
+from mesocare.scheduling.choices import ConflictReason
 from mesocare.scheduling.models import (
     ONE_ACTIVE_PER_SESSION,
     PATIENT_OVERLAP,
@@ -43,6 +43,7 @@ from mesocare.scheduling.models import (
     Appointment,
     Block,
 )
+from mesocare.scheduling.overlap import active_meeting
 
 CONSTRAINT_REASONS = {
     PRACTITIONER_OVERLAP: ConflictReason.PRACTITIONER_BUSY,
@@ -216,8 +217,7 @@ def probe(org_id: int, patient_id: int, candidates: Sequence[Candidate]) -> Quer
     locations = {c.room.location_id for c in candidates}
     moving_ids = [c.moving.pk for c in candidates if c.moving is not None]
     busy = _branch(
-        Appointment.objects.for_org(org_id)
-        .filter(status__in=ACTIVE_STATUSES, start__lt=hi, end__gt=lo)
+        active_meeting(Appointment.objects.for_org(org_id), lo, hi)
         .filter(
             Q(practitioner_id__in=practitioners) | Q(room_id__in=rooms) | Q(patient_id=patient_id)
         )

@@ -20,8 +20,8 @@ from mesocare.core.scheduling import (
     WeeklyHours,
     free_slots,
 )
-from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.models import Appointment, Block
+from mesocare.scheduling.overlap import active_meeting
 
 # Who can be booked to treat: members with working hours at the location and one of these roles.
 TREATING_ROLES = (Role.PRACTITIONER, Role.ADMIN)
@@ -86,8 +86,8 @@ def location_calendars(
     if patient_id is not None:
         who |= Q(patient_id=patient_id)
     appointments = (
-        Appointment.objects.for_org(org_id)
-        .filter(who, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+        active_meeting(Appointment.objects.for_org(org_id), start, end)
+        .filter(who)
         .exclude(pk__in=list(exclude_appointment_ids))
         .values_list("practitioner_id", "room_id", "patient_id", "start", "end")
     )

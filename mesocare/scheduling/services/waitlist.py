@@ -17,8 +17,9 @@ from mesocare.clinics.permissions import Perm
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
-from mesocare.scheduling.choices import ACTIVE_STATUSES, WaitlistStatus
+from mesocare.scheduling.choices import WaitlistStatus
 from mesocare.scheduling.models import Appointment, WaitlistEntry
+from mesocare.scheduling.overlap import active_meeting
 from mesocare.scheduling.services import hooks
 
 
@@ -136,8 +137,7 @@ def offer_freed_slot(
             continue
         slot_end = start + dt.timedelta(minutes=entry.duration_min)
         still_free = not (
-            Appointment.objects.for_org(actor.org_id)
-            .filter(status__in=ACTIVE_STATUSES, start__lt=slot_end, end__gt=start)
+            active_meeting(Appointment.objects.for_org(actor.org_id), start, slot_end)
             .filter(
                 Q(patient_id=entry.patient_id)
                 | Q(practitioner_id=practitioner.pk)
