@@ -209,12 +209,12 @@ def main() -> None:
 
         def constrained(rng: random.Random, _i: int) -> bool:
             practitioner, room, patient, start = pick(rng)
-            appointment = Appointment(
+            appointment = Appointment(  # ids, as raw INSERT gets them; the location for its tz
                 organization_id=org.pk,
                 location=location,
-                practitioner=practitioner,
-                room=room,
-                patient=patient,
+                practitioner_id=practitioner.pk,
+                room_id=room.pk,
+                patient_id=patient.pk,
                 start=start,
                 end=start + dt.timedelta(minutes=30),
                 created_by_id=user_id,

@@ -127,9 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    # The booking statement is prepared on the server after this many runs on one connection;
+    # Statements of server-binding cursors (only the booking statement: Django's own cursors
+    # bind on the client) are prepared after this many runs on one connection (0: at once);
     # -1 turns preparing off (needed behind PgBouncer older than 1.21 in transaction mode).
-    _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 0)
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "prepare_threshold": None if _prepare_threshold < 0 else _prepare_threshold,
