@@ -37,7 +37,7 @@ class TreatmentPlan(OrgOwned):
     sessions_done = models.PositiveIntegerField(
         _("sessions done"),
         default=0,
-        help_text=_("As of the last review (from scheduling once appointments record it)."),
+        help_text=_("Signed sessions of the course, or as given at the last review."),
     )
     review_outcome = models.CharField(max_length=16, blank=True)
     review_reason = models.TextField(blank=True)

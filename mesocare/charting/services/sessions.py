@@ -38,6 +38,8 @@ from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Conflict, DomainError, Forbidden, Invalid
 from mesocare.lib.validation import full_clean_or_invalid
 from mesocare.patients.models import Patient, Weight
+from mesocare.plans.models import PlannedSession, TreatmentPlan
+from mesocare.plans.services.review import signed_sessions
 from mesocare.scheduling.choices import AppointmentStatus
 from mesocare.scheduling.models import Appointment
 
@@ -283,7 +285,32 @@ def sign_session(
     )
     if locked.appointment_id is not None:
         _complete_appointment(actor, locked.appointment_id, channel)
+    _count_for_plan(locked)
     return locked
+
+
+def _count_for_plan(session: TreatmentSession) -> None:
+    """The plan's sessions done follow its signed sessions (the plan page and review read it)."""
+    plan_id = (
+        PlannedSession.objects.filter(pk=session.planned_session_id)
+        .values_list("plan_id", flat=True)
+        .first()
+        if session.planned_session_id is not None
+        else None
+    )
+    if plan_id is None and session.appointment_id is not None:
+        plan_id = (
+            Appointment.objects.filter(pk=session.appointment_id)
+            .values_list("plan_id", flat=True)
+            .first()
+        )
+    if plan_id is None:
+        return
+    plan = TreatmentPlan.objects.select_for_update().get(pk=plan_id)
+    done = signed_sessions(plan)
+    if done > plan.sessions_done:
+        plan.sessions_done = done
+        plan.save(update_fields=["sessions_done"])
 
 
 def _complete_appointment(actor: Actor, appointment_id: int, channel: str) -> None:

@@ -1,9 +1,9 @@
 """Reviewing a course against its baseline with a new assessment.
 
-Sessions done: once the scheduling app records completed appointments for a plan, that count
-is the truth. Until then the caller may pass ``sessions_done``; by default it is the number of
-assessments linked to the plan after the baseline, the new one included (one review assessment
-per session done).
+Sessions done: the signed treatment sessions of the plan's course are the truth (signing one
+updates the plan's count). A clinic that charts elsewhere may pass ``sessions_done``; without it
+and without any signed session, the count is the number of assessments linked to the plan after
+the baseline, the new one included (one review assessment per session done).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,7 +57,23 @@ class PlanReview:
     proposed_maintenance_on: dt.date | None
 
 
+def signed_sessions(plan: TreatmentPlan) -> int:
+    """Signed treatment sessions of the plan's course, by planned session or by appointment."""
+    from mesocare.charting.models import TreatmentSession
+
+    return (
+        TreatmentSession.objects.for_org(plan.organization_id)
+        .filter(signed_at__isnull=False)
+        .filter(Q(planned_session__plan=plan) | Q(appointment__plan=plan))
+        .distinct()
+        .count()
+    )
+
+
 def sessions_done_default(plan: TreatmentPlan) -> int:
+    signed = signed_sessions(plan)
+    if signed:
+        return signed
     linked = Assessment.objects.for_org(plan.organization_id).filter(plan=plan)
     if plan.baseline_assessment_id is not None:
         linked = linked.exclude(pk=plan.baseline_assessment_id)
