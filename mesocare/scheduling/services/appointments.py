@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -179,40 +178,29 @@ def book_appointment(
         notes=notes,
         created_by=actor.user,
     )
-    written = False
-    try:
-        with guarded_write():
-            if candidate.start >= timezone.now() and insert_if_free(appointment):
-                written = True
-                record(
-                    actor,
-                    AuditAction.CREATE,
-                    appointment,
-                    patient_id=patient.pk,
-                    summary=f"booked appointment at {start.isoformat()}",
-                    channel=channel,
-                )
-                appointments_booked.send(
-                    sender=Appointment, actor=actor, appointments=[appointment]
-                )
-    except Conflict as lost:
-        if not isinstance(lost.__cause__, IntegrityError):
-            raise
-        # A concurrent booking won (PostgreSQL's exclusion constraints): say with what.
-        raise _explain(actor.org_id, patient.pk, candidate, lost) from lost
+    with guarded_write():
+        written = candidate.start >= timezone.now() and insert_if_free(appointment)
+        if written:
+            record(
+                actor,
+                AuditAction.CREATE,
+                appointment,
+                patient_id=patient.pk,
+                summary=f"booked appointment at {start.isoformat()}",
+                channel=channel,
+            )
+            appointments_booked.send(sender=Appointment, actor=actor, appointments=[appointment])
     if not written:
-        raise _explain(actor.org_id, patient.pk, candidate, None)
+        # Nothing was written: ask the one source of conflict reasons why.
+        conflicts = find_conflicts(actor.org_id, patient.pk, [candidate])
+        raise (
+            conflicts.error()
+            if conflicts
+            else Conflicts().error(
+                _("This time was taken a moment ago and is free again; please try again.")
+            )
+        )
     return appointment
-
-
-def _explain(org_id: int, patient_id: int, candidate: Candidate, lost: Conflict | None) -> Conflict:
-    """Why ``candidate`` was not written, from the one source of conflict reasons."""
-    conflicts = find_conflicts(org_id, patient_id, [candidate])
-    if conflicts:
-        return conflicts.error()
-    return lost or Conflicts().error(
-        _("Another booking took this time a moment ago; nothing was booked.")
-    )
 
 
 def update_notes(
