@@ -1,5 +1,6 @@
-"""Scheduling over the API: availability, course proposals and booking, appointments, the
-waitlist and iCalendar feeds (the feed itself is served at /ical/<token>.ics by the web app)."""
+"""Scheduling over the API: availability, course proposals and booking, appointments, time
+off (blocks), the waitlist and iCalendar feeds (the feed itself is served at
+/ical/<token>.ics by the web app)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from mesocare.api.scheduling_schemas import (
     AppointmentPage,
     AppointmentPatch,
     AvailabilityOut,
+    BlockCreatedOut,
+    BlockIn,
+    BlockPage,
     BookedOut,
     BookIn,
     CancelIn,
@@ -44,9 +48,9 @@ from mesocare.errors import Invalid
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
-from mesocare.scheduling.models import Appointment, CalendarFeed, WaitlistEntry
+from mesocare.scheduling.models import Appointment, Block, CalendarFeed, WaitlistEntry
 from mesocare.scheduling.services import appointments as appts
-from mesocare.scheduling.services import courses, feeds, waitlist
+from mesocare.scheduling.services import blocks, courses, feeds, waitlist
 from mesocare.scheduling.services.calendars import available_slots, local_midnight
 
 router = Router(tags=["scheduling"])
@@ -325,12 +329,23 @@ class AppointmentQuery(Schema):
     offset: int = Field(0, ge=0)
 
 
+def _page(qs: Any, params: Any, out: Any) -> tuple[list[Any], dict[str, Any]]:
+    """One page of ``qs`` (``params.limit``, ``params.offset``) and the page's body."""
+    items = list(qs[params.offset : params.offset + params.limit])
+    return items, {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": [out(item) for item in items],
+    }
+
+
 def _audited_page(
     actor: Actor, qs: Any, params: Any, object_type: str, noun: str, out: Any
 ) -> dict[str, Any]:
     """One page of a list that may show patients: the read is audited (with the patient filter
     when there is one)."""
-    items = list(qs[params.offset : params.offset + params.limit])
+    items, body = _page(qs, params, out)
     record(
         actor,
         AuditAction.READ,
@@ -339,12 +354,7 @@ def _audited_page(
         summary=f"listed {len(items)} {noun}",
         channel="api",
     )
-    return {
-        "count": qs.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": [out(item) for item in items],
-    }
+    return body
 
 
 @router.get("/appointments", response={200: AppointmentPage, **PROBLEM_RESPONSES})
@@ -441,6 +451,84 @@ def complete(request: HttpRequest, appointment_id: int) -> Any:
     actor = actor_of(request)
     appts.complete_appointment(actor, _appointment(actor, appointment_id))
     return _fresh(actor, appointment_id)
+
+
+def block_out(b: Block) -> dict[str, Any]:
+    """Times in UTC, as stored (a block has no location, hence no local time zone)."""
+    return {
+        "id": b.pk,
+        "practitioner": b.practitioner_id,
+        "room": b.room_id,
+        "start": b.start.astimezone(dt.UTC),
+        "end": b.end.astimezone(dt.UTC),
+        "reason": b.reason,
+    }
+
+
+class BlockQuery(Schema):
+    location: int | None = Field(
+        None, description="blocks of its rooms and of the practitioners who work there"
+    )
+    practitioner: int | None = None
+    room: int | None = None
+    start_from: dt.datetime | None = Field(None, description="blocks that end after this")
+    start_before: dt.datetime | None = Field(None, description="blocks that start before this")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/blocks", response={200: BlockPage, **PROBLEM_RESPONSES})
+def list_blocks(request: HttpRequest, params: Query[BlockQuery]) -> dict[str, Any]:
+    """Time off of practitioners and rooms, by start (not patient data: no read audit)."""
+    actor = actor_of(request)
+    location = None
+    if params.location is not None:
+        location = get_for_org(Location, actor.org_id, params.location).pk
+    qs = blocks.list_blocks(
+        actor,
+        location=location,
+        practitioner=params.practitioner,
+        room=params.room,
+        start_from=params.start_from,
+        start_before=params.start_before,
+    )
+    return _page(qs, params, block_out)[1]
+
+
+@router.post("/blocks", response={201: BlockCreatedOut, **PROBLEM_RESPONSES})
+def create_block(request: HttpRequest, payload: BlockIn) -> tuple[int, Any]:
+    """Make a practitioner and/or a room unavailable. Appointments already booked inside stay
+    booked and come back as `affected_appointments`, for the desk to move."""
+    actor = actor_of(request)
+    actor.require(Perm.SCHEDULE_EDIT)
+    created = blocks.create_block(
+        actor,
+        practitioner=_member(actor, payload.practitioner),
+        room=None if payload.room is None else _room(actor, payload.room),
+        start=payload.start,
+        end=payload.end,
+        reason=payload.reason,
+    )
+    return 201, {
+        **block_out(created.block),
+        "affected_appointments": [
+            {
+                "id": a.pk,
+                "start": a.start.astimezone(dt.UTC),
+                "end": a.end.astimezone(dt.UTC),
+                "patient": a.patient_id,
+            }
+            for a in created.affected
+        ],
+    }
+
+
+@router.delete("/blocks/{block_id}", response={204: None, **PROBLEM_RESPONSES})
+def delete_block(request: HttpRequest, block_id: int) -> tuple[int, None]:
+    actor = actor_of(request)
+    actor.require(Perm.SCHEDULE_EDIT)
+    blocks.delete_block(actor, get_for_org(Block, actor.org_id, block_id))
+    return 204, None
 
 
 @router.post("/waitlist", response={201: WaitlistOut, **PROBLEM_RESPONSES})

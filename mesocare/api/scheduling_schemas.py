@@ -238,3 +238,40 @@ class FeedOut(Schema):
 class FeedCreated(FeedOut):
     token: str
     url: str
+
+
+class BlockIn(Schema):
+    practitioner: int | None = None
+    room: int | None = None
+    start: dt.datetime = Field(description="with its UTC offset")
+    end: dt.datetime = Field(description="with its UTC offset; at most 366 days after start")
+    reason: str = Field("", max_length=200)
+
+
+class BlockOut(Schema):
+    id: int
+    practitioner: int | None
+    room: int | None
+    start: dt.datetime
+    end: dt.datetime
+    reason: str
+
+
+class AffectedAppointmentOut(Schema):
+    id: int
+    start: dt.datetime
+    end: dt.datetime
+    patient: int
+
+
+class BlockCreatedOut(BlockOut):
+    affected_appointments: list[AffectedAppointmentOut] = Field(
+        description="active appointments inside the block, still booked: move or cancel them"
+    )
+
+
+class BlockPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[BlockOut]

@@ -108,6 +108,22 @@ def _waitlist_entry(c: Any) -> int:
     ).pk
 
 
+def _block(c: Any) -> int:
+    import datetime as dt
+
+    from mesocare.scheduling.models import Block
+
+    start = dt.datetime(2030, 3, 25, 8, tzinfo=dt.UTC)
+    return Block.objects.create(
+        organization=c.org,
+        practitioner=c.members["practitioner"],
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        reason="training",
+        created_by=c.user("admin"),
+    ).pk
+
+
 def _calendar_feed(c: Any) -> int:
     from mesocare.scheduling.services.feeds import create_feed
 
@@ -192,6 +208,7 @@ RESOURCES: dict[str, Factory] = {
     "lots": _lot,
     "appointments": _appointment,
     "waitlist": _waitlist_entry,
+    "blocks": _block,
     "calendar-feeds": _calendar_feed,
     "messages": _message,
     "alerts": _alert,
