@@ -18,6 +18,7 @@ from mesocare.web.views import (
     records,
     safety,
     scheduling,
+    time_off,
 )
 
 app_name = "web"
@@ -160,3 +161,6 @@ urlpatterns += catalog.urlpatterns + assessments.urlpatterns + plans.urlpatterns
 
 # patient messages, alerts, outcomes and reports (issue 8)
 urlpatterns += messages.urlpatterns + outcomes.urlpatterns
+
+# time off (blocks) of practitioners and rooms, per location
+urlpatterns += time_off.urlpatterns

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +30,7 @@ from mesocare.errors import DomainError, NotFound
 from mesocare.plans.models import TreatmentPlan
 from mesocare.portal.services import precare_status
 from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
-from mesocare.scheduling.models import Appointment
+from mesocare.scheduling.models import Appointment, Block
 from mesocare.scheduling.services import appointments as appts
 from mesocare.scheduling.services import courses, feeds
 from mesocare.scheduling.services.calendars import TREATING_ROLES, local_midnight
@@ -114,6 +115,7 @@ class Cell:
     appointment: Appointment | None = None
     rowspan: int = 1
     covered: bool = False
+    block: Block | None = None  # time off (shaded) where no appointment is shown
 
 
 @dataclass
@@ -157,11 +159,26 @@ def _clock(minute: int) -> str:
     return f"{hours:02d}:{minutes:02d}"
 
 
+def _rows_of(
+    start: dt.datetime, end: dt.datetime, midnight: dt.datetime, start_minute: int, count: int
+) -> tuple[int, int]:
+    """The first row and the row after the last that ``[start, end)`` touches."""
+    begin = math.floor((start - midnight).total_seconds() / 60) - start_minute
+    finish = math.ceil((end - midnight).total_seconds() / 60) - start_minute
+    return max(0, begin // ROW_MINUTES), min(count, -(-finish // ROW_MINUTES))
+
+
 def _grid(
-    appointments: list[Appointment], columns: list[Column], by: str, tz: Any, day: dt.date
+    appointments: list[Appointment],
+    columns: list[Column],
+    by: str,
+    tz: Any,
+    day: dt.date,
+    blocks: Sequence[Block] = (),
 ) -> list[Row]:
     """Rows of ROW_MINUTES; an appointment fills one cell spanning its rows (no positions in
-    inline styles: the CSP forbids them)."""
+    inline styles: the CSP forbids them). Time off fills the rows of its column that no
+    appointment takes (an appointment inside it stays visible, to be moved)."""
     first, last = DEFAULT_DAY
     for a in appointments:
         start, end = a.start.astimezone(tz), a.end.astimezone(tz)
@@ -186,10 +203,7 @@ def _grid(
         column = position.get(a.room_id if by == "room" else a.practitioner_id)
         if column is None:
             continue
-        begin = math.floor((a.start - midnight).total_seconds() / 60) - start_minute
-        finish = math.ceil((a.end - midnight).total_seconds() / 60) - start_minute
-        first_row = max(0, begin // ROW_MINUTES)
-        last_row = min(count, -(-finish // ROW_MINUTES))
+        first_row, last_row = _rows_of(a.start, a.end, midnight, start_minute, count)
         if first_row >= last_row or rows[first_row].cells[column].covered:
             continue
         if rows[first_row].cells[column].appointment is not None:
@@ -201,7 +215,41 @@ def _grid(
                 break
             rows[r].cells[column].covered = True
         rows[first_row].cells[column] = Cell(a, span)
+    for b in blocks:
+        subject = b.room_id if by == "room" else b.practitioner_id
+        column = None if subject is None else position.get(subject)
+        if column is None:
+            continue
+        first_row, last_row = _rows_of(b.start, b.end, midnight, start_minute, count)
+        r = first_row
+        while r < last_row:
+            if not _free(rows[r].cells[column]):
+                r += 1
+                continue
+            run = r + 1
+            while run < last_row and _free(rows[run].cells[column]):
+                rows[run].cells[column].covered = True
+                run += 1
+            rows[r].cells[column] = Cell(block=b, rowspan=run - r)
+            r = run
     return rows
+
+
+def _free(cell: Cell) -> bool:
+    return cell.appointment is None and cell.block is None and not cell.covered
+
+
+def _day_blocks(
+    actor: Actor, columns: list[Column], by: str, start: dt.datetime, end: dt.datetime
+) -> list[Block]:
+    """The time off of the columns' practitioners or rooms that meets ``[start, end)``."""
+    keys = [c.key for c in columns]
+    who = Q(room_id__in=keys) if by == "room" else Q(practitioner_id__in=keys)
+    return list(
+        Block.objects.for_org(actor.org_id)
+        .filter(who, start__lt=end, end__gt=start)
+        .order_by("start", "id")
+    )
 
 
 @staff_view(Perm.SCHEDULE_VIEW)
@@ -247,7 +295,11 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
         "open_appointment": int(opened) if opened.isdigit() else None,
     }
     if view == "day":
-        context["rows"] = _grid(shown, columns, by, tz, day)
+        next_day = day + dt.timedelta(days=1)
+        day_blocks = _day_blocks(
+            actor, columns, by, local_midnight(day, tz), local_midnight(next_day, tz)
+        )
+        context["rows"] = _grid(shown, columns, by, tz, day, day_blocks)
     else:
         key = (lambda a: a.room_id) if by == "room" else (lambda a: a.practitioner_id)
         context["week"] = [
