@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field
 from django.utils import timezone
 
@@ -43,14 +43,15 @@ def _local_hours(appointment: Appointment) -> tuple[int, dt.time, dt.time] | Non
 
 @cache
 def _statement(vendor: str) -> str:
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
     postgres = vendor == "postgresql"
 
     def param(db_type: str) -> str:
         return f"%s::{db_type}" if postgres else "%s"
 
     columns = ", ".join(quote(str(f.column)) for f in _FIELDS)
-    values = ", ".join(param(f.db_type(connection) or "text") for f in _FIELDS)
+    values = ", ".join(param(f.db_type(db) or "text") for f in _FIELDS)
     active = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
     table = quote(Appointment._meta.db_table)
     if postgres:
@@ -130,9 +131,10 @@ def insert_if_free(appointment: Appointment) -> bool:
 
 
 def _cursor(db: Any, postgres: bool) -> Any:
-    """On PostgreSQL a server-side-binding cursor, which psycopg prepares after the
-    connection's ``prepare_threshold`` runs (Django's own cursors bind on the client and never
-    prepare), wrapped as Django wraps its cursors: errors are Django's and queries are counted."""
+    """On PostgreSQL a server-side-binding cursor, whose statements psycopg prepares after the
+    connection's ``prepare_threshold`` runs (`DB_PREPARE_THRESHOLD`; Django's own cursors bind
+    on the client and never prepare), wrapped as Django wraps its cursors: errors are Django's
+    and queries are counted."""
     if not postgres:
         return db.cursor()
     db.ensure_connection()
