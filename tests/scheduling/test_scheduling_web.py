@@ -3,6 +3,7 @@ panel with moves and check-in, the "Book course" wizard and the patient's Appoin
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -210,3 +211,26 @@ def test_the_dashboard_lists_todays_appointments_in_local_time(
     section = html[html.index("card-today-h") : html.index("card-today-h") + 1500]
     assert "23:30" in section, section
     assert "1 with you" in html
+
+
+def test_on_the_days_the_clocks_change_the_calendar_places_by_the_local_clock(
+    sched: Any, h: Any
+) -> None:
+    """Sunday 31 March 2030 has 23 hours in Rome, Sunday 27 October 25: a 09:00 appointment
+    still sits in the row labelled 09:00."""
+    client = signed_in(sched)
+    for day in ("2030-03-31", "2030-10-27"):
+        start = h.at(dt.date.fromisoformat(day), 9)
+        Appointment.objects.create(
+            organization=sched.org,
+            location=sched.location,
+            practitioner=sched.members["practitioner"],
+            room=sched.room,
+            patient=sched.patient,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            created_by=sched.user("admin"),
+        )
+        html = client.get(f"/calendar?location={sched.location.pk}&date={day}").content.decode()
+        row = html.split('<td rowspan="6" class="appt')[0].rsplit("<tr", 1)[1]
+        assert '<th scope="row">09:00</th>' in row, day

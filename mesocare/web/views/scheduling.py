@@ -159,12 +159,19 @@ def _clock(minute: int) -> str:
     return f"{hours:02d}:{minutes:02d}"
 
 
+def _wall_minute(moment: dt.datetime, tz: Any, day: dt.date) -> float:
+    """Minutes from ``day``'s midnight to ``moment`` as the location's clock shows them (on a
+    day the clocks change, elapsed time and the clock differ by an hour)."""
+    local = moment.astimezone(tz)
+    return (local.date() - day).days * 1440 + local.hour * 60 + local.minute + local.second / 60
+
+
 def _rows_of(
-    start: dt.datetime, end: dt.datetime, midnight: dt.datetime, start_minute: int, count: int
+    start: dt.datetime, end: dt.datetime, tz: Any, day: dt.date, start_minute: int, count: int
 ) -> tuple[int, int]:
     """The first row and the row after the last that ``[start, end)`` touches."""
-    begin = math.floor((start - midnight).total_seconds() / 60) - start_minute
-    finish = math.ceil((end - midnight).total_seconds() / 60) - start_minute
+    begin = math.floor(_wall_minute(start, tz, day)) - start_minute
+    finish = math.ceil(_wall_minute(end, tz, day)) - start_minute
     return max(0, begin // ROW_MINUTES), min(count, -(-finish // ROW_MINUTES))
 
 
@@ -198,12 +205,11 @@ def _grid(
         for i in range(count)
     ]
     position = {c.key: n for n, c in enumerate(columns)}
-    midnight = local_midnight(day, tz)
     for a in appointments:
         column = position.get(a.room_id if by == "room" else a.practitioner_id)
         if column is None:
             continue
-        first_row, last_row = _rows_of(a.start, a.end, midnight, start_minute, count)
+        first_row, last_row = _rows_of(a.start, a.end, tz, day, start_minute, count)
         if first_row >= last_row or rows[first_row].cells[column].covered:
             continue
         if rows[first_row].cells[column].appointment is not None:
@@ -220,7 +226,7 @@ def _grid(
         column = None if subject is None else position.get(subject)
         if column is None:
             continue
-        first_row, last_row = _rows_of(b.start, b.end, midnight, start_minute, count)
+        first_row, last_row = _rows_of(b.start, b.end, tz, day, start_minute, count)
         r = first_row
         while r < last_row:
             if not _free(rows[r].cells[column]):
