@@ -1,6 +1,7 @@
 """Booking throughput on PostgreSQL: 32 concurrent clients against the exclusion constraints.
 
-Run from the repository root: ``python bench/booking_throughput.py [--clients 32] [--attempts 150]``
+Run from the repository root:
+``python bench/booking_throughput.py [--clients 32] [--attempts 150] [--rounds 3]``
 (``BENCH_PG`` names the server's admin URL). It creates a throw-away database, migrates it,
 and drops it at the end. Phases, each with ``--clients`` threads on their own connections:
 
