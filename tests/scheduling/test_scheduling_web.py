@@ -18,6 +18,20 @@ def signed_in(sched: Any, role: str = "reception") -> Client:
     return client
 
 
+def booked_directly(sched: Any, start: dt.datetime, minutes: int) -> Appointment:
+    """An appointment written past the booking checks (a day the clinic is closed, say)."""
+    return Appointment.objects.create(
+        organization=sched.org,
+        location=sched.location,
+        practitioner=sched.members["practitioner"],
+        room=sched.room,
+        patient=sched.patient,
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        created_by=sched.user("admin"),
+    )
+
+
 def book(sched: Any, plan: Any, h: Any, days: list[int]) -> list[int]:
     r = sched.api("admin").post(f"plans/{plan.pk}/book", {"sessions": h.course(sched, days)})
     assert r.status_code == 201, r.content
@@ -187,22 +201,11 @@ def test_the_check_in_panel_warns_until_the_patient_confirms_pre_care(
 def test_the_dashboard_lists_todays_appointments_in_local_time(
     sched: Any, plan: Any, h: Any, django_assert_max_num_queries: Any
 ) -> None:
-    import datetime as dt
-
     from django.utils import timezone
 
     tz = sched.location.tz
     start = dt.datetime.combine(timezone.localdate(timezone=tz), dt.time(23, 30), tzinfo=tz)
-    Appointment.objects.create(
-        organization=sched.org,
-        location=sched.location,
-        practitioner=sched.members["practitioner"],
-        room=sched.room,
-        patient=sched.patient,
-        start=start,
-        end=start + dt.timedelta(minutes=25),
-        created_by=sched.user("admin"),
-    )
+    booked_directly(sched, start, 25)
     client = signed_in(sched, "practitioner")
     client.get("/")
     with django_assert_max_num_queries(40):
@@ -221,16 +224,7 @@ def test_on_the_days_the_clocks_change_the_calendar_places_by_the_local_clock(
     client = signed_in(sched)
     for day in ("2030-03-31", "2030-10-27"):
         start = h.at(dt.date.fromisoformat(day), 9)
-        Appointment.objects.create(
-            organization=sched.org,
-            location=sched.location,
-            practitioner=sched.members["practitioner"],
-            room=sched.room,
-            patient=sched.patient,
-            start=start,
-            end=start + dt.timedelta(minutes=30),
-            created_by=sched.user("admin"),
-        )
+        booked_directly(sched, start, 30)
         html = client.get(f"/calendar?location={sched.location.pk}&date={day}").content.decode()
         row = html.split('<td rowspan="6" class="appt')[0].rsplit("<tr", 1)[1]
         assert '<th scope="row">09:00</th>' in row, day
