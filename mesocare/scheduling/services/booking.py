@@ -1,4 +1,8 @@
-"""The one guarded way into the appointment table: conflict check, then insert or move.
+"""The guarded way into the appointment table: conflict check, then insert or move.
+
+Courses and moves come through `find_conflicts`; a single new appointment is written by the
+one statement of `insert_if_free`, which asks `find_conflicts` for the reasons only when it
+refuses, so the reasons of a 409 always come from here.
 
 DESIGN §5: no two active appointments overlap for the same practitioner, room or patient.
 Every write runs inside `transaction.atomic()`. On SQLite the settings make that a
