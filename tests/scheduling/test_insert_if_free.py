@@ -161,3 +161,20 @@ def test_a_refused_booking_names_the_reason_and_the_appointment_in_the_way(
         assert [c["reason"] for c in refused.context["conflicts"]] == ["outside_working_hours"]
     else:
         raise AssertionError("a booking in the lunch break must be refused")
+
+
+def test_booking_one_appointment_checks_and_writes_in_one_statement(
+    sched: Any, h: Any, django_assert_max_num_queries: Any
+) -> None:
+    kwargs = {
+        "patient": sched.patient,
+        "practitioner": sched.members["practitioner"],
+        "room": sched.room,
+        "duration_min": 30,
+    }
+    # The insert, the audit row, and the confirmation and reminder messages of the outbox
+    # (each checked for a duplicate and written in a savepoint): 13 today.
+    with django_assert_max_num_queries(13) as captured:
+        book_appointment(sched.actor("reception"), start=h.at(h.day(2), 10), **kwargs)
+    checks = [q["sql"] for q in captured.captured_queries if "clinics_workinghours" in q["sql"]]
+    assert len(checks) == 1 and checks[0].startswith("INSERT INTO")

@@ -133,10 +133,10 @@ def insert_if_free(appointment: Appointment) -> bool:
 def _cursor(db: Any, postgres: bool) -> Any:
     """On PostgreSQL a server-side-binding cursor, whose statements psycopg prepares after the
     connection's ``prepare_threshold`` runs (`DB_PREPARE_THRESHOLD`; Django's own cursors bind
-    on the client and never prepare), wrapped as Django wraps its cursors: errors are Django's
-    and queries are counted."""
-    if not postgres:
+    on the client and never prepare), wrapped as Django wraps its cursors so that errors are
+    Django's. While queries are logged (debugging, query counts in tests) it is Django's own
+    cursor, the one whose SQL Django can show."""
+    if not postgres or db.queries_logged:
         return db.cursor()
     db.ensure_connection()
-    raw = psycopg.Cursor(db.connection)
-    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+    return db.make_cursor(psycopg.Cursor(db.connection))
