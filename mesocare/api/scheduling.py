@@ -590,8 +590,16 @@ def accept_offer(request: HttpRequest, entry_id: int) -> tuple[int, Any]:
 
 @router.post("/waitlist/{entry_id}/withdraw", response={200: WaitlistOut, **PROBLEM_RESPONSES})
 def withdraw(request: HttpRequest, entry_id: int) -> Any:
+    """Leave the waitlist; an open offer goes to the next matching waiter."""
     actor = actor_of(request)
     return waitlist.waitlist_payload(waitlist.withdraw(actor, _entry(actor, entry_id)))
+
+
+@router.post("/waitlist/{entry_id}/decline", response={200: WaitlistOut, **PROBLEM_RESPONSES})
+def decline_offer(request: HttpRequest, entry_id: int) -> Any:
+    """Decline the offered slot but keep waiting; the slot goes to the next matching waiter."""
+    actor = actor_of(request)
+    return waitlist.waitlist_payload(waitlist.decline_offer(actor, _entry(actor, entry_id)))
 
 
 def _feed_out(feed: CalendarFeed) -> dict[str, Any]:

@@ -204,6 +204,9 @@ class WaitlistOut(Schema):
     status: WaitlistStatus
     notes: str
     offer: OfferOut | None
+    offer_expires_at: dt.datetime | None = Field(
+        None, description="until when the open offer stands; then it passes to the next waiter"
+    )
     booked_appointment: int | None
     created_at: dt.datetime
 

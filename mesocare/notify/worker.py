@@ -44,6 +44,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -270,6 +271,22 @@ def deliver_due(
     return stats
 
 
+PERIODIC_EVERY = 30.0  # seconds between runs of the periodic jobs
+
+
+def run_periodic_jobs(now: dt.datetime | None = None) -> dict[str, int]:
+    """The worker's periodic jobs (besides delivery): expired waitlist offers are passed on.
+    A failing job is logged and does not stop delivery."""
+    done: dict[str, int] = {}
+    try:
+        from mesocare.scheduling.services.waitlist import expire_offers
+
+        done["waitlist_offers_expired"] = expire_offers(now)
+    except Exception:  # noqa: BLE001 — logged; the loop goes on
+        log.exception("periodic job waitlist expire_offers failed")
+    return done
+
+
 def run_outbox_loop(
     stop: threading.Event,
     *,
@@ -278,11 +295,16 @@ def run_outbox_loop(
     once: bool = False,
     on_batch: Callable[[DeliveryStats], None] | None = None,
 ) -> DeliveryStats:
-    """Deliver until `stop` is set (or, with `once`, until nothing is due)."""
+    """Deliver until `stop` is set (or, with `once`, until nothing is due); run the periodic
+    jobs (`run_periodic_jobs`) on the first pass and every `PERIODIC_EVERY` seconds."""
     worker_id = new_worker_id()
     total = DeliveryStats()
+    next_periodic = 0.0
     while not stop.is_set():
         close_old_connections()
+        if time.monotonic() >= next_periodic:
+            run_periodic_jobs()
+            next_periodic = time.monotonic() + PERIODIC_EVERY
         stats = deliver_due(batch_size, worker_id=worker_id)
         total.add(stats)
         if on_batch is not None and (stats.claimed or stats.deferred):

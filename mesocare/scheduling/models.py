@@ -194,6 +194,9 @@ class WaitlistEntry(OrgOwned):
         "clinics.Room", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     offered_at = models.DateTimeField(null=True, blank=True)
+    # Until when the offer stands; then the worker returns the entry to waiting and offers the
+    # slot to the next waiter (`waitlist.expire_offers`).
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
     booked_appointment = models.ForeignKey(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -220,6 +220,11 @@ NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 if 3 * max(NOTIFY_SEND_TIMEOUT, EMAIL_TIMEOUT) > NOTIFY_LEASE_SECONDS:
     raise SettingsError("NOTIFY_LEASE_SECONDS must be at least 3x the send timeouts")
 
+# Hours a waiting patient has to accept a freed slot before the worker passes it on.
+WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 24)
+if WAITLIST_OFFER_HOURS < 1:
+    raise SettingsError("WAITLIST_OFFER_HOURS must be at least 1")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PROD)

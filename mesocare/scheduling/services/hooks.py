@@ -54,8 +54,9 @@ def require_safe_to_treat(
     require_safe(actor, patient, moment, **kwargs)
 
 
-def enqueue_waitlist_offer(actor: Actor, entry: WaitlistEntry) -> bool:
-    """Hand a waitlist offer to the outbox when the notify domain provides one.
+def enqueue_waitlist_offer(actor: Actor | None, entry: WaitlistEntry) -> bool:
+    """Hand a waitlist offer to the outbox when the notify domain provides one (`actor` is
+    None when the worker passes on an expired offer).
 
     Returns whether a message was queued; the offer itself is always recorded on the entry."""
     enqueue = _optional("mesocare.notify.services", "enqueue_waitlist_offer")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
+from mesocare.audit.models import AuditEvent
 from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
@@ -17,10 +22,26 @@ from mesocare.clinics.permissions import Perm
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
-from mesocare.scheduling.choices import WaitlistStatus
+from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
 from mesocare.scheduling.models import Appointment, WaitlistEntry
 from mesocare.scheduling.overlap import active_meeting
 from mesocare.scheduling.services import hooks
+
+log = logging.getLogger(__name__)
+SYSTEM = "system"  # the audit label and channel of what the worker does on its own
+# The offer audit row names the slot under this key, so a slot passed on is not offered twice
+# to the same entry.
+SLOT_KEY = "offered_slot"
+OFFER_FIELDS = (
+    "status",
+    "offered_appointment",
+    "offered_start",
+    "offered_end",
+    "offered_practitioner",
+    "offered_room",
+    "offered_at",
+    "offer_expires_at",
+)
 
 
 def add_to_waitlist(
@@ -110,25 +131,84 @@ def _fits(entry: WaitlistEntry, start: dt.datetime, end: dt.datetime) -> bool:
     return not (entry.window_end is not None and local_end.time() > entry.window_end)
 
 
+def _audit(
+    actor: Actor | None,
+    entry: WaitlistEntry,
+    summary: str,
+    *,
+    changes: dict[str, Any] | None = None,
+    channel: str = SYSTEM,
+) -> None:
+    """An UPDATE of the entry by `actor`, or by the worker itself (no user) when None."""
+    if actor is not None:
+        record(
+            actor,
+            AuditAction.UPDATE,
+            entry,
+            patient_id=entry.patient_id,
+            summary=summary,
+            changes=changes,
+            channel=channel,
+        )
+        return
+    AuditEvent.objects.create(
+        organization_id=entry.organization_id,
+        actor=None,
+        actor_label=SYSTEM,
+        action=AuditAction.UPDATE,
+        object_type=entry._meta.label_lower,
+        object_id=str(entry.pk),
+        patient_id=entry.patient_id,
+        summary=summary[:255],
+        changes=changes or {},
+        channel=SYSTEM,
+    )
+
+
+def _slot_id(freed: Appointment, start: dt.datetime) -> str:
+    return f"{freed.pk}@{start.astimezone(dt.UTC).isoformat()}"
+
+
+def _already_offered(freed: Appointment, start: dt.datetime) -> set[int]:
+    """Entries this slot was offered to before (from the offer audit rows)."""
+    ids = AuditEvent.objects.for_org(freed.organization_id).filter(
+        object_type=WaitlistEntry._meta.label_lower,
+        at__gte=freed.created_at,
+        **{f"changes__{SLOT_KEY}": _slot_id(freed, start)},
+    )
+    return {int(pk) for pk in ids.values_list("object_id", flat=True)}
+
+
+def offer_expiry(start: dt.datetime, offered_at: dt.datetime) -> dt.datetime:
+    """`WAITLIST_OFFER_HOURS` after the offer, but never after the slot starts."""
+    return min(offered_at + dt.timedelta(hours=settings.WAITLIST_OFFER_HOURS), start)
+
+
 def offer_freed_slot(
-    actor: Actor,
+    actor: Actor | None,
     freed: Appointment,
     start: dt.datetime,
     end: dt.datetime,
     practitioner: Membership,
     room: Room,
+    *,
+    exclude: Iterable[int] = (),
 ) -> WaitlistEntry | None:
     """Offer ``[start, end)`` (just freed by ``freed``) to the first waiter it suits: oldest
     entry first, same location, the practitioner they asked for (if any), inside their dates
-    and time-of-day window, long enough, and while the patient is free then. Called inside
-    the transaction that frees the slot."""
+    and time-of-day window, long enough, and while the patient is free then. Entries in
+    `exclude` (ids: those the slot was offered to already) are skipped. Called inside the
+    transaction that frees the slot, or that ends the previous offer of it (`actor` None: the
+    worker, after an offer expired)."""
     if start <= timezone.now():
         return None
+    org_id = freed.organization_id
     waiting = (
-        WaitlistEntry.objects.for_org(actor.org_id)
+        WaitlistEntry.objects.for_org(org_id)
         .filter(location_id=freed.location_id, status=WaitlistStatus.WAITING)
         .filter(Q(practitioner__isnull=True) | Q(practitioner_id=practitioner.pk))
         .exclude(patient_id=freed.patient_id)
+        .exclude(pk__in=list(exclude))
         .select_related("location")
         .order_by("created_at", "id")
     )
@@ -137,7 +217,7 @@ def offer_freed_slot(
             continue
         slot_end = start + dt.timedelta(minutes=entry.duration_min)
         still_free = not (
-            active_meeting(Appointment.objects.for_org(actor.org_id), start, slot_end)
+            active_meeting(Appointment.objects.for_org(org_id), start, slot_end)
             .filter(
                 Q(patient_id=entry.patient_id)
                 | Q(practitioner_id=practitioner.pk)
@@ -152,19 +232,110 @@ def offer_freed_slot(
         entry.offered_start, entry.offered_end = start, slot_end
         entry.offered_practitioner, entry.offered_room = practitioner, room
         entry.offered_at = timezone.now()
+        entry.offer_expires_at = offer_expiry(start, entry.offered_at)
         entry.save()
         queued = hooks.enqueue_waitlist_offer(actor, entry)
-        record(
+        _audit(
             actor,
-            AuditAction.UPDATE,
             entry,
-            patient_id=entry.patient_id,
-            summary=f"offered the slot {start.isoformat()} freed by appointment {freed.pk}"
+            f"offered the slot {start.isoformat()} freed by appointment {freed.pk}"
             + (" (message queued)" if queued else ""),
-            channel="system",
+            changes={SLOT_KEY: _slot_id(freed, start)},
         )
         return entry
     return None
+
+
+def _clear_offer(entry: WaitlistEntry, status: str) -> None:
+    entry.status = status
+    entry.offered_appointment = None
+    entry.offered_start = entry.offered_end = None
+    entry.offered_practitioner = None
+    entry.offered_room = None
+    entry.offered_at = entry.offer_expires_at = None
+    entry.save(update_fields=list(OFFER_FIELDS))
+
+
+def _end_offer(
+    actor: Actor | None,
+    entry: WaitlistEntry,
+    status: str,
+    summary: str,
+    *,
+    channel: str = SYSTEM,
+    pass_on: bool = True,
+) -> WaitlistEntry | None:
+    """Close the entry's open offer (the entry becomes `status`), audit it, and offer the slot
+    to the next matching waiter (never one it was offered to already). Returns that waiter's
+    entry, if any. Run inside a transaction that holds the entry's row."""
+    freed = entry.offered_appointment
+    start, offered_end = entry.offered_start, entry.offered_end
+    practitioner, room = entry.offered_practitioner, entry.offered_room
+    _clear_offer(entry, status)
+    _audit(actor, entry, summary, channel=channel)
+    if not pass_on or None in (freed, start, offered_end, practitioner, room):
+        return None
+    assert freed is not None and start is not None and offered_end is not None
+    assert practitioner is not None and room is not None
+    # The slot's full length is known when its appointment was cancelled; a slot left by a
+    # move keeps the length offered (its earlier end is not stored).
+    end = offered_end
+    if freed.status == AppointmentStatus.CANCELLED and freed.start == start:
+        end = max(freed.end, offered_end)
+    exclude = _already_offered(freed, start) | {entry.pk}
+    return offer_freed_slot(actor, freed, start, end, practitioner, room, exclude=exclude)
+
+
+def _locked(queryset: QuerySet[WaitlistEntry]) -> QuerySet[WaitlistEntry]:
+    """Lock the rows on PostgreSQL, skipping those another worker holds (SQLite serializes
+    write transactions instead)."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+def _held(entry: WaitlistEntry) -> WaitlistEntry:
+    """The entry re-read under a row lock, with what ending its offer needs."""
+    qs = WaitlistEntry.objects.filter(pk=entry.pk)
+    if connection.features.has_select_for_update:
+        qs = qs.select_for_update(of=("self",))
+    return qs.get()
+
+
+def _expire_one(pk: int, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        entry = (
+            _locked(
+                WaitlistEntry.objects.filter(
+                    pk=pk, status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
+                )
+            )
+            .order_by()
+            .first()
+        )
+        if entry is None:  # answered meanwhile, or another worker has it
+            return False
+        _end_offer(None, entry, WaitlistStatus.WAITING, "offer expired; waiting again")
+    return True
+
+
+def expire_offers(now: dt.datetime | None = None, *, limit: int = 500) -> int:
+    """Offers not answered by their `offer_expires_at`: each entry waits again and its slot
+    goes to the next matching waiter. One transaction per entry; run by `mesocare worker`.
+    Returns how many offers expired. (A job of the whole installation: every organization.)"""
+    now = now or timezone.now()
+    due = (
+        WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED, offer_expires_at__lte=now)
+        .order_by("offer_expires_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    expired = 0
+    for pk in list(due):
+        try:
+            expired += _expire_one(pk, now)
+        except Exception:  # one broken entry must not stop the others
+            log.exception("waitlist entry %s: the expired offer could not be passed on", pk)
+    return expired
 
 
 def _open_entry(actor: Actor, entry: WaitlistEntry) -> None:
@@ -174,41 +345,99 @@ def _open_entry(actor: Actor, entry: WaitlistEntry) -> None:
 
 
 def accept_offer(actor: Actor, entry: WaitlistEntry, *, channel: str = "api") -> Appointment:
-    """The patient takes the offered slot: it is booked (409 if it was taken meanwhile)."""
+    """The patient takes the offered slot: it is booked. 409 `offer_expired` after the offer's
+    expiry (the slot then goes to the next waiter); when the booking is refused (the slot was
+    taken meanwhile) the entry waits again and the 409 is raised."""
     from mesocare.scheduling.services.appointments import book_appointment
 
     _open_entry(actor, entry)
     if entry.status != WaitlistStatus.OFFERED or entry.offered_start is None:
         raise Conflict("no_offer", _("This waitlist entry has no open offer."))
+    if entry.offer_expires_at is not None and entry.offer_expires_at <= timezone.now():
+        _expire_one(entry.pk, timezone.now())
+        raise Conflict("offer_expired", _("This offer has expired; the slot was passed on."))
     assert entry.offered_practitioner is not None and entry.offered_room is not None
-    appointment = book_appointment(
-        actor,
-        patient=entry.patient,
-        practitioner=entry.offered_practitioner,
-        room=entry.offered_room,
-        start=entry.offered_start,
-        duration_min=entry.duration_min,
-        plan=entry.plan,
-        course_index=entry.course_index if entry.plan is not None else None,
-        channel=channel,
-    )
+    try:
+        appointment = book_appointment(
+            actor,
+            patient=entry.patient,
+            practitioner=entry.offered_practitioner,
+            room=entry.offered_room,
+            start=entry.offered_start,
+            duration_min=entry.duration_min,
+            plan=entry.plan,
+            course_index=entry.course_index if entry.plan is not None else None,
+            channel=channel,
+        )
+    except Conflict as refused:
+        with transaction.atomic():
+            held = _held(entry)
+            if held.status == WaitlistStatus.OFFERED:
+                # The slot is gone (or this patient cannot take it): wait again. Whoever
+                # else fits it, if it is still free, is offered it.
+                _end_offer(
+                    actor,
+                    held,
+                    WaitlistStatus.WAITING,
+                    f"accepting the offer failed ({refused.code}); waiting again",
+                    channel=channel,
+                )
+        entry.refresh_from_db()
+        raise
     entry.status = WaitlistStatus.BOOKED
     entry.booked_appointment = appointment
-    entry.save(update_fields=["status", "booked_appointment"])
-    record(actor, AuditAction.UPDATE, entry, patient_id=entry.patient_id, summary="offer accepted")
+    entry.offer_expires_at = None
+    entry.save(update_fields=["status", "booked_appointment", "offer_expires_at"])
+    record(
+        actor,
+        AuditAction.UPDATE,
+        entry,
+        patient_id=entry.patient_id,
+        summary="offer accepted",
+        channel=channel,
+    )
     return appointment
 
 
-def withdraw(actor: Actor, entry: WaitlistEntry, *, channel: str = "api") -> WaitlistEntry:
-    """The patient no longer waits (or declined the offer)."""
+def decline_offer(actor: Actor, entry: WaitlistEntry, *, channel: str = "api") -> WaitlistEntry:
+    """The patient does not want the offered slot but keeps waiting: the entry waits again and
+    the slot is offered to the next matching waiter."""
     _open_entry(actor, entry)
-    if entry.status == WaitlistStatus.BOOKED:
-        raise Conflict("already_booked", _("This waitlist entry already led to a booking."))
-    entry.status = WaitlistStatus.CANCELLED
-    entry.save(update_fields=["status"])
-    record(
-        actor, AuditAction.UPDATE, entry, patient_id=entry.patient_id, summary="left the waitlist"
-    )
+    with transaction.atomic():
+        held = _held(entry)
+        if held.status != WaitlistStatus.OFFERED or held.offered_start is None:
+            raise Conflict("no_offer", _("This waitlist entry has no open offer."))
+        _end_offer(
+            actor,
+            held,
+            WaitlistStatus.WAITING,
+            "offer declined; waiting again",
+            channel=channel,
+        )
+    entry.refresh_from_db()
+    return entry
+
+
+def withdraw(actor: Actor, entry: WaitlistEntry, *, channel: str = "api") -> WaitlistEntry:
+    """The patient no longer waits; a slot they were offered goes to the next waiter."""
+    _open_entry(actor, entry)
+    with transaction.atomic():
+        held = _held(entry)
+        if held.status == WaitlistStatus.BOOKED:
+            raise Conflict("already_booked", _("This waitlist entry already led to a booking."))
+        if held.status == WaitlistStatus.OFFERED and held.offered_start is not None:
+            _end_offer(
+                actor,
+                held,
+                WaitlistStatus.CANCELLED,
+                "left the waitlist (offer declined)",
+                channel=channel,
+            )
+        else:
+            held.status = WaitlistStatus.CANCELLED
+            held.save(update_fields=["status"])
+            _audit(actor, held, "left the waitlist", channel=channel)
+    entry.refresh_from_db()
     return entry
 
 
@@ -238,6 +467,7 @@ def waitlist_payload(entry: WaitlistEntry) -> dict[str, Any]:
             "freed_by": entry.offered_appointment_id,
             "at": entry.offered_at,
         },
+        "offer_expires_at": entry.offer_expires_at,
         "booked_appointment": entry.booked_appointment_id,
         "created_at": entry.created_at,
     }
