@@ -10,6 +10,8 @@ from mesocare.audit.models import AuditEvent
 if TYPE_CHECKING:
     from mesocare.clinics.actor import Actor
 
+SYSTEM = "system"  # actor label and channel of what the system does on its own
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
@@ -49,6 +51,30 @@ def record(
         reason=actor.reason,
         ip=actor.ip,
         channel=channel,
+    )
+
+
+def record_system(
+    organization_id: int,
+    action: AuditAction,
+    obj: models.Model,
+    *,
+    patient_id: int | None = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """What the system did on its own (the worker: no user, label and channel "system")."""
+    return AuditEvent.objects.create(
+        organization_id=organization_id,
+        actor=None,
+        actor_label=SYSTEM,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        patient_id=patient_id,
+        summary=summary[:255],
+        changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+        channel=SYSTEM,
     )
 
 

@@ -264,3 +264,20 @@ class CalendarFeed(OrgOwned):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+class WaitlistOffer(OrgOwned):
+    """A freed slot offered to a waiting entry. A slot passed on (declined, expired, failed)
+    goes to the next waiter, never back to an entry it was offered to already."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    freed = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    offered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freed", "start", "entry"], name="waitlist_offer_once_per_slot"
+            )
+        ]

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
-from mesocare.audit.models import AuditEvent
-from mesocare.audit.services import record
+from mesocare.audit.services import SYSTEM, record, record_system
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
@@ -23,15 +22,13 @@ from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
-from mesocare.scheduling.models import Appointment, WaitlistEntry
+from mesocare.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from mesocare.scheduling.overlap import active_meeting
 from mesocare.scheduling.services import hooks
 
 log = logging.getLogger(__name__)
-SYSTEM = "system"  # the audit label and channel of what the worker does on its own
 # The offer audit row names the slot under this key, so a slot passed on is not offered twice
 # to the same entry.
-SLOT_KEY = "offered_slot"
 OFFER_FIELDS = (
     "status",
     "offered_appointment",
@@ -136,47 +133,32 @@ def _audit(
     entry: WaitlistEntry,
     summary: str,
     *,
-    changes: dict[str, Any] | None = None,
     channel: str = SYSTEM,
 ) -> None:
     """An UPDATE of the entry by `actor`, or by the worker itself (no user) when None."""
-    if actor is not None:
+    if actor is None:
+        record_system(
+            entry.organization_id,
+            AuditAction.UPDATE,
+            entry,
+            patient_id=entry.patient_id,
+            summary=summary,
+        )
+    else:
         record(
             actor,
             AuditAction.UPDATE,
             entry,
             patient_id=entry.patient_id,
             summary=summary,
-            changes=changes,
             channel=channel,
         )
-        return
-    AuditEvent.objects.create(
-        organization_id=entry.organization_id,
-        actor=None,
-        actor_label=SYSTEM,
-        action=AuditAction.UPDATE,
-        object_type=entry._meta.label_lower,
-        object_id=str(entry.pk),
-        patient_id=entry.patient_id,
-        summary=summary[:255],
-        changes=changes or {},
-        channel=SYSTEM,
-    )
-
-
-def _slot_id(freed: Appointment, start: dt.datetime) -> str:
-    return f"{freed.pk}@{start.astimezone(dt.UTC).isoformat()}"
 
 
 def _already_offered(freed: Appointment, start: dt.datetime) -> set[int]:
-    """Entries this slot was offered to before (from the offer audit rows)."""
-    ids = AuditEvent.objects.for_org(freed.organization_id).filter(
-        object_type=WaitlistEntry._meta.label_lower,
-        at__gte=freed.created_at,
-        **{f"changes__{SLOT_KEY}": _slot_id(freed, start)},
-    )
-    return {int(pk) for pk in ids.values_list("object_id", flat=True)}
+    """Entries this slot was offered to before."""
+    offers = WaitlistOffer.objects.for_org(freed.organization_id).filter(freed=freed, start=start)
+    return set(offers.values_list("entry_id", flat=True))
 
 
 def offer_expiry(start: dt.datetime, offered_at: dt.datetime) -> dt.datetime:
@@ -234,13 +216,15 @@ def offer_freed_slot(
         entry.offered_at = timezone.now()
         entry.offer_expires_at = offer_expiry(start, entry.offered_at)
         entry.save()
+        WaitlistOffer.objects.create(
+            organization_id=entry.organization_id, entry=entry, freed=freed, start=start
+        )
         queued = hooks.enqueue_waitlist_offer(actor, entry)
         _audit(
             actor,
             entry,
             f"offered the slot {start.isoformat()} freed by appointment {freed.pk}"
             + (" (message queued)" if queued else ""),
-            changes={SLOT_KEY: _slot_id(freed, start)},
         )
         return entry
     return None
