@@ -220,3 +220,31 @@ def test_the_day_calendar_shades_time_off_with_bounded_queries(
     assert "Unavailable: Repairs" in by_room
     assert "Congress" not in by_room
     assert "style=" not in html
+
+
+def test_the_week_calendar_lists_time_off_cut_to_each_day(
+    sched: Any, h: Any, django_assert_max_num_queries: Any
+) -> None:
+    make_block(sched, h, h.at(h.day(1), 9), h.at(h.day(1), 13), reason="Congress")
+    make_block(
+        sched,
+        h,
+        h.at(h.day(2), 15),
+        h.at(h.day(4), 11),
+        practitioner=None,
+        room=sched.body_room,
+        reason="Repairs",
+    )
+    client = signed_in(sched)
+    week = f"/calendar?location={sched.location.pk}&date=2030-03-26&view=week"
+    client.get(week)
+    with django_assert_max_num_queries(11):  # one query for the week's time off
+        html = client.get(week).content.decode()
+    assert "09:00–13:00 Unavailable: Congress" in html
+    assert "Repairs" not in html  # room time off shows in the room columns
+    by_room = client.get(week + "&by=room").content.decode()
+    # Wednesday from 15:00, all of Thursday, Friday until 11:00
+    assert by_room.count("Unavailable: Repairs") == 3
+    assert "15:00–00:00 Unavailable: Repairs" in by_room
+    assert "All day Unavailable: Repairs" in by_room
+    assert "00:00–11:00 Unavailable: Repairs" in by_room

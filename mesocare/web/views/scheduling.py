@@ -300,25 +300,53 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
         "timezone": location.timezone,
         "open_appointment": int(opened) if opened.isdigit() else None,
     }
+    time_off = _day_blocks(
+        actor,
+        columns,
+        by,
+        local_midnight(days[0], tz),
+        local_midnight(days[-1] + dt.timedelta(days=1), tz),
+    )
     if view == "day":
-        next_day = day + dt.timedelta(days=1)
-        day_blocks = _day_blocks(
-            actor, columns, by, local_midnight(day, tz), local_midnight(next_day, tz)
-        )
-        context["rows"] = _grid(shown, columns, by, tz, day, day_blocks)
+        context["rows"] = _grid(shown, columns, by, tz, day, time_off)
     else:
-        key = (lambda a: a.room_id) if by == "room" else (lambda a: a.practitioner_id)
-        context["week"] = [
-            {
-                "day": d,
-                "cells": [
-                    [a for a in shown if key(a) == c.key and a.start.astimezone(tz).date() == d]
-                    for c in columns
-                ],
-            }
-            for d in days
-        ]
+        context["week"] = _week(shown, time_off, columns, by, tz, days)
     return render(request, "web/scheduling/calendar.html", context)
+
+
+def _week(
+    shown: list[Appointment],
+    time_off: list[Block],
+    columns: list[Column],
+    by: str,
+    tz: Any,
+    days: list[dt.date],
+) -> list[dict[str, Any]]:
+    """Per day and column: the appointments, and the time off cut to that day (local times)."""
+    attribute = "room_id" if by == "room" else "practitioner_id"
+    week = []
+    for d in days:
+        opens, closes = local_midnight(d, tz), local_midnight(d + dt.timedelta(days=1), tz)
+        cells = []
+        for c in columns:
+            off = [
+                {
+                    "block": b,
+                    "start": max(b.start, opens).astimezone(tz),
+                    "end": min(b.end, closes).astimezone(tz),
+                    "all_day": b.start <= opens and closes <= b.end,
+                }
+                for b in time_off
+                if getattr(b, attribute) == c.key and b.start < closes and opens < b.end
+            ]
+            appointments = [
+                a
+                for a in shown
+                if getattr(a, attribute) == c.key and a.start.astimezone(tz).date() == d
+            ]
+            cells.append({"appointments": appointments, "time_off": off})
+        week.append({"day": d, "cells": cells})
+    return week
 
 
 class MoveForm(forms.Form):
