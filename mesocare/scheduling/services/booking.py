@@ -97,14 +97,22 @@ def local(moment: dt.datetime, location: Location) -> dt.datetime:
     return moment.astimezone(location.tz)
 
 
+def day_times(start: dt.datetime, end: dt.datetime) -> tuple[dt.time, dt.time] | None:
+    """Local ``[start, end)`` as the times one day's hours are compared with (an end at the
+    next midnight is the day's last instant); None when it runs past local midnight."""
+    if end.date() == start.date():
+        return start.time(), end.time()
+    if end.date() == start.date() + dt.timedelta(days=1) and end.time() == dt.time():
+        return start.time(), dt.time(23, 59, 59, 999999)
+    return None
+
+
 def _inside(hours: Iterable[tuple[dt.time, dt.time]], start: dt.datetime, end: dt.datetime) -> bool:
     """Whether local ``[start, end)`` (one local day) lies inside one of ``hours``."""
-    if end.date() != start.date() and not (
-        end.date() == start.date() + dt.timedelta(days=1) and end.time() == dt.time()
-    ):
-        return False
-    end_time = end.time() if end.date() == start.date() else dt.time(23, 59, 59, 999999)
-    return any(opens <= start.time() and end_time <= closes for opens, closes in hours)
+    times = day_times(start, end)
+    return times is not None and any(
+        opens <= times[0] and times[1] <= closes for opens, closes in hours
+    )
 
 
 def find_conflicts(

@@ -25,20 +25,18 @@ from django.utils import timezone
 from mesocare.clinics.models import OpeningHours, WorkingHours
 from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.models import Appointment, Block
+from mesocare.scheduling.services.booking import day_times
 
 _FIELDS: list[Field[Any, Any]] = [f for f in Appointment._meta.concrete_fields if not f.primary_key]
 
 
 def _local_hours(appointment: Appointment) -> tuple[int, dt.time, dt.time] | None:
-    """Weekday and local start/end times, as `booking._inside` compares them; None when the
-    appointment runs past the local midnight (never inside one day's hours)."""
+    """Weekday and local start/end times, as `booking.find_conflicts` compares them with the
+    hours; None when the appointment runs past the local midnight."""
     tz = appointment.location.tz
-    start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
-    if end.date() == start.date():
-        return start.weekday(), start.time(), end.time()
-    if end.date() == start.date() + dt.timedelta(days=1) and end.time() == dt.time():
-        return start.weekday(), start.time(), dt.time(23, 59, 59, 999999)
-    return None
+    start = appointment.start.astimezone(tz)
+    times = day_times(start, appointment.end.astimezone(tz))
+    return None if times is None else (start.weekday(), *times)
 
 
 @cache

@@ -27,8 +27,7 @@ from mesocare.scheduling.overlap import active_meeting
 from mesocare.scheduling.services import hooks
 
 log = logging.getLogger(__name__)
-# The offer audit row names the slot under this key, so a slot passed on is not offered twice
-# to the same entry.
+# What an open offer sets on its entry, cleared when the offer ends.
 OFFER_FIELDS = (
     "status",
     "offered_appointment",
@@ -247,7 +246,6 @@ def _end_offer(
     summary: str,
     *,
     channel: str = SYSTEM,
-    pass_on: bool = True,
 ) -> WaitlistEntry | None:
     """Close the entry's open offer (the entry becomes `status`), audit it, and offer the slot
     to the next matching waiter (never one it was offered to already). Returns that waiter's
@@ -257,7 +255,7 @@ def _end_offer(
     practitioner, room = entry.offered_practitioner, entry.offered_room
     _clear_offer(entry, status)
     _audit(actor, entry, summary, channel=channel)
-    if not pass_on or None in (freed, start, offered_end, practitioner, room):
+    if None in (freed, start, offered_end, practitioner, room):
         return None
     assert freed is not None and start is not None and offered_end is not None
     assert practitioner is not None and room is not None
@@ -372,14 +370,7 @@ def accept_offer(actor: Actor, entry: WaitlistEntry, *, channel: str = "api") ->
     entry.booked_appointment = appointment
     entry.offer_expires_at = None
     entry.save(update_fields=["status", "booked_appointment", "offer_expires_at"])
-    record(
-        actor,
-        AuditAction.UPDATE,
-        entry,
-        patient_id=entry.patient_id,
-        summary="offer accepted",
-        channel=channel,
-    )
+    _audit(actor, entry, "offer accepted", channel=channel)
     return appointment
 
 
