@@ -22,9 +22,10 @@ from mesocare.api.clinics_schemas import (
     StaffOut,
     StaffPatch,
     WorkingHoursIn,
+    Unlocked,
 )
 from mesocare.api.problems import PROBLEM_RESPONSES
-from mesocare.clinics import services
+from mesocare.clinics import lockout, services
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room, WorkingHours
 from mesocare.clinics.permissions import ROLE_PERMISSIONS, Perm
@@ -229,3 +230,17 @@ def set_working_hours(
     return _staff_out(
         get_for_org(Membership, actor.org_id, membership_id, queryset=_staff_qs(actor))
     )
+
+
+@router.post(
+    "/staff/{membership_id}/unlock",
+    response={200: Unlocked, **PROBLEM_RESPONSES},
+    summary="Clear a member's failed sign-ins (lift a lockout)",
+)
+def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    actor.require(Perm.STAFF_MANAGE)
+    membership = get_for_org(
+        Membership, actor.org_id, membership_id, queryset=Membership.objects.select_related("user")
+    )
+    return {"failed_sign_ins_cleared": lockout.unlock_sign_in(actor, membership, channel="api")}

@@ -105,6 +105,10 @@ class StaffCreated(StaffOut):
 class WorkingHoursOut(Schema):
     location: int
     weekday: int
+class Unlocked(Schema):
+    failed_sign_ins_cleared: int
+
+
     opens: dt.time
     closes: dt.time
 

@@ -2,16 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Membership
+from mesocare.lib.proxies import client_address
 
 SESSION_ORG_KEY = "mesocare_org_id"
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client's address, read through the proxies in MESOCARE_TRUSTED_PROXIES only (audit
+    trail and sign-in lockout use this one answer)."""
+    return client_address(
+        request.META.get("REMOTE_ADDR"),
+        request.META.get("HTTP_X_FORWARDED_FOR"),
+        settings.MESOCARE_TRUSTED_PROXIES,
+    )
 
 
 def membership_for(request: HttpRequest) -> Membership | None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from mesocare.settings.env import SettingsError, env_bool, env_int, env_list, env_str
+from mesocare.settings.env import (
+    SettingsError,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("MESOCARE_VAR_DIR", str(BASE_DIR / "var")))
@@ -162,10 +169,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks); the client's
+# address is the right-most hop that is not one of them. Empty: the direct peer is the client.
+MESOCARE_TRUSTED_PROXIES = env_networks("MESOCARE_TRUSTED_PROXIES", [])
+# Sign-in lockout: an account after AXES_FAILURE_LIMIT failures (from anywhere), a client
+# address after MESOCARE_IP_FAILURE_LIMIT failures (for any accounts), each for the cool-off.
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60
+MESOCARE_IP_FAILURE_LIMIT = env_int("MESOCARE_IP_FAILURE_LIMIT", 20)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "mesocare.clinics.middleware.client_ip"
+AXES_HANDLER = "mesocare.clinics.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "mesocare.clinics.lockout.username_of"
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)

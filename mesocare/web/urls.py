@@ -146,6 +146,7 @@ urlpatterns = [
         org.staff_reactivate,
         name="staff-reactivate",
     ),
+    path("org/staff/<int:membership_id>/unlock", org.staff_unlock, name="staff-unlock"),
     path("org/staff/<int:membership_id>/hours", org.working_hours, name="staff-hours"),
     # audit and account (foundation UI)
     path("audit", audit.audit_log, name="audit-log"),

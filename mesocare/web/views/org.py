@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mesocare.clinics import services
+from mesocare.clinics import lockout, services
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.choices import Role
 from mesocare.clinics.models import Location, Membership, OpeningHours, Room, WorkingHours
@@ -157,7 +157,8 @@ def staff_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         .select_related("user", "default_location")
         .order_by("-is_active", "user__email")
     )
-    return render(request, "web/org/staff.html", {"page": paginate(request, qs)})
+    locked = lockout.locked_emails(actor) if actor.can(Perm.STAFF_MANAGE) else set()
+    return render(request, "web/org/staff.html", {"page": paginate(request, qs), "locked": locked})
 
 
 @staff_view(Perm.STAFF_MANAGE)
@@ -241,6 +242,15 @@ def staff_reactivate(request: HttpRequest, actor: Actor, membership_id: int) -> 
     membership = _membership(actor, membership_id)
     services.update_membership(actor, membership, is_active=True)
     messages.success(request, _("%(email)s reactivated.") % {"email": membership.user.email})
+    return redirect("web:staff-list")
+
+
+@require_POST
+@staff_view(Perm.STAFF_MANAGE)
+def staff_unlock(request: HttpRequest, actor: Actor, membership_id: int) -> HttpResponse:
+    membership = _membership(actor, membership_id)
+    lockout.unlock_sign_in(actor, membership)
+    messages.success(request, _("%(email)s may sign in again.") % {"email": membership.user.email})
     return redirect("web:staff-list")
 
 
