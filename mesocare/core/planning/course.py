@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from mesocare.core.safety.facts import add_months
+
 from .rules import (
     ANY_BAND,
     MAX_SESSIONS,
@@ -21,9 +23,12 @@ from .rules import (
 
 @dataclass(frozen=True)
 class IntervalDays:
+    """Gaps in days; ``minimum_months`` adds "at least N calendar months"."""
+
     minimum: int
     target: int
     maximum: int
+    minimum_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,10 @@ def propose_course(
                 )
         sessions = sessions_override
     interval = IntervalDays(
-        rules.interval_min_days, rules.interval_target_days, rules.interval_max_days
+        rules.interval_min_days,
+        rules.interval_target_days,
+        rules.interval_max_days,
+        rules.interval_min_months,
     )
     return CourseProposal(
         scale_id=scale_id,
@@ -119,11 +127,15 @@ def _window(index: int, start_on: date | None, interval: IntervalDays) -> Planne
     if start_on is None:
         return PlannedSessionWindow(index, None, None, None)
     gaps = index - 1
+    # A calendar-month minimum moves earliest and target to the same date the safety
+    # rule allows (1 March + 1 month = 1 April, 31 January + 1 month = 28/29 February).
+    months = add_months(start_on, gaps * (interval.minimum_months or 0))
+    latest = start_on + timedelta(days=gaps * interval.maximum)
     return PlannedSessionWindow(
         index=index,
-        earliest=start_on + timedelta(days=gaps * interval.minimum),
-        target=start_on + timedelta(days=gaps * interval.target),
-        latest=start_on + timedelta(days=gaps * interval.maximum),
+        earliest=max(start_on + timedelta(days=gaps * interval.minimum), months),
+        target=max(start_on + timedelta(days=gaps * interval.target), months),
+        latest=max(latest, months),
     )
 
 

@@ -63,6 +63,10 @@ class CourseRules:
     responder_min_improvement: Decimal | None = None
     responder_min_improvement_pct: Decimal | None = None
     target_band: str | None = None
+    # At least this many calendar months between sessions, on top of interval_min_days.
+    interval_min_months: int | None = None
+    # The most severe baseline total the protocol plans (its evidence's population).
+    max_baseline_total: Decimal | None = None
 
     def __post_init__(self) -> None:
         # Frozen all the way down: later edits to the caller's dict must not bypass validation.
@@ -109,6 +113,8 @@ class CourseRules:
             and is_count(self.interval_max_days, self.interval_target_days, 3650)
         ):
             _invalid("intervals must satisfy 1 <= min <= target <= max days")
+        if self.interval_min_months is not None and not is_count(self.interval_min_months, 1, 120):
+            _invalid("interval_min_months must be 1..120 calendar months")
         if not is_count(self.response_check_session, 1, MAX_SESSIONS):
             _invalid(f"response_check_session must be 1..{MAX_SESSIONS}")
         if self.maintenance_interval_days is not None and not is_count(
@@ -181,6 +187,12 @@ def checked_band(scale: ScaleDef, assessment: Assessment, role: str) -> str | No
 def treatable_sessions(rules: CourseRules, scale: ScaleDef, baseline: Assessment) -> int:
     """Sessions the rules give ``baseline``; PlanningError ``nothing_to_treat`` if none."""
     band = checked_band(scale, baseline, "baseline")
+    if rules.max_baseline_total is not None and baseline.total > rules.max_baseline_total:
+        raise PlanningError(
+            "above_protocol_maximum",
+            f"baseline total {baseline.total} is beyond this protocol's maximum "
+            f"{rules.max_baseline_total}: its evidence does not cover it",
+        )
     if band == "none":
         raise PlanningError("nothing_to_treat", "baseline band 'none': nothing to treat")
     if band is None and baseline.total <= scale.total_min:

@@ -15,6 +15,8 @@ from typing import Literal
 
 Sex = Literal["female", "male", "intersex", "unknown"]
 PregnancyStatus = Literal["pregnant", "not_pregnant", "unknown"]
+ChildbearingPotential = Literal["yes", "no", "unknown"]
+ChildbearingReason = Literal["postmenopausal", "hysterectomy", "other"]
 ConsentKind = Literal["general", "treatment", "photo", "guardian"]
 Moment = Literal["booking", "check_in", "charting"]
 
@@ -30,7 +32,14 @@ CONDITION_CODES = frozenset(
     }
 )
 MEDICATION_CLASSES = frozenset(
-    {"anticoagulant", "antiplatelet", "isotretinoin", "immunosuppressant", "other"}
+    {
+        "anticoagulant",
+        "antiplatelet",
+        "isotretinoin",
+        "immunosuppressant",
+        "combined_hormonal_contraceptive",
+        "other",
+    }
 )
 
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -88,6 +97,9 @@ class ConsentFact:
 
 @dataclass(frozen=True)
 class PatientFacts:
+    """``childbearing_potential`` ``None`` means not recorded (treated like ``unknown``);
+    ``reliable_contraception_on`` is the date the contraception answer was recorded."""
+
     birth_date: date
     sex_at_birth: Sex
     pregnancy_status: PregnancyStatus | None = None
@@ -99,6 +111,10 @@ class PatientFacts:
     medication_classes: frozenset[str] = frozenset()
     conditions: tuple[ConditionFact, ...] = ()
     consents: tuple[ConsentFact, ...] = ()
+    childbearing_potential: ChildbearingPotential | None = None
+    childbearing_potential_reason: ChildbearingReason | None = None
+    reliable_contraception: bool | None = None
+    reliable_contraception_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.weight_kg is not None and not self.weight_kg > 0:
@@ -135,6 +151,8 @@ class ProductFacts:
     incompatible_with: frozenset[str] = frozenset()
     min_interval_days: int | None = None
     min_interval_months: int | None = None
+    compounded: bool = False
+    max_ml_per_session: Decimal | None = None
 
     @property
     def ingredient_codes(self) -> frozenset[str]:
@@ -146,6 +164,10 @@ class ProductFacts:
     @property
     def has_epinephrine(self) -> bool:
         return self.contains_epinephrine or "epinephrine" in self.ingredient_codes
+
+    def in_family(self, family: str) -> bool:
+        """Whether an ingredient belongs to ``family`` (an allergen family or drug class)."""
+        return any(family in {norm(f) for f in i.allergen_families} for i in self.ingredients)
 
 
 @dataclass(frozen=True)
@@ -188,12 +210,18 @@ class PreviousSession:
 
 @dataclass(frozen=True)
 class Treatment:
+    """``severity_scale``/``severity_total``: the baseline assessment the plan treats
+    (e.g. ``"cr-smfrs"`` grade 3), when known."""
+
     protocol_id: str | None = None
     protocol_min_interval_days: int | None = None
+    protocol_min_interval_months: int | None = None
     indication: str | None = None
     consent_version_required: str | None = None
     items: tuple[PlannedItem, ...] = ()
     body_areas: frozenset[str] = frozenset()
+    severity_scale: str | None = None
+    severity_total: Decimal | None = None
 
     def areas_for(self, item: PlannedItem) -> frozenset[str]:
         """Areas an item is injected into: its own, else the treatment's."""

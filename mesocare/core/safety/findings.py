@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -28,6 +28,20 @@ class Finding:
     source: str
     overridable: bool
     context: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    # The message for a reader who may not see the patient's medications (reception):
+    # set by rules whose message names a medication or medication class.
+    message_without_medications: str | None = None
+
+    def without_medications(self) -> Finding:
+        """This finding with medication names and classes withheld from message and context."""
+        if self.message_without_medications is None:
+            return self
+        context = {k: v for k, v in self.context.items() if not k.startswith("medication")}
+        return replace(
+            self,
+            message=self.message_without_medications,
+            context=MappingProxyType(context),
+        )
 
     @property
     def sort_key(self) -> tuple[str, ...]:
@@ -63,6 +77,7 @@ class RuleSpec:
         context: Mapping[str, object] | None = None,
         *,
         overridable: bool | None = None,
+        message_without_medications: str | None = None,
     ) -> Finding:
         """Build this rule's finding with its default severity at ``check.moment``."""
         return Finding(
@@ -73,6 +88,7 @@ class RuleSpec:
             source=self.source,
             overridable=self.overridable if overridable is None else overridable,
             context=MappingProxyType(dict(context or {})),
+            message_without_medications=message_without_medications,
         )
 
 

@@ -18,6 +18,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(patient.ALLERGY, patient.allergy_ingredient),
     Rule(patient.PREGNANCY, patient.pregnancy),
     Rule(patient.BREASTFEEDING, patient.breastfeeding),
+    Rule(patient.TERATOGEN, patient.teratogen_contraception),
     Rule(patient.PREGNANCY_UNKNOWN, patient.pregnancy_status_unknown),
     Rule(patient.MINOR, patient.minor),
     Rule(patient.ANTICOAGULANT, patient.anticoagulant),
@@ -27,15 +28,18 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(patient.AUTOIMMUNE, patient.autoimmune),
     Rule(patient.CANCER, patient.cancer_treatment),
     Rule(patient.THROMBO, patient.thromboembolic_history),
+    Rule(patient.TXA_HORMONAL, patient.tranexamic_hormonal_contraceptive),
     Rule(dose.WEIGHT_MISSING, dose.weight_missing),
     Rule(dose.LIDOCAINE_DOSE, dose.lidocaine_dose),
     Rule(dose.DCA_SESSION, dose.deoxycholic_session_dose),
     Rule(dose.DCA_COURSE, dose.deoxycholic_course_limit),
+    Rule(dose.PC_SESSION, dose.phosphatidylcholine_session_dose),
     Rule(dose.INTERVAL, dose.interval_too_short),
     Rule(plan.LOT_EXPIRED, plan.lot_expired),
     Rule(plan.LOT_RECALLED, plan.lot_recalled),
     Rule(plan.CONSENT, plan.consent_missing),
     Rule(plan.MIX, plan.incompatible_mix),
+    Rule(plan.OUTSIDE_LABEL, plan.outside_label_population),
 )
 
 RULE_CODES: tuple[str, ...] = tuple(rule.spec.code for rule in DEFAULT_RULES)

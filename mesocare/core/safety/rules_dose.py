@@ -1,13 +1,18 @@
-"""Dose and interval rules: lidocaine, deoxycholic acid, minimum intervals.
+"""Dose and interval rules: lidocaine, deoxycholic acid, phosphatidylcholine/deoxycholate,
+minimum intervals.
 
-Sources: lidocaine HCl US labels (CLINICAL.md §3.3); Kybella label (§3.2).
+Deoxycholic acid has two rules because it ships in two kinds of product. The Kybella label
+limits hold for single-agent deoxycholic acid products (no phosphatidylcholine); a
+phosphatidylcholine/deoxycholate (PC/DC) mix is dosed by its phosphatidylcholine, as in
+Lipostabil N practice. Applying the label's 10 mL cap to PC/DC would make every PC/DC session
+undeliverable. Sources and the practice figures: ``docs/clinical-sources.md``, "Dose rules".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from mesocare.core.dosing import (
@@ -29,19 +34,32 @@ from mesocare.core.safety.findings import Finding, RuleSpec
 
 LIDOCAINE = "lidocaine"
 DCA = "deoxycholic_acid"
+PC = "phosphatidylcholine"
 WEIGHT_MAX_AGE_DAYS = 90
 DCA_MAX_MG = Decimal("100")
 DCA_MAX_ML = Decimal("10")
+# 0.2 mL of 10 mg/mL: stated in mg so that it holds for any concentration.
+DCA_MAX_MG_PER_POINT = Decimal("2")
 DCA_MAX_ML_PER_POINT = Decimal("0.2")
 DCA_MAX_SESSIONS = 6
 DCA_MIN_INTERVAL_MONTHS = 1
+PC_MAX_MG = Decimal("2500")
+PC_MAX_ML_PER_POINT = Decimal("0.3")
+PC_MIN_INTERVAL_DAYS = 28
 
 LIDOCAINE_LABEL = (
     "Lidocaine HCl US label: ≤4.5 mg/kg, never >300 mg; with epinephrine ≤7 mg/kg, below 500 mg"
 )
 KYBELLA_LABEL = (
-    "Kybella (deoxycholic acid) US label: 0.2 mL per injection, ≤10 mL (100 mg) per "
-    "treatment, up to 6 treatments ≥1 month apart"
+    "KYBELLA (deoxycholic acid) injection, US prescribing information (Kythera/Allergan, "
+    "2015), section 2: 0.2 mL (2 mg) per injection 1 cm apart, at most 50 injections "
+    "(10 mL, 100 mg) per treatment, up to 6 treatments at least 1 month apart"
+)
+PC_DC_SOURCE = (
+    "Lipostabil N practice (Network-Lipolysis): at most 2,500 mg phosphatidylcholine per "
+    "session; Thomas M et al., Plast Reconstr Surg Glob Open 2016;4(9):e861, "
+    "doi:10.1097/GOX.0000000000000839 (at most 0.3 mL per point, at least 4 weeks apart); "
+    "docs/clinical-sources.md, Dose rules"
 )
 
 WEIGHT_MISSING = RuleSpec(
@@ -57,11 +75,18 @@ LIDOCAINE_DOSE = RuleSpec(
 )
 DCA_SESSION = RuleSpec(
     "deoxycholic_session_dose",
-    "Deoxycholic acid per-session maximum",
+    "Deoxycholic acid per-session maximum (single-agent products)",
     KYBELLA_LABEL,
-    "block",
-    False,
-    True,
+    default_severity="block",
+    overridable=False,
+    non_negotiable=True,
+)
+PC_SESSION = RuleSpec(
+    "phosphatidylcholine_session_dose",
+    "Phosphatidylcholine/deoxycholate per-session maximum",
+    PC_DC_SOURCE,
+    default_severity="block",
+    overridable=True,
 )
 DCA_COURSE = RuleSpec(
     "deoxycholic_course_limit", "Deoxycholic acid course limit", KYBELLA_LABEL, "warn", True
@@ -69,7 +94,8 @@ DCA_COURSE = RuleSpec(
 INTERVAL = RuleSpec(
     "interval_too_short",
     "Minimum interval between sessions",
-    f"{KYBELLA_LABEL}; protocol and catalog minimum intervals (CLINICAL.md §2.1, §3.4)",
+    f"{KYBELLA_LABEL}; {PC_DC_SOURCE}; protocol and catalog minimum intervals "
+    "(docs/clinical-sources.md, Protocols and Products)",
     "block",
     True,
 )
@@ -160,8 +186,22 @@ def _mg(item: PlannedItem, code: str) -> Decimal:
     return mg_from_ml(item.volume_ml, concentration)
 
 
+def is_single_agent_dca(product: ProductFacts) -> bool:
+    """A deoxycholic acid product without phosphatidylcholine: the label limits apply."""
+    codes = product.ingredient_codes
+    return DCA in codes and PC not in codes
+
+
+def _per_point(item: PlannedItem) -> Decimal:
+    return item.volume_ml / (item.points or 1)
+
+
+def _shown(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.001"), ROUND_CEILING)
+
+
 def deoxycholic_session_dose(check: Check) -> Iterator[Finding]:
-    items = _items_with(check, DCA)
+    items = [i for i in check.treatment.items if is_single_agent_dca(i.product)]
     known = [i for i in items if _concentration(i, DCA) is not None]
     total_mg = sum((_mg(i, DCA) for i in known), Decimal(0))
     total_ml = sum((i.volume_ml for i in items), Decimal(0))
@@ -181,13 +221,70 @@ def deoxycholic_session_dose(check: Check) -> Iterator[Finding]:
         )
     pointed = [i for i in items if i.points is not None]
     for item in sorted(pointed, key=lambda i: (i.product.name, i.body_area or "", i.volume_ml)):
-        per_point = item.volume_ml / (item.points or 1)
-        if per_point > DCA_MAX_ML_PER_POINT:
-            shown = per_point.quantize(Decimal("0.001"), ROUND_CEILING)
-            yield DCA_SESSION.finding(
+        per_point = _per_point(item)
+        concentration = _concentration(item, DCA)
+        if concentration is not None:
+            mg_per_point = mg_from_ml(per_point, concentration)
+            if mg_per_point <= DCA_MAX_MG_PER_POINT:
+                continue
+            excess = (
+                f"{fmt(_shown(mg_per_point))} mg per injection point exceeds "
+                f"{fmt(DCA_MAX_MG_PER_POINT)} mg"
+            )
+        elif per_point > DCA_MAX_ML_PER_POINT:
+            excess = (
+                f"{fmt(_shown(per_point))} mL per injection point exceeds "
+                f"{fmt(DCA_MAX_ML_PER_POINT)} mL (concentration not recorded)"
+            )
+        else:
+            continue
+        yield DCA_SESSION.finding(
+            check,
+            f"{item.product.name}: {excess} ({fmt(item.volume_ml)} mL over {item.points} points)",
+            {
+                "product": item.product.name,
+                "body_area": item.body_area or "",
+                "volume_ml": item.volume_ml,
+                "points": item.points,
+            },
+        )
+
+
+def phosphatidylcholine_session_dose(check: Check) -> Iterator[Finding]:
+    """PC/DC: at most 2,500 mg phosphatidylcholine per session, 0.3 mL per point, and a
+    compounded product's own session cap (``max_ml_per_session``). Block, overridable."""
+    items = [i for i in check.treatment.items if PC in i.product.ingredient_codes]
+    known = [i for i in items if _concentration(i, PC) is not None]
+    total_mg = sum((_mg(i, PC) for i in known), Decimal(0))
+    total_ml = sum((i.volume_ml for i in items), Decimal(0))
+    if total_mg > PC_MAX_MG:
+        yield PC_SESSION.finding(
+            check,
+            f"phosphatidylcholine {fmt(total_mg)} mg exceeds {fmt(PC_MAX_MG)} mg per session "
+            f"({fmt(total_ml)} mL planned)",
+            {"total_mg": total_mg, "max_mg": PC_MAX_MG, "total_ml": total_ml},
+        )
+    # A compounded mix is not the licensed product the 2,500 mg figure comes from: it
+    # carries its own cap (its deoxycholate content differs).
+    capped = {i.product for i in items if i.product.compounded and i.product.max_ml_per_session}
+    for product in sorted(capped, key=lambda p: (p.name, p.id)):
+        cap = product.max_ml_per_session or Decimal(0)
+        volume = sum((i.volume_ml for i in items if i.product == product), Decimal(0))
+        if volume > cap:
+            yield PC_SESSION.finding(
                 check,
-                f"{item.product.name}: {fmt(shown)} mL per "
-                f"injection point exceeds {fmt(DCA_MAX_ML_PER_POINT)} mL "
+                f"{product.name}: {fmt(volume)} mL exceeds this compounded product's session "
+                f"cap of {fmt(cap)} mL",
+                {"product": product.name, "total_ml": volume, "max_ml": cap},
+            )
+    pointed = [i for i in items if i.points is not None]
+    for item in sorted(pointed, key=lambda i: (i.product.name, i.body_area or "", i.volume_ml)):
+        per_point = _per_point(item)
+        if per_point > PC_MAX_ML_PER_POINT:
+            yield PC_SESSION.finding(
+                check,
+                f"{item.product.name}: {fmt(_shown(per_point))} mL per injection point "
+                f"exceeds {fmt(PC_MAX_ML_PER_POINT)} mL "
                 f"({fmt(item.volume_ml)} mL over {item.points} points)",
                 {
                     "product": item.product.name,
@@ -199,11 +296,17 @@ def deoxycholic_session_dose(check: Check) -> Iterator[Finding]:
 
 
 def _is_dca_session(session: PreviousSession, dca_ids: frozenset[str]) -> bool:
-    return DCA in {norm(c) for c in session.ingredient_codes} or bool(session.product_ids & dca_ids)
+    """A previous single-agent deoxycholic acid session (PC/DC sessions do not count)."""
+    codes = {norm(c) for c in session.ingredient_codes}
+    return (DCA in codes and PC not in codes) or bool(session.product_ids & dca_ids)
+
+
+def _is_pc_session(session: PreviousSession, pc_ids: frozenset[str]) -> bool:
+    return PC in {norm(c) for c in session.ingredient_codes} or bool(session.product_ids & pc_ids)
 
 
 def deoxycholic_course_limit(check: Check) -> Iterator[Finding]:
-    items = _items_with(check, DCA)
+    items = [i for i in check.treatment.items if is_single_agent_dca(i.product)]
     dca_ids = frozenset(i.product.id for i in items)
     areas: set[str] = set()
     for item in items:
@@ -235,32 +338,43 @@ class _Interval:
 
 
 def _product_interval(product: ProductFacts) -> _Interval | None:
+    """The catalog's interval, at least one calendar month for single-agent deoxycholic
+    acid (label) and 28 days for phosphatidylcholine/deoxycholate (practice)."""
     days = product.min_interval_days or 0
     months = product.min_interval_months or 0
-    is_dca = DCA in product.ingredient_codes
-    if is_dca:
+    single_dca = is_single_agent_dca(product)
+    has_pc = PC in product.ingredient_codes
+    if single_dca:
         months = max(months, DCA_MIN_INTERVAL_MONTHS)
+    if has_pc:
+        days = max(days, PC_MIN_INTERVAL_DAYS)
     if not days and not months:
         return None
 
     def matches(session: PreviousSession) -> bool:
-        return product.id in session.product_ids or (
-            is_dca and _is_dca_session(session, frozenset())
+        return (
+            product.id in session.product_ids
+            or (single_dca and _is_dca_session(session, frozenset()))
+            or (has_pc and _is_pc_session(session, frozenset()))
         )
 
     return _Interval(product.name, days, months, matches)
 
 
 def interval_too_short(check: Check) -> Iterator[Finding]:
+    """Not before the later of ``days`` after and ``months`` calendar months after the last
+    matching session (31 January + 1 month = 28/29 February)."""
     treatment = check.treatment
     intervals: list[_Interval] = []
-    if treatment.protocol_id is not None and treatment.protocol_min_interval_days:
+    protocol_days = treatment.protocol_min_interval_days or 0
+    protocol_months = treatment.protocol_min_interval_months or 0
+    if treatment.protocol_id is not None and (protocol_days or protocol_months):
         protocol = treatment.protocol_id
         intervals.append(
             _Interval(
                 f"protocol {protocol}",
-                treatment.protocol_min_interval_days,
-                0,
+                protocol_days,
+                protocol_months,
                 lambda s: s.protocol_id == protocol,
             )
         )
@@ -269,9 +383,7 @@ def interval_too_short(check: Check) -> Iterator[Finding]:
         last = next((s for s in check.past_sessions if interval.matches(s)), None)
         if last is None:
             continue
-        earliest = max(
-            last.on + timedelta(days=interval.days), add_months(last.on, interval.months)
-        )
+        earliest = earliest_after(last.on, interval.days, interval.months)
         if check.on < earliest:
             yield INTERVAL.finding(
                 check,
@@ -279,6 +391,11 @@ def interval_too_short(check: Check) -> Iterator[Finding]:
                 f"{_describe(interval)}, so not before {earliest.isoformat()}",
                 {"product": interval.label, "last_session": last.on, "earliest": earliest},
             )
+
+
+def earliest_after(last: date, days: int, months: int) -> date:
+    """The first allowed date after a session on ``last``."""
+    return max(last + timedelta(days=days), add_months(last, months))
 
 
 def _describe(interval: _Interval) -> str:

@@ -1,8 +1,9 @@
-"""Rules about the patient: allergies, pregnancy, age, medication and conditions.
+"""Rules about the patient: allergies, pregnancy, teratogens, age, medication, conditions.
 
-Sources and classes: CLINICAL.md §3.1 (Vedamurthy IJDVL 2007;73:60; 2025 international
-consensus J Clin Med 14:4689 Q17; Kybella label). Absolute contraindications block,
-relative ones warn.
+Sources: Vedamurthy M, Mesotherapy, Indian J Dermatol Venereol Leprol 2007;73:60-62; the
+2025 international consensus (J Clin Med 2025;14:4689, Q17); the Kybella, Avodart and
+Lysteda US labels. Absolute contraindications block, relative ones warn
+(``docs/clinical-sources.md``, "Safety rules").
 """
 
 from __future__ import annotations
@@ -15,21 +16,44 @@ from mesocare.core.safety.findings import Finding, RuleSpec
 CONSENSUS = "2025 international consensus, J Clin Med 2025;14:4689 (Q17)"
 VEDAMURTHY = "Vedamurthy, IJDVL 2007;73:60"
 KYBELLA = "Kybella (deoxycholic acid) US label"
+AVODART = (
+    "AVODART (dutasteride) US prescribing information (GlaxoSmithKline), sections 4, 5.3 "
+    "and 5.4: contraindicated in pregnancy and in women of childbearing potential; "
+    "do not donate blood until 6 months after the last dose"
+)
+LYSTEDA = (
+    "LYSTEDA (tranexamic acid) US prescribing information, sections 4 and 5.1: "
+    "thromboembolic risk; combined hormonal contraceptives increase it"
+)
 
 PREGNANCY_STATUS_MAX_AGE_DAYS = 30
+CONTRACEPTION_MAX_AGE_DAYS = 90
 CHILDBEARING_AGES = range(12, 56)  # 12–55 inclusive, in completed years
+CHILDBEARING_SEXES = frozenset({"female", "intersex"})
 ADULT_AGE = 18
 BLEEDING_MEDICATION = frozenset({"anticoagulant", "antiplatelet"})
+FIVE_ARI = "five_alpha_reductase_inhibitor"
+TRANEXAMIC_ACID = "tranexamic_acid"
+HORMONAL_CONTRACEPTIVE = "combined_hormonal_contraceptive"
 
 ALLERGY = RuleSpec(
     "allergy_ingredient", "Allergy to an ingredient", f"{VEDAMURTHY}; {CONSENSUS}", "block", True
 )
-PREGNANCY = RuleSpec("pregnancy", "Pregnancy", f"{VEDAMURTHY}; {CONSENSUS}", "block", True)
-BREASTFEEDING = RuleSpec("breastfeeding", "Breastfeeding", CONSENSUS, "block", True)
+PREGNANCY = RuleSpec(
+    "pregnancy", "Pregnancy", f"{VEDAMURTHY}; {CONSENSUS}; {AVODART}", "block", True
+)
+BREASTFEEDING = RuleSpec("breastfeeding", "Breastfeeding", f"{CONSENSUS}; {AVODART}", "block", True)
+TERATOGEN = RuleSpec(
+    "teratogen_contraception",
+    "5-alpha-reductase inhibitor without recorded reliable contraception",
+    AVODART,
+    default_severity="block",
+    overridable=True,
+)
 PREGNANCY_UNKNOWN = RuleSpec(
     "pregnancy_status_unknown",
     "Pregnancy status not confirmed",
-    f"Pre-care practice consensus (CLINICAL.md §4.1); {CONSENSUS}",
+    f"{CONSENSUS}; pre-care practice (docs/clinical-sources.md, Pre-care and aftercare)",
     "warn",
     True,
 )
@@ -72,10 +96,17 @@ CANCER = RuleSpec(
 )
 THROMBO = RuleSpec(
     "thromboembolic_history",
-    "Thromboembolic history with a lipolytic product",
-    f"CLINICAL.md §3.1 (lipolytic mesotherapy contraindications); {CONSENSUS}",
+    "Thromboembolic history with a lipolytic product or tranexamic acid",
+    f"{CONSENSUS}; {VEDAMURTHY}; {LYSTEDA}",
     "warn",
     True,
+)
+TXA_HORMONAL = RuleSpec(
+    "tranexamic_hormonal_contraceptive",
+    "Tranexamic acid with a combined hormonal contraceptive",
+    LYSTEDA,
+    default_severity="warn",
+    overridable=True,
 )
 
 
@@ -104,21 +135,67 @@ def allergy_ingredient(check: Check) -> Iterator[Finding]:
                 )
 
 
+def _teratogens(check: Check) -> list[str]:
+    return [p.name for p in check.treatment.products if p.in_family(FIVE_ARI)]
+
+
 def pregnancy(check: Check) -> Iterator[Finding]:
-    """The latest recorded status is pregnant, however old (stale is not reassuring)."""
+    """The latest recorded status is pregnant, however old (stale is not reassuring).
+    With a teratogen (5-alpha-reductase inhibitor) planned, nobody may override it."""
     if check.patient.pregnancy_status == "pregnant":
         recorded = check.patient.pregnancy_status_on
         when = f" (recorded {recorded.isoformat()})" if recorded else ""
+        teratogens = _teratogens(check)
+        also = f"; {', '.join(teratogens)} is a teratogen" if teratogens else ""
         yield PREGNANCY.finding(
             check,
-            f"patient is recorded as pregnant{when}",
+            f"patient is recorded as pregnant{when}{also}",
             {"recorded_on": recorded.isoformat() if recorded else ""},
+            overridable=False if teratogens else None,
         )
 
 
 def breastfeeding(check: Check) -> Iterator[Finding]:
     if check.patient.breastfeeding:
-        yield BREASTFEEDING.finding(check, "patient is breastfeeding")
+        teratogens = _teratogens(check)
+        also = f"; {', '.join(teratogens)} is a teratogen" if teratogens else ""
+        yield BREASTFEEDING.finding(
+            check,
+            f"patient is breastfeeding{also}",
+            overridable=False if teratogens else None,
+        )
+
+
+def teratogen_contraception(check: Check) -> Iterator[Finding]:
+    """A 5-alpha-reductase inhibitor for a female or intersex patient aged 12–55 who may
+    become pregnant (childbearing potential not recorded as ``no``) without reliable
+    contraception recorded as true in the last 90 days. Pregnancy itself is the pregnancy
+    rule's (absolute) block."""
+    teratogens = _teratogens(check)
+    patient = check.patient
+    if not teratogens or patient.sex_at_birth not in CHILDBEARING_SEXES:
+        return
+    if check.age not in CHILDBEARING_AGES or patient.childbearing_potential == "no":
+        return
+    if patient.pregnancy_status == "pregnant":
+        return
+    recorded = patient.reliable_contraception_on
+    if (
+        patient.reliable_contraception
+        and recorded is not None
+        and 0 <= (check.on - recorded).days <= CONTRACEPTION_MAX_AGE_DAYS
+    ):
+        return
+    if patient.reliable_contraception and recorded is not None:
+        state = f"reliable contraception last recorded {recorded.isoformat()}"
+    else:
+        state = "no reliable contraception recorded"
+    yield TERATOGEN.finding(
+        check,
+        f"{', '.join(teratogens)} is a teratogen: patient aged {check.age} may become "
+        f"pregnant and has {state} in the last {CONTRACEPTION_MAX_AGE_DAYS} days",
+        {"products": tuple(teratogens), "age": check.age},
+    )
 
 
 def pregnancy_status_unknown(check: Check) -> Iterator[Finding]:
@@ -167,6 +244,7 @@ def anticoagulant(check: Check) -> Iterator[Finding]:
             check,
             f"patient takes {' and '.join(classes)} medication: bruising/bleeding risk",
             {"medication_classes": tuple(classes)},
+            message_without_medications="a recorded medication raises the bruising/bleeding risk",
         )
 
 
@@ -204,13 +282,35 @@ def cancer_treatment(check: Check) -> Iterator[Finding]:
         yield CANCER.finding(check, "patient is under active cancer treatment")
 
 
+def _tranexamic(check: Check) -> list[str]:
+    return [p.name for p in check.treatment.products if TRANEXAMIC_ACID in p.ingredient_codes]
+
+
 def thromboembolic_history(check: Check) -> Iterator[Finding]:
+    """Lipolytic products and tranexamic acid (an antifibrinolytic)."""
     if not check.patient.has_condition("thromboembolic_history"):
         return
-    lipolytic = [p.name for p in check.treatment.products if p.is_lipolytic]
-    if lipolytic:
+    tranexamic = set(_tranexamic(check))
+    named = [p.name for p in check.treatment.products if p.is_lipolytic or p.name in tranexamic]
+    if named:
         yield THROMBO.finding(
             check,
-            f"thromboembolic history and lipolytic product(s): {', '.join(lipolytic)}",
-            {"products": tuple(lipolytic)},
+            f"thromboembolic history and {', '.join(named)}",
+            {"products": tuple(named)},
+        )
+
+
+def tranexamic_hormonal_contraceptive(check: Check) -> Iterator[Finding]:
+    classes = {norm(m) for m in check.patient.medication_classes}
+    tranexamic = _tranexamic(check)
+    if HORMONAL_CONTRACEPTIVE in classes and tranexamic:
+        yield TXA_HORMONAL.finding(
+            check,
+            f"patient takes a combined hormonal contraceptive and {', '.join(tranexamic)} "
+            "is planned: higher risk of thrombosis",
+            {"products": tuple(tranexamic), "medication_classes": (HORMONAL_CONTRACEPTIVE,)},
+            message_without_medications=(
+                f"a recorded medication and {', '.join(tranexamic)} together raise the risk "
+                "of thrombosis"
+            ),
         )

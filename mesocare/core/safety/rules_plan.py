@@ -1,4 +1,5 @@
-"""Rules about the plan itself: lots, consent and syringe compatibility."""
+"""Rules about the plan itself: lots, consent, syringe compatibility and the labelled
+population of a product."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from mesocare.core.safety.findings import Finding, RuleSpec
 
 LOT_SOURCE = (
     "Product label expiry and manufacturer/regulator recall notices; lot traceback for "
-    "mesotherapy NTM outbreaks (CLINICAL.md §4.3)"
+    "mesotherapy non-tuberculous mycobacterial outbreaks (docs/clinical-sources.md, "
+    "Instruction sets)"
 )
 CONSENT_SOURCE = (
     "2025 international consensus, J Clin Med 2025;14:4689 (Q18: written informed consent); "
@@ -33,6 +35,19 @@ CONSENT = RuleSpec(
     block_at=frozenset({"check_in", "charting"}),
 )
 MIX = RuleSpec("incompatible_mix", "Incompatible products in one syringe", MIX_SOURCE, "warn", True)
+OUTSIDE_LABEL = RuleSpec(
+    "outside_label_population",
+    "Outside the labelled population",
+    "KYBELLA (deoxycholic acid) US prescribing information, section 1 and 14: moderate to "
+    "severe submental fat (CR-SMFRS 2-3 in the phase 3 trials, Jones DH et al., Dermatol "
+    "Surg 2016;42:38-49, doi:10.1097/DSS.0000000000000578)",
+    default_severity="warn",
+    overridable=True,
+)
+# Grades of the labelled population, per scale (CR-SMFRS 2 moderate, 3 severe).
+LABELLED_GRADES = {"cr-smfrs": frozenset({2, 3})}
+DCA = "deoxycholic_acid"
+PC = "phosphatidylcholine"
 
 
 def _planned_lots(check: Check) -> list[tuple[ProductFacts, LotFacts]]:
@@ -117,3 +132,24 @@ def incompatible_mix(check: Check) -> Iterator[Finding]:
                         "ingredients": tuple(sorted(clash)),
                     },
                 )
+
+
+def outside_label_population(check: Check) -> Iterator[Finding]:
+    """A single-agent deoxycholic acid plan whose baseline CR-SMFRS grade is not 2-3."""
+    treatment = check.treatment
+    grades = LABELLED_GRADES.get(treatment.severity_scale or "")
+    if grades is None or treatment.severity_total is None:
+        return
+    labelled = [
+        p.name
+        for p in treatment.products
+        if DCA in p.ingredient_codes and PC not in p.ingredient_codes
+    ]
+    grade = treatment.severity_total
+    if labelled and not (grade == grade.to_integral_value() and int(grade) in grades):
+        yield OUTSIDE_LABEL.finding(
+            check,
+            f"{', '.join(labelled)} is labelled for CR-SMFRS grades 2-3 (moderate to severe "
+            f"submental fat); this plan treats grade {grade}",
+            {"products": tuple(labelled), "scale": treatment.severity_scale, "grade": grade},
+        )

@@ -23,6 +23,7 @@ CONTRACT = {
     "allergy_ingredient": "block",
     "pregnancy": "block",
     "breastfeeding": "block",
+    "teratogen_contraception": "block",
     "pregnancy_status_unknown": "warn",
     "minor": "block",
     "anticoagulant": "warn",
@@ -32,15 +33,18 @@ CONTRACT = {
     "autoimmune": "warn",
     "cancer_treatment": "block",
     "thromboembolic_history": "warn",
+    "tranexamic_hormonal_contraceptive": "warn",
     "weight_missing": "warn",
     "lidocaine_dose": "block",
     "deoxycholic_session_dose": "block",
     "deoxycholic_course_limit": "warn",
+    "phosphatidylcholine_session_dose": "block",
     "interval_too_short": "block",
     "lot_expired": "block",
     "lot_recalled": "block",
     "consent_missing": "warn",
     "incompatible_mix": "warn",
+    "outside_label_population": "warn",
 }
 NON_NEGOTIABLE = {"lidocaine_dose", "deoxycholic_session_dose", "lot_expired", "lot_recalled"}
 
