@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -20,6 +21,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (with CSRF; Django refuses a GET): ends the session, back to sign-in."""
+
+    next_page = "web:login"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        # Added after the session is flushed: the message travels in its own cookie.
+        messages.info(request, _("You have been signed out."))
+        return response
 
 
 class TokenForm(forms.Form):
