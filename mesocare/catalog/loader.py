@@ -94,6 +94,7 @@ def _load_products(data_dir: Path, ingredients: dict[str, Ingredient]) -> dict[s
             "min_interval_months", "max_sessions_per_area", "notes", "citations",
         ):  # fmt: skip
             setattr(product, key, row[key])
+        product.compounded = bool(row.get("compounded", False))
         for key in ("max_volume_ml_per_session", "max_volume_ml_per_point", "default_unit_cost"):
             setattr(product, key, _dec(row[key]))
         product.save()
@@ -136,6 +137,8 @@ def _load_protocols(
             "interval_min_days": row["interval_days"]["min"],
             "interval_target_days": row["interval_days"]["target"],
             "interval_max_days": row["interval_days"]["max"],
+            "interval_min_months": row["interval_days"].get("min_months"),
+            "max_baseline_total": _dec(row.get("max_baseline_total")),
             "response_check_session": row["response_check_session"],
             "responder_min_improvement": _dec(row.get("responder_min_improvement")),
             "target_band": row.get("target_band") or "",

@@ -59,6 +59,9 @@ class Product(models.Model):
     vial = models.CharField(max_length=16, choices=VialKind.choices, default=VialKind.SINGLE_DOSE)
     contains_epinephrine = models.BooleanField(default=False)
     lipolytic = models.BooleanField(default=False)
+    # Prepared by a compounding pharmacy, not a licensed medicine: its own session cap
+    # (max_volume_ml_per_session) is enforced by the safety engine.
+    compounded = models.BooleanField(default=False)
     incompatible_with = models.ManyToManyField("self", blank=True, symmetrical=True)
     min_interval_days = models.PositiveIntegerField(null=True, blank=True)
     min_interval_months = models.PositiveIntegerField(null=True, blank=True)

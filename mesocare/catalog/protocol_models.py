@@ -78,6 +78,12 @@ class Protocol(models.Model):
     interval_min_days = models.PositiveIntegerField()
     interval_target_days = models.PositiveIntegerField()
     interval_max_days = models.PositiveIntegerField()
+    # "At least N calendar months" (31 January + 1 month = 28/29 February) on top of the
+    # day minimum; planning targets and the safety rule both use it.
+    interval_min_months = models.PositiveIntegerField(null=True, blank=True)
+    # The most severe baseline score the protocol plans (e.g. Norwood V/Va for a trial
+    # population); a worse baseline is refused rather than planned outside the evidence.
+    max_baseline_total = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     response_check_session = models.PositiveIntegerField(default=2)
     responder_min_improvement = models.DecimalField(
         max_digits=6, decimal_places=2, null=True, blank=True

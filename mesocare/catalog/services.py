@@ -42,13 +42,21 @@ EDITABLE_FIELDS = frozenset(
         "code", "name", "technique", "depth_mm_min", "depth_mm_max", "volume_per_point_ml_min",
         "volume_per_point_ml_max", "volume_per_session_ml_min", "volume_per_session_ml_max",
         "scale", "sessions_by_band", "interval_min_days", "interval_target_days",
-        "interval_max_days", "response_check_session", "responder_min_improvement", "target_band",
+        "interval_max_days", "interval_min_months", "max_baseline_total", "response_check_session",
+        "responder_min_improvement", "target_band",
         "maintenance_interval_days", "session_duration_min", "room_kind", "pre_care", "aftercare",
         "evidence_level", "notes", "citations", "is_active", "products",
     }
 )  # fmt: skip
 NULLABLE_FIELDS = frozenset(
-    {"responder_min_improvement", "maintenance_interval_days", "pre_care", "aftercare"}
+    {
+        "responder_min_improvement",
+        "maintenance_interval_days",
+        "interval_min_months",
+        "max_baseline_total",
+        "pre_care",
+        "aftercare",
+    }
 )
 BLANK_WHEN_NULL = frozenset({"scale", "target_band", "notes"})
 RANGES = (
@@ -182,6 +190,8 @@ def course_rules(values: Protocol | Mapping[str, Any]) -> CourseRules:
         interval_min_days=get("interval_min_days"),
         interval_target_days=get("interval_target_days"),
         interval_max_days=get("interval_max_days"),
+        interval_min_months=get("interval_min_months") or None,
+        max_baseline_total=_decimal_or_none(get("max_baseline_total")),
         response_check_session=get("response_check_session"),
         maintenance_interval_days=get("maintenance_interval_days"),
         responder_min_improvement=_decimal_or_none(get("responder_min_improvement")),

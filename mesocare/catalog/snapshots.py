@@ -11,7 +11,8 @@ SNAPSHOT_FIELDS = (
     "code", "name", "technique", "depth_mm_min", "depth_mm_max", "volume_per_point_ml_min",
     "volume_per_point_ml_max", "volume_per_session_ml_min", "volume_per_session_ml_max", "scale",
     "sessions_by_band", "interval_min_days", "interval_target_days", "interval_max_days",
-    "response_check_session", "responder_min_improvement", "target_band",
+    "interval_min_months", "max_baseline_total", "response_check_session",
+    "responder_min_improvement", "target_band",
     "maintenance_interval_days", "session_duration_min", "room_kind", "evidence_level", "notes",
     "citations",
 )  # fmt: skip

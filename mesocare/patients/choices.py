@@ -21,6 +21,18 @@ class PregnancyStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class ChildbearingPotential(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ChildbearingReason(models.TextChoices):
+    POSTMENOPAUSAL = "postmenopausal", _("Postmenopausal")
+    HYSTERECTOMY = "hysterectomy", _("Hysterectomy")
+    OTHER = "other", _("Other")
+
+
 class AllergySeverity(models.TextChoices):
     MILD = "mild", _("Mild")
     MODERATE = "moderate", _("Moderate")
@@ -34,6 +46,10 @@ class DrugClass(models.TextChoices):
     ANTIPLATELET = "antiplatelet", _("Antiplatelet")
     ISOTRETINOIN = "isotretinoin", _("Isotretinoin")
     IMMUNOSUPPRESSANT = "immunosuppressant", _("Immunosuppressant")
+    COMBINED_HORMONAL_CONTRACEPTIVE = (
+        "combined_hormonal_contraceptive",
+        _("Combined hormonal contraceptive"),
+    )
     OTHER = "other", _("Other")
 
 

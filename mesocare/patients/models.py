@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,8 @@ from mesocare.lib.text import digits_only, family_tail, normalize_search
 from mesocare.patients.choices import (
     AllergySeverity,
     Channel,
+    ChildbearingPotential,
+    ChildbearingReason,
     ConditionCode,
     ConsentKind,
     DrugClass,
@@ -45,6 +48,20 @@ class Patient(OrgOwned):
     pregnancy_status_on = models.DateField(_("pregnancy status recorded on"), null=True, blank=True)
     breastfeeding = models.BooleanField(_("breastfeeding"), null=True, blank=True)
     breastfeeding_on = models.DateField(_("breastfeeding recorded on"), null=True, blank=True)
+    # Teratogen screen (5-alpha-reductase inhibitors): blank = not recorded.
+    childbearing_potential = models.CharField(
+        _("childbearing potential"), max_length=8, choices=ChildbearingPotential.choices, blank=True
+    )
+    childbearing_potential_reason = models.CharField(
+        _("reason no childbearing potential"),
+        max_length=16,
+        choices=ChildbearingReason.choices,
+        blank=True,
+    )
+    reliable_contraception = models.BooleanField(_("reliable contraception"), null=True, blank=True)
+    reliable_contraception_on = models.DateField(
+        _("reliable contraception recorded on"), null=True, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,6 +78,17 @@ class Patient(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def clean(self) -> None:
+        # A reason explains a "no"; kept with any other answer it would mislead the reader.
+        if self.childbearing_potential_reason and self.childbearing_potential != "no":
+            raise ValidationError(
+                {
+                    "childbearing_potential_reason": _(
+                        "Give a reason only when childbearing potential is no."
+                    )
+                }
+            )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.given_norm = normalize_search(self.given_name)
@@ -135,7 +163,7 @@ class Allergy(PatientRecord):
 class Medication(PatientRecord):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(_("name"), max_length=200)
-    drug_class = models.CharField(_("class"), max_length=20, choices=DrugClass.choices)
+    drug_class = models.CharField(_("class"), max_length=40, choices=DrugClass.choices)
     is_active = models.BooleanField(default=True)
 
     class Meta:

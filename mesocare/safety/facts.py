@@ -32,6 +32,8 @@ from mesocare.patients.models import Patient
 
 _SEXES = {"female", "male", "intersex", "unknown"}
 _PREGNANCY = {"pregnant", "not_pregnant", "unknown"}
+_POTENTIAL = {"yes", "no", "unknown"}
+_REASONS = {"postmenopausal", "hysterectomy", "other"}
 
 
 class LotLike(Protocol):
@@ -114,6 +116,20 @@ def patient_facts(patient: Patient, on: dt.date) -> PatientFacts:
         medication_classes=classes,
         conditions=conditions,
         consents=consents,
+        childbearing_potential=cast(
+            Any,
+            patient.childbearing_potential
+            if patient.childbearing_potential in _POTENTIAL
+            else None,
+        ),
+        childbearing_potential_reason=cast(
+            Any,
+            patient.childbearing_potential_reason
+            if patient.childbearing_potential_reason in _REASONS
+            else None,
+        ),
+        reliable_contraception=patient.reliable_contraception,
+        reliable_contraception_on=patient.reliable_contraception_on,
     )
 
 
@@ -167,6 +183,8 @@ def product_facts(product: Product) -> ProductFacts:
         incompatible_with=incompatible,
         min_interval_days=product.min_interval_days,
         min_interval_months=product.min_interval_months,
+        compounded=product.compounded,
+        max_ml_per_session=product.max_volume_ml_per_session,
     )
 
 

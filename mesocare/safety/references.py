@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from mesocare.assessments.models import Assessment
 from mesocare.catalog.models import Product, Protocol
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
@@ -39,6 +40,7 @@ class Resolved:
     patient: Patient
     protocol: Protocol | None = None
     location: Location | None = None
+    baseline: Assessment | None = None
     items: list[PlannedProduct] = field(default_factory=list)
 
 
@@ -70,6 +72,7 @@ def resolve_request(
     patient_id: int,
     protocol_id: int | None = None,
     location_id: int | None = None,
+    assessment_id: int | None = None,
     products: Iterable[ProductLine] = (),
 ) -> Resolved:
     patient = get_for_org(Patient, actor.org_id, patient_id)
@@ -92,6 +95,19 @@ def resolve_request(
         if resolved.location is None:
             errors.append(
                 {"field": "location", "message": _("No location with id %s.") % location_id}
+            )
+    if assessment_id is not None:
+        resolved.baseline = (
+            Assessment.objects.for_org(actor.org_id)
+            .filter(pk=assessment_id, patient_id=patient.pk)
+            .first()
+        )
+        if resolved.baseline is None:
+            errors.append(
+                {
+                    "field": "assessment",
+                    "message": _("No assessment with id %s for this patient.") % assessment_id,
+                }
             )
     found = {
         p.pk: p for p in _catalog(Product, actor.org_id).filter(pk__in={x.product for x in lines})

@@ -20,9 +20,19 @@ override_check=None) -> CheckResult``
       ``POST /api/v1/safety/checks/{id}/override``; honoured when it is for the same
       patient, moment and date and its overridden codes cover every current block.
 
-``check_plan(actor, patient, protocol, *, on=None, override_reason=None) -> CheckResult``
+``check_plan(actor, patient, protocol, *, on=None, baseline=None, override_reason=None)``
     ``require_safe`` at ``"booking"`` with the protocol's products and no volumes: allergy,
-    pregnancy, condition and consent rules fire; dose rules cannot.
+    pregnancy, teratogen, condition, consent and label-population rules fire; dose rules
+    cannot.
+
+A check given a ``protocol`` and no ``items`` checks the protocol's products (as plan
+creation does): a protocol alone never gives an all-clear for products it did not look at.
+``baseline`` (an ``assessments.Assessment``) tells the label-population rule which grade
+the plan treats.
+
+Medications: an actor who may not read clinical history (``clinical.view``; reception)
+gets findings whose messages say "a recorded medication" instead of naming the medication
+or its class; the stored check keeps what that actor was shown.
 
 ``items`` are ``PlannedProduct(product, lot=None, volume_ml=None, points=None, syringe=None,
 body_area=None)`` or plain tuples in that order; ``product`` is a catalog ``Product``,
@@ -50,6 +60,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mesocare.assessments.models import Assessment
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
 from mesocare.catalog.models import Product, Protocol
@@ -173,15 +184,34 @@ def _planned_items(items: Iterable[Sequence[Any]]) -> tuple[PlannedItem, ...]:
 
 
 def _treatment(
-    protocol: Protocol | None, items: tuple[PlannedItem, ...], body_areas: Iterable[str]
+    protocol: Protocol | None,
+    items: tuple[PlannedItem, ...],
+    body_areas: Iterable[str],
+    baseline: Assessment | None,
 ) -> Treatment:
     return Treatment(
         protocol_id=str(protocol.pk) if protocol is not None else None,
         protocol_min_interval_days=protocol.interval_min_days if protocol is not None else None,
+        protocol_min_interval_months=protocol.interval_min_months if protocol else None,
         indication=protocol.indication.code if protocol is not None else None,
         items=items,
         body_areas=frozenset(a for a in body_areas if a),
+        severity_scale=baseline.scale_id if baseline is not None else None,
+        severity_total=Decimal(baseline.total) if baseline is not None else None,
     )
+
+
+def protocol_items(protocol: Protocol) -> list[tuple[Product]]:
+    """The protocol's products as planned items without volumes (what plan creation checks)."""
+    links = protocol.product_links.select_related("product").order_by("id")
+    return [(link.product,) for link in links]
+
+
+def _for_reader(actor: Actor, report: Report) -> Report:
+    """Withhold medication names from an actor who may not read them."""
+    if actor.can(Perm.CLINICAL_VIEW):
+        return report
+    return Report(tuple(f.without_medications() for f in report.findings))
 
 
 def run_check(
@@ -195,6 +225,7 @@ def run_check(
     body_areas: Iterable[str] = (),
     previous_sessions: Iterable[PreviousSession] = (),
     location: Location | None = None,
+    baseline: Assessment | None = None,
     channel: str = "",
     store: bool = True,
 ) -> CheckResult:
@@ -205,14 +236,17 @@ def run_check(
     if moment not in Moment.values:
         raise Invalid.field("moment", _("Unknown moment: %s.") % moment)
     on = on or local_today(actor, location)
+    planned = list(items)
+    if protocol is not None and not planned:
+        planned = list(protocol_items(protocol))
     check = Check(
         patient=patient_facts(patient, on),
-        treatment=_treatment(protocol, _planned_items(items), body_areas),
+        treatment=_treatment(protocol, _planned_items(planned), body_areas, baseline),
         previous_sessions=tuple(previous_sessions),
         moment=moment,  # type: ignore[arg-type]
         on=on,
     )
-    report = evaluate(check, ruleset_for(actor.org_id))
+    report = _for_reader(actor, evaluate(check, ruleset_for(actor.org_id)))
     if not store:
         record(
             actor,
@@ -346,16 +380,17 @@ def check_plan(
     protocol: Protocol,
     *,
     on: dt.date | None = None,
+    baseline: Assessment | None = None,
     override_reason: str | None = None,
 ) -> CheckResult:
     """The check made when a treatment plan is created (moment ``booking``)."""
-    products = [link.product for link in protocol.product_links.select_related("product")]
     return require_safe(
         actor,
         patient,
         Moment.BOOKING,
         on=on,
         protocol=protocol,
-        items=[(product,) for product in products],
+        items=protocol_items(protocol),
+        baseline=baseline,
         override_reason=override_reason,
     )

@@ -303,7 +303,8 @@ def test_deoxycholic_acid_product_matches_the_label(catalog):
     assert Decimal(dca["max_volume_ml_per_point"]) == Decimal("0.2")
     assert dca["max_sessions_per_area"] == 6
     assert [(i["ingredient"], Decimal(i["concentration"])) for i in dca["ingredients"]] == [
-        ("deoxycholic_acid", Decimal("10"))
+        ("deoxycholic_acid", Decimal("10")),
+        ("benzyl_alcohol", Decimal("9")),  # label section 11: preservative
     ]
 
 

@@ -33,7 +33,16 @@ DEMOGRAPHIC_FIELDS = {
     "notes",
     "is_active",
 }
-INTAKE_FIELDS = {"pregnancy_status", "pregnancy_status_on", "breastfeeding", "breastfeeding_on"}
+INTAKE_FIELDS = {
+    "pregnancy_status",
+    "pregnancy_status_on",
+    "breastfeeding",
+    "breastfeeding_on",
+    "childbearing_potential",
+    "childbearing_potential_reason",
+    "reliable_contraception",
+    "reliable_contraception_on",
+}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 
@@ -69,6 +78,10 @@ def _stamp_intake_dates(patient: Patient, changes: dict[str, Any]) -> None:
         patient.pregnancy_status_on = today
     if "breastfeeding" in changes and "breastfeeding_on" not in changes:
         patient.breastfeeding_on = today
+    if "reliable_contraception" in changes and "reliable_contraception_on" not in changes:
+        patient.reliable_contraception_on = today
+    if changes.get("childbearing_potential") not in (None, "no"):
+        patient.childbearing_potential_reason = ""
 
 
 @transaction.atomic

@@ -162,7 +162,7 @@ def create_plan(
         sessions=sessions,
         sessions_reason=sessions_reason,
     )
-    _check_safety(actor, patient, protocol, start_on, override_reason)
+    _check_safety(actor, patient, protocol, base, start_on, override_reason)
     return _store(actor, patient, version, base, proposal, start_on, channel)
 
 
@@ -170,12 +170,15 @@ def _check_safety(
     actor: Actor,
     patient: Patient,
     protocol: Protocol,
+    baseline: Assessment | None,
     start_on: dt.date | None,
     override_reason: str | None,
 ) -> None:
     from mesocare.safety.services import check_plan
 
-    check_plan(actor, patient, protocol, on=start_on, override_reason=override_reason)
+    check_plan(
+        actor, patient, protocol, on=start_on, baseline=baseline, override_reason=override_reason
+    )
 
 
 @transaction.atomic

@@ -7,7 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mesocare.patients.choices import Channel, PregnancyStatus, SexAtBirth
+from mesocare.patients.choices import (
+    Channel,
+    ChildbearingPotential,
+    ChildbearingReason,
+    PregnancyStatus,
+    SexAtBirth,
+)
 from mesocare.web.forms.widgets import DateInput
 
 DEMOGRAPHIC_FIELDS = (
@@ -21,7 +27,16 @@ DEMOGRAPHIC_FIELDS = (
     "address",
     "notes",
 )
-INTAKE_FIELDS = ("pregnancy_status", "pregnancy_status_on", "breastfeeding", "breastfeeding_on")
+INTAKE_FIELDS = (
+    "pregnancy_status",
+    "pregnancy_status_on",
+    "breastfeeding",
+    "breastfeeding_on",
+    "childbearing_potential",
+    "childbearing_potential_reason",
+    "reliable_contraception",
+    "reliable_contraception_on",
+)
 
 BREASTFEEDING_CHOICES = [("", _("Not recorded")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -62,6 +77,25 @@ class PatientForm(forms.Form):
         widget=DateInput(),
         help_text=_("Today when left empty."),
     )
+    childbearing_potential = forms.ChoiceField(
+        label=_("Childbearing potential"),
+        choices=[("", _("Not recorded")), *ChildbearingPotential.choices],
+        required=False,
+    )
+    childbearing_potential_reason = forms.ChoiceField(
+        label=_("Reason (when no)"),
+        choices=[("", _("Not recorded")), *ChildbearingReason.choices],
+        required=False,
+    )
+    reliable_contraception = forms.ChoiceField(
+        label=_("Reliable contraception"), choices=BREASTFEEDING_CHOICES, required=False
+    )
+    reliable_contraception_on = forms.DateField(
+        label=_("Contraception recorded on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Today when left empty."),
+    )
 
     def __init__(self, *args: Any, intake: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,8 +110,9 @@ class PatientForm(forms.Form):
         initial = {name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS}
         if clinical:
             initial.update({name: getattr(patient, name) for name in INTAKE_FIELDS})
-            bf = patient.breastfeeding
-            initial["breastfeeding"] = "" if bf is None else ("yes" if bf else "no")
+            for name in ("breastfeeding", "reliable_contraception"):
+                value = getattr(patient, name)
+                initial[name] = "" if value is None else ("yes" if value else "no")
         return initial
 
     def service_values(self, *, only_given_intake: bool = False) -> dict[str, Any]:
@@ -92,6 +127,12 @@ class PatientForm(forms.Form):
             "pregnancy_status_on": data["pregnancy_status_on"],
             "breastfeeding": {"yes": True, "no": False}.get(data["breastfeeding"]),
             "breastfeeding_on": data["breastfeeding_on"],
+            "childbearing_potential": data["childbearing_potential"],
+            "childbearing_potential_reason": data["childbearing_potential_reason"],
+            "reliable_contraception": {"yes": True, "no": False}.get(
+                data["reliable_contraception"]
+            ),
+            "reliable_contraception_on": data["reliable_contraception_on"],
         }
         if only_given_intake:
             if not intake["pregnancy_status"]:
@@ -100,7 +141,13 @@ class PatientForm(forms.Form):
             if intake["breastfeeding"] is None:
                 intake.pop("breastfeeding")
                 intake.pop("breastfeeding_on")
-        for date_field in ("pregnancy_status_on", "breastfeeding_on"):
+            if not intake["childbearing_potential"]:
+                intake.pop("childbearing_potential")
+                intake.pop("childbearing_potential_reason")
+            if intake["reliable_contraception"] is None:
+                intake.pop("reliable_contraception")
+                intake.pop("reliable_contraception_on")
+        for date_field in ("pregnancy_status_on", "breastfeeding_on", "reliable_contraception_on"):
             if date_field in intake and intake[date_field] is None:
                 intake.pop(date_field)  # the service stamps today
         values.update(intake)
