@@ -3,7 +3,7 @@
 Rounding is always in the safe direction: amounts given are rounded *up* and limits
 *down*, so that rounding can never turn an overdose into an allowed dose.
 Sources: lidocaine US labels (plain ≤4.5 mg/kg, never >300 mg; with epinephrine
-≤7 mg/kg, below 500 mg) — see CLINICAL.md §3.3.
+≤7 mg/kg, below 500 mg) — see docs/clinical-sources.md, "Dose rules".
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ KIND_UNITS = {
 
 
 class Landmark(models.TextChoices):
-    """Where the tape goes (CLINICAL.md §5): re-measure at the same landmark and distance."""
+    """Where the tape goes: re-measure at the same landmark and distance."""
 
     WAIST_UMBILICUS = "waist_umbilicus", _("Waist at the umbilicus")
     WAIST_MIDPOINT = "waist_midpoint", _("Waist midway between lowest rib and iliac crest")

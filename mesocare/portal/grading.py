@@ -1,7 +1,8 @@
 """Grade a patient's check-in answers into side effects (pure: no Django).
 
 Grades follow charting's CTCAE-style scheme (1 mild, 2 moderate, 3 severe/medically
-significant). Mapping, from CLINICAL.md §4.2–4.3 ("return or phone immediately if …"):
+significant). Mapping, from the aftercare warning signs in docs/clinical-sources.md
+("return or phone immediately if …"):
 
 | answer                                   | side effect      | grade            |
 |------------------------------------------|------------------|------------------|

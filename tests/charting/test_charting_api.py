@@ -48,7 +48,7 @@ def test_charting_an_injection_deducts_its_lot_in_the_same_transaction(chart: An
 
 def test_session_totals_drive_the_lidocaine_block_across_records(chart: Any) -> None:
     """3 × 10 mL of lidocaine 1% on a 60 kg patient: 100, 200 mg pass; 300 mg > 270 mg
-    (4.5 mg/kg × 60 kg, US label; CLINICAL.md §3.3) blocks the third."""
+    (4.5 mg/kg × 60 kg, US label; docs/clinical-sources.md, Dose rules) blocks the third."""
     api = chart.clinic.api("practitioner")
     session = chart.session()
     path = f"sessions/{session.pk}/injections"

@@ -31,8 +31,9 @@ SCALE = ScaleDef(
         ("severe", "Severe", "7.0", "10"),
     ),
     citation=(
-        "Jensen MP et al., J Pain 2003 (VAS cut-points); bands follow the common "
-        "0 / 1-3 / 4-6 / 7-10 grouping on the 0-10 scale."
+        "Bands: the common 0 / 1-3 / 4-6 / 7-10 grouping of 0-10 pain scales (Hawker GA et al., "
+        "Arthritis Care Res 2011;63 Suppl 11:S240-S252, doi:10.1002/acr.20543); a 2-point "
+        "change is clinically important (Farrar JT et al., Pain 2001;94:149-158)."
     ),
     higher_is_worse=True,
     description="Patient-rated pain, for example during or after a session. 0-10.",

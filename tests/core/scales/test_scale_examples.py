@@ -1,4 +1,4 @@
-"""Worked examples from CLINICAL.md section 1, one per scale."""
+"""Worked examples from the scales' primary sources (cited per scale), one per scale."""
 
 from __future__ import annotations
 
