@@ -8,11 +8,13 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from mesocare.api.access import requires
 from mesocare.api.assessments_schemas import AssessmentIn, AssessmentOut
 from mesocare.api.auth import actor_of
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.assessments import services
 from mesocare.assessments.models import Assessment
+from mesocare.clinics.permissions import Perm
 from mesocare.patients.services.registry import get_patient
 
 router = Router(tags=["assessments"])
@@ -51,6 +53,7 @@ def assessment_out(a: Assessment) -> dict[str, Any]:
     "/patients/{patient_id}/assessments",
     response={200: list[AssessmentOut], **PROBLEM_RESPONSES},
 )
+@requires(Perm.CLINICAL_VIEW)
 def list_assessments(
     request: HttpRequest, patient_id: int, params: Query[AssessmentQuery]
 ) -> list[dict[str, Any]]:
@@ -66,6 +69,7 @@ def list_assessments(
     response={201: AssessmentOut, **PROBLEM_RESPONSES},
     summary="Score and store an assessment (who and when are recorded)",
 )
+@requires(Perm.CLINICAL_EDIT)
 def add_assessment(
     request: HttpRequest, patient_id: int, payload: AssessmentIn
 ) -> Status[dict[str, Any]]:
@@ -84,6 +88,7 @@ def add_assessment(
 
 
 @router.get("/assessments/{assessment_id}", response={200: AssessmentOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def get_assessment(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     assessment = services.get_assessment(actor, assessment_id)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.catalog_schemas import (
     IndicationOut,
@@ -22,6 +23,7 @@ from mesocare.api.catalog_schemas import (
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.catalog import services
 from mesocare.catalog.models import Indication, Ingredient, InstructionSet, Product, Protocol
+from mesocare.clinics.permissions import MEMBER, Perm
 
 router = Router(tags=["catalog"])
 
@@ -209,11 +211,13 @@ def flatten_changes(payload: ProtocolChanges) -> tuple[dict[str, Any], str]:
 
 
 @router.get("/indications", response={200: list[IndicationOut], **PROBLEM_RESPONSES})
+@requires(MEMBER)
 def list_indications(request: HttpRequest) -> list[dict[str, Any]]:
     return [indication_out(i) for i in services.list_indications(actor_of(request))]
 
 
 @router.get("/protocols", response={200: list[ProtocolOut], **PROBLEM_RESPONSES})
+@requires(MEMBER)
 def list_protocols(request: HttpRequest, params: Query[ProtocolQuery]) -> list[dict[str, Any]]:
     qs = services.list_protocols(
         actor_of(request), indication=params.indication, include_inactive=params.include_inactive
@@ -222,6 +226,7 @@ def list_protocols(request: HttpRequest, params: Query[ProtocolQuery]) -> list[d
 
 
 @router.get("/protocols/{protocol_id}", response={200: ProtocolOut, **PROBLEM_RESPONSES})
+@requires(MEMBER)
 def get_protocol(request: HttpRequest, protocol_id: int) -> dict[str, Any]:
     return protocol_out(services.get_protocol(actor_of(request), protocol_id))
 
@@ -230,6 +235,7 @@ def get_protocol(request: HttpRequest, protocol_id: int) -> dict[str, Any]:
     "/protocols/{protocol_id}/versions",
     response={200: list[ProtocolVersionOut], **PROBLEM_RESPONSES},
 )
+@requires(MEMBER)
 def list_protocol_versions(request: HttpRequest, protocol_id: int) -> list[dict[str, Any]]:
     protocol = services.get_protocol(actor_of(request), protocol_id)
     return [
@@ -249,6 +255,7 @@ def list_protocol_versions(request: HttpRequest, protocol_id: int) -> list[dict[
     response={201: ProtocolOut, **PROBLEM_RESPONSES},
     summary="Copy a protocol (a curated default or your own) into your clinic, with changes",
 )
+@requires(Perm.CATALOG_MANAGE)
 def copy_protocol(request: HttpRequest, payload: ProtocolCopyIn) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     source = services.get_protocol(actor, payload.copy_of)
@@ -262,6 +269,7 @@ def copy_protocol(request: HttpRequest, payload: ProtocolCopyIn) -> Status[dict[
     response={200: ProtocolOut, **PROBLEM_RESPONSES},
     summary="Edit your clinic's protocol (curated defaults are read-only: 403)",
 )
+@requires(Perm.CATALOG_MANAGE)
 def update_protocol(
     request: HttpRequest, protocol_id: int, payload: ProtocolChanges
 ) -> dict[str, Any]:
@@ -273,11 +281,13 @@ def update_protocol(
 
 
 @router.get("/products", response={200: list[ProductOut], **PROBLEM_RESPONSES})
+@requires(MEMBER)
 def list_products(request: HttpRequest, params: Query[SearchQuery]) -> list[dict[str, Any]]:
     return [product_out(p) for p in services.search_products(actor_of(request), params.q)]
 
 
 @router.get("/ingredients", response={200: list[IngredientOut], **PROBLEM_RESPONSES})
+@requires(MEMBER)
 def list_ingredients(request: HttpRequest, params: Query[SearchQuery]) -> list[dict[str, Any]]:
     ingredients = services.search_ingredients(params.q)
     products = services.ingredient_products(actor_of(request), ingredients)

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.charting_schemas import (
     AmendmentIn,
@@ -29,6 +30,7 @@ from mesocare.charting.services import injections as charting
 from mesocare.charting.services import sessions
 from mesocare.charting.services.totals import Totals
 from mesocare.clinics.models import Location, Membership
+from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Invalid
 from mesocare.patients.services.registry import get_patient
@@ -156,6 +158,7 @@ def _session(request: HttpRequest, session_id: int) -> TreatmentSession:
     response={201: SessionOut, **PROBLEM_RESPONSES},
     summary="Open the treatment session of a checked-in appointment",
 )
+@requires(Perm.CLINICAL_EDIT)
 def open_from_appointment(request: HttpRequest, appointment_id: int) -> Status:
     actor = actor_of(request)
     appointment = get_for_org(Appointment, actor.org_id, appointment_id)
@@ -168,6 +171,7 @@ def open_from_appointment(request: HttpRequest, appointment_id: int) -> Status:
     response={201: SessionOut, **PROBLEM_RESPONSES},
     summary="Open a walk-in treatment session",
 )
+@requires(Perm.CLINICAL_EDIT)
 def open_walk_in(request: HttpRequest, payload: WalkInIn) -> Status:
     actor = actor_of(request)
     patient = get_patient(actor, payload.patient)
@@ -193,11 +197,13 @@ def open_walk_in(request: HttpRequest, payload: WalkInIn) -> Status:
 
 
 @router.get("/sessions/{session_id}", response={200: SessionOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def get_session(request: HttpRequest, session_id: int) -> dict[str, Any]:
     return _detail(request, session_id)
 
 
 @router.patch("/sessions/{session_id}", response={200: SessionOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def update_session(request: HttpRequest, session_id: int, payload: SessionPatch) -> dict[str, Any]:
     actor = actor_of(request)
     sessions.update_session(
@@ -211,6 +217,7 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionPatch)
     response={201: InjectionCharted, **PROBLEM_RESPONSES},
     summary="Chart an injection (safety check with the session's totals; stock deducted)",
 )
+@requires(Perm.CLINICAL_EDIT)
 def chart_injection(request: HttpRequest, session_id: int, payload: InjectionIn) -> Status:
     actor = actor_of(request)
     needle = payload.needle
@@ -240,6 +247,7 @@ def chart_injection(request: HttpRequest, session_id: int, payload: InjectionIn)
     response={204: None, **PROBLEM_RESPONSES},
     summary="Delete an injection of an unsigned session (its stock is put back)",
 )
+@requires(Perm.CLINICAL_EDIT)
 def delete_injection(request: HttpRequest, session_id: int, n: int) -> Status:
     actor = actor_of(request)
     charting.delete_injection(actor, _session(request, session_id), n)
@@ -249,6 +257,7 @@ def delete_injection(request: HttpRequest, session_id: int, n: int) -> Status:
 @router.post(
     "/sessions/{session_id}/side-effects", response={201: SideEffectOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.CLINICAL_EDIT)
 def add_side_effect(request: HttpRequest, session_id: int, payload: SideEffectIn) -> Status:
     actor = actor_of(request)
     session = _session(request, session_id)
@@ -257,6 +266,7 @@ def add_side_effect(request: HttpRequest, session_id: int, payload: SideEffectIn
 
 
 @router.post("/sessions/{session_id}/sign", response={200: SessionOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def sign_session(request: HttpRequest, session_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     sessions.sign_session(actor, _session(request, session_id))
@@ -264,6 +274,7 @@ def sign_session(request: HttpRequest, session_id: int) -> dict[str, Any]:
 
 
 @router.post("/sessions/{session_id}/amendments", response={201: AmendmentOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def add_amendment(request: HttpRequest, session_id: int, payload: AmendmentIn) -> Status:
     actor = actor_of(request)
     changes = [sessions.Change(c.target, c.field, c.value, c.n) for c in payload.changes]
@@ -278,6 +289,7 @@ def add_amendment(request: HttpRequest, session_id: int, payload: AmendmentIn) -
     response={200: SuggestionOut, **PROBLEM_RESPONSES},
     summary="Prefill for a zone: same as last time, else the protocol",
 )
+@requires(Perm.CLINICAL_VIEW)
 def suggestion(request: HttpRequest, session_id: int, zone: str = "") -> dict[str, Any]:
     """Without a zone: the protocol's defaults."""
     actor = actor_of(request)
@@ -287,6 +299,7 @@ def suggestion(request: HttpRequest, session_id: int, zone: str = "") -> dict[st
 @router.get(
     "/patients/{patient_id}/sessions", response={200: list[SessionListItem], **PROBLEM_RESPONSES}
 )
+@requires(Perm.CLINICAL_VIEW)
 def patient_sessions(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
     patient = get_patient(actor, patient_id)
@@ -310,6 +323,7 @@ def patient_sessions(request: HttpRequest, patient_id: int) -> list[dict[str, An
     response={200: list[SessionListItem], **PROBLEM_RESPONSES},
     summary="My unsigned sessions older than 24 hours",
 )
+@requires(Perm.CLINICAL_VIEW)
 def overdue(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     return [

@@ -96,6 +96,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
             {"organization": _org(m.organization), "role": m.role} for m in memberships
         ],
     }
+@requires(MEMBER)
 
 
 @router.get("/locations", response=list[LocationOut], summary="Locations of the organization")
@@ -115,6 +116,7 @@ def create_location(request: HttpRequest, payload: LocationIn) -> tuple[int, dic
         opening_hours=None
         if hours is None
         else [(h["weekday"], h["opens"], h["closes"]) for h in hours],
+@requires(Perm.ORG_VIEW)
         **data,
     )
     return 201, _location_out(location)
@@ -123,6 +125,7 @@ def create_location(request: HttpRequest, payload: LocationIn) -> tuple[int, dic
 @router.get("/locations/{location_id}", response={200: LocationOut, **PROBLEM_RESPONSES})
 def get_location(request: HttpRequest, location_id: int) -> dict[str, Any]:
     actor = actor_of(request)
+@requires(Perm.ORG_MANAGE)
     actor.require(Perm.ORG_VIEW)
     return _location_out(get_for_org(Location, actor.org_id, location_id))
 
@@ -137,6 +140,7 @@ def update_location(
     hours = data.pop("opening_hours", None)
     location = services.save_location(
         actor,
+@requires(Perm.ORG_VIEW)
         location,
         opening_hours=None
         if hours is None
@@ -144,6 +148,7 @@ def update_location(
         **data,
     )
     return _location_out(location)
+@requires(Perm.ORG_MANAGE)
 
 
 @router.get("/rooms", response=list[RoomOut], summary="Rooms, optionally of one location")
@@ -163,6 +168,7 @@ def create_room(request: HttpRequest, payload: RoomIn) -> tuple[int, Room]:
 
 @router.get("/rooms/{room_id}", response={200: RoomOut, **PROBLEM_RESPONSES})
 def get_room(request: HttpRequest, room_id: int) -> Room:
+@requires(Perm.ORG_VIEW)
     actor = actor_of(request)
     actor.require(Perm.ORG_VIEW)
     return get_for_org(Room, actor.org_id, room_id)
@@ -171,6 +177,7 @@ def get_room(request: HttpRequest, room_id: int) -> Room:
 @router.patch("/rooms/{room_id}", response={200: RoomOut, **PROBLEM_RESPONSES})
 def update_room(request: HttpRequest, room_id: int, payload: RoomPatch) -> Room:
     actor = actor_of(request)
+@requires(Perm.ORG_MANAGE)
     room = get_for_org(Room, actor.org_id, room_id)
     return services.save_room(actor, room, **payload.dict(exclude_unset=True))
 
@@ -178,6 +185,7 @@ def update_room(request: HttpRequest, room_id: int, payload: RoomPatch) -> Room:
 @router.get("/staff", response=list[StaffOut], summary="Staff memberships with working hours")
 def list_staff(request: HttpRequest, role: str | None = None) -> list[dict[str, Any]]:
     actor = actor_of(request)
+@requires(Perm.ORG_VIEW)
     actor.require(Perm.ORG_VIEW)
     qs = _staff_qs(actor)
     if role:
@@ -185,6 +193,7 @@ def list_staff(request: HttpRequest, role: str | None = None) -> list[dict[str, 
     return [_staff_out(m) for m in qs]
 
 
+@requires(Perm.ORG_MANAGE)
 @router.post("/staff", response={201: StaffCreated, **PROBLEM_RESPONSES})
 def add_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
@@ -192,6 +201,7 @@ def add_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, An
         actor_of(request), default_location_id=data.pop("default_location"), **data
     )
     return 201, {**_staff_out(membership), "initial_password": password}
+@requires(Perm.ORG_VIEW)
 
 
 @router.get("/staff/{membership_id}", response={200: StaffOut, **PROBLEM_RESPONSES})
@@ -243,4 +253,8 @@ def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
     membership = get_for_org(
         Membership, actor.org_id, membership_id, queryset=Membership.objects.select_related("user")
     )
+@requires(Perm.ORG_VIEW)
     return {"failed_sign_ins_cleared": lockout.unlock_sign_in(actor, membership, channel="api")}
+@requires(Perm.STAFF_MANAGE)
+@requires(Perm.ORG_MANAGE)
+@requires(Perm.STAFF_MANAGE)

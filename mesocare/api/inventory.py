@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.inventory_schemas import (
     AlertsOut,
@@ -26,6 +27,7 @@ from mesocare.api.inventory_schemas import (
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.catalog.models import Product
 from mesocare.clinics.models import Location
+from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Invalid
 from mesocare.inventory.models import ProductLot, StockMovement
@@ -75,6 +77,7 @@ def _location(actor: Any, pk: int) -> Location:
 
 
 @router.post("/lots", response={201: LotOut, **PROBLEM_RESPONSES}, summary="Receive stock")
+@requires(Perm.STOCK_EDIT)
 def receive(request: HttpRequest, payload: LotIn) -> Status:
     actor = actor_of(request)
     location = _location(actor, payload.location)
@@ -111,6 +114,7 @@ def receive(request: HttpRequest, payload: LotIn) -> Status:
 
 
 @router.get("/lots", response={200: list[LotOut], **PROBLEM_RESPONSES})
+@requires(Perm.STOCK_VIEW)
 def list_lots(request: HttpRequest, params: Query[LotQuery]) -> list[dict[str, Any]]:
     actor = actor_of(request)
     lots = stock.list_lots(
@@ -123,6 +127,7 @@ def list_lots(request: HttpRequest, params: Query[LotQuery]) -> list[dict[str, A
 
 
 @router.get("/lots/{lot_id}", response={200: LotDetail, **PROBLEM_RESPONSES})
+@requires(Perm.STOCK_VIEW)
 def get_lot(request: HttpRequest, lot_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     lot = stock.get_lot(actor, lot_id)
@@ -135,6 +140,7 @@ def get_lot(request: HttpRequest, lot_id: int) -> dict[str, Any]:
     response={201: MovementOut, **PROBLEM_RESPONSES},
     summary="Waste, adjust or return stock with a reason",
 )
+@requires(Perm.STOCK_EDIT)
 def add_movement(request: HttpRequest, lot_id: int, payload: MovementIn) -> Status:
     actor = actor_of(request)
     lot = stock.get_lot(actor, lot_id)
@@ -145,6 +151,7 @@ def add_movement(request: HttpRequest, lot_id: int, payload: MovementIn) -> Stat
 
 
 @router.post("/lots/{lot_id}/recall", response={200: LotOut, **PROBLEM_RESPONSES})
+@requires(Perm.STOCK_RECALL)
 def recall_lot(request: HttpRequest, lot_id: int, payload: RecallIn) -> dict[str, Any]:
     actor = actor_of(request)
     lot = recall.recall_lot(actor, stock.get_lot(actor, lot_id), payload.reason)
@@ -160,12 +167,14 @@ class NotifiedOut(Schema):
     response={200: NotifiedOut, **PROBLEM_RESPONSES},
     summary="Queue a recall notice to every patient who received this recalled lot",
 )
+@requires(Perm.CLINICAL_EDIT)
 def notify_recipients(request: HttpRequest, lot_id: int) -> dict[str, int]:
     actor = actor_of(request)
     return {"queued": recall.notify_recipients(actor, stock.get_lot(actor, lot_id))}
 
 
 @router.get("/lots/{lot_id}/recipients", response={200: list[RecipientOut], **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def recipients(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
     rows = recall.lot_recipients(actor, stock.get_lot(actor, lot_id))
@@ -177,6 +186,7 @@ def recipients(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
     response={200: None, **PROBLEM_RESPONSES},
     summary="Recall recipients as CSV",
 )
+@requires(Perm.CLINICAL_VIEW)
 def recipients_csv(request: HttpRequest, lot_id: int) -> HttpResponse:
     actor = actor_of(request)
     lot = stock.get_lot(actor, lot_id)
@@ -192,6 +202,7 @@ def recipients_csv(request: HttpRequest, lot_id: int) -> HttpResponse:
     response={200: StockSettingOut, **PROBLEM_RESPONSES},
     summary="Allow or forbid negative stock at a location (administrators)",
 )
+@requires(Perm.ORG_MANAGE)
 def set_stock_setting(
     request: HttpRequest, location_id: int, payload: StockSettingIn
 ) -> dict[str, Any]:
@@ -202,6 +213,7 @@ def set_stock_setting(
 
 
 @router.get("/stock/alerts", response={200: AlertsOut, **PROBLEM_RESPONSES})
+@requires(Perm.STOCK_VIEW)
 def stock_alerts(request: HttpRequest, location: int | None = None) -> dict[str, Any]:
     actor = actor_of(request)
     found = alerts.stock_alerts(actor, timezone.localdate(), location=location)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.notify_schemas import AlertOut, MessageOut, MessagePage, MessageQuery
 from mesocare.api.problems import PROBLEM_RESPONSES
@@ -28,6 +29,7 @@ def message_out(m: OutboxMessage) -> dict[str, Any]:
 
 
 @router.get("/messages", response={200: MessagePage, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_VIEW)
 def list_messages(request: HttpRequest, params: Query[MessageQuery]) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(Perm.PATIENT_VIEW)
@@ -44,6 +46,7 @@ def list_messages(request: HttpRequest, params: Query[MessageQuery]) -> dict[str
 
 
 @router.post("/messages/{message_id}/retry", response={200: MessageOut, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_EDIT)
 def retry_message(request: HttpRequest, message_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     message = get_for_org(OutboxMessage, actor.org_id, message_id)
@@ -54,6 +57,7 @@ def retry_message(request: HttpRequest, message_id: int) -> dict[str, Any]:
 
 
 @router.get("/alerts", response={200: list[AlertOut], **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def list_alerts(request: HttpRequest) -> list[Any]:
     actor = actor_of(request)
     actor.require(Perm.CLINICAL_VIEW)
@@ -61,5 +65,6 @@ def list_alerts(request: HttpRequest) -> list[Any]:
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: AlertOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def acknowledge_alert(request: HttpRequest, alert_id: int) -> Any:
     return services.acknowledge_alert(actor_of(request), alert_id)

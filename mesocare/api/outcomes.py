@@ -9,6 +9,7 @@ from django.urls import reverse
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.outcomes_schemas import (
     MeasurementIn,
@@ -19,6 +20,7 @@ from mesocare.api.outcomes_schemas import (
     ReportQuery,
 )
 from mesocare.api.problems import PROBLEM_RESPONSES
+from mesocare.clinics.permissions import Perm
 from mesocare.errors import Invalid
 from mesocare.outcomes import progress, reports, services
 from mesocare.outcomes.imaging import MAX_BYTES
@@ -40,6 +42,7 @@ def photo_out(photo: Photo) -> dict[str, Any]:
 @router.post(
     "/patients/{patient_id}/measurements", response={201: MeasurementOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.CLINICAL_EDIT)
 def add_measurement(request: HttpRequest, patient_id: int, payload: MeasurementIn) -> Any:
     actor = actor_of(request)
     patient = get_patient(actor, patient_id)
@@ -63,12 +66,14 @@ def add_measurement(request: HttpRequest, patient_id: int, payload: MeasurementI
 @router.get(
     "/patients/{patient_id}/measurements", response={200: list[MeasurementOut], **PROBLEM_RESPONSES}
 )
+@requires(Perm.CLINICAL_VIEW)
 def list_measurements(request: HttpRequest, patient_id: int) -> Any:
     actor = actor_of(request)
     return services.list_measurements(actor, get_patient(actor, patient_id))
 
 
 @router.post("/patients/{patient_id}/photos", response={201: PhotoOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def upload_photo(
     request: HttpRequest,
     patient_id: int,
@@ -88,6 +93,7 @@ def upload_photo(
 
 
 @router.get("/patients/{patient_id}/photos", response={200: list[PhotoOut], **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def list_photos(
     request: HttpRequest, patient_id: int, body_zone: str = "", view: str = ""
 ) -> list[dict[str, Any]]:
@@ -103,6 +109,7 @@ def list_photos(
     url_name="photo_file",
     summary="The photo's image (authenticated; every read is audited)",
 )
+@requires(Perm.CLINICAL_VIEW)
 def photo_file(request: HttpRequest, photo_id: int, thumbnail: bool = False) -> FileResponse:
     photo, handle = services.open_photo(actor_of(request), photo_id, thumbnail=thumbnail)
     content_type = "image/jpeg" if thumbnail else photo.content_type
@@ -113,11 +120,13 @@ def photo_file(request: HttpRequest, photo_id: int, thumbnail: bool = False) -> 
 
 
 @router.get("/plans/{plan_id}/progress", response={200: ProgressOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def plan_progress(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     return progress.plan_progress(actor_of(request), plan_id)
 
 
 @router.get("/reports/outcomes", response={200: OutcomesReportOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def outcomes_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[str, Any]:
     rows = reports.outcomes_report(
         actor_of(request), protocol_id=params.protocol, date_from=params.from_, date_to=params.to

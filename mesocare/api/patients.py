@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.patients_schemas import (
     AllergyIn,
@@ -103,6 +104,7 @@ def list_patients(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
     actor = actor_of(request)
     qs = registry.search_patients(actor, params.q, include_inactive=params.include_inactive)
     rows = list(qs[params.offset : params.offset + params.limit + 1])
+@requires(Perm.PATIENT_VIEW)
     more = len(rows) > params.limit
     return {
         "count": qs.count() if params.count else None,
@@ -121,6 +123,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[
     return 201, _detail(actor, patient.pk)
 
 
+@requires(Perm.PATIENT_EDIT)
 @router.get("/patients/{patient_id}", response={200: PatientOut, **PROBLEM_RESPONSES})
 def get_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     actor, patient = _open(request, patient_id)
@@ -129,12 +132,14 @@ def get_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
 
 @router.patch("/patients/{patient_id}", response={200: PatientOut, **PROBLEM_RESPONSES})
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> dict[str, Any]:
+@requires(Perm.PATIENT_VIEW)
     actor = actor_of(request)
     patient = registry.get_patient(actor, patient_id)
     changes = payload.dict(exclude_unset=True)
     for text_field in ("email", "phone", "address", "notes"):
         if text_field in changes and changes[text_field] is None:
             changes[text_field] = ""
+@requires(Perm.PATIENT_EDIT)
     registry.update_patient(actor, patient, **changes)
     return _detail(actor, patient.pk)
 
@@ -162,11 +167,13 @@ def add_allergy(request: HttpRequest, patient_id: int, payload: AllergyIn) -> tu
         ingredient_id=payload.ingredient,
         reaction=payload.reaction,
         severity=payload.severity,
+@requires(Perm.ALLERGY_VIEW)
     )
     return 201, _allergy_out(allergy)
 
 
 @router.get(
+@requires(Perm.INTAKE_RECORD)
     "/patients/{patient_id}/medications", response={200: list[MedicationOut], **PROBLEM_RESPONSES}
 )
 def list_medications(request: HttpRequest, patient_id: int) -> QuerySet[Medication]:
@@ -183,6 +190,7 @@ def add_medication(request: HttpRequest, patient_id: int, payload: MedicationIn)
 
 @router.get(
     "/patients/{patient_id}/conditions", response={200: list[ConditionOut], **PROBLEM_RESPONSES}
+@requires(Perm.CLINICAL_VIEW)
 )
 def list_conditions(request: HttpRequest, patient_id: int) -> QuerySet[Condition]:
     return _list(request, patient_id, Condition)
@@ -190,6 +198,7 @@ def list_conditions(request: HttpRequest, patient_id: int) -> QuerySet[Condition
 
 @router.post("/patients/{patient_id}/conditions", response={201: ConditionOut, **PROBLEM_RESPONSES})
 def add_condition(request: HttpRequest, patient_id: int, payload: ConditionIn) -> tuple[int, Any]:
+@requires(Perm.INTAKE_RECORD)
     actor, patient = _open(request, patient_id)
     return 201, records.add_condition(actor, patient, **payload.dict())
 
@@ -198,11 +207,13 @@ RECORD_KINDS: dict[str, type[Allergy] | type[Medication] | type[Condition]] = {
     "allergies": Allergy,
     "medications": Medication,
     "conditions": Condition,
+@requires(Perm.CLINICAL_VIEW)
 }
 
 
 @router.delete(
     "/patients/{patient_id}/{kind}/{record_id}",
+@requires(Perm.INTAKE_RECORD)
     response={204: None, **PROBLEM_RESPONSES},
     summary="End an allergy, medication or condition (kept in history)",
 )
@@ -220,6 +231,7 @@ def end_record(
 def _consent_out(c: Consent) -> dict[str, Any]:
     return {
         **{f: getattr(c, f) for f in ConsentOut.model_fields if hasattr(c, f)},
+@requires(Perm.CLINICAL_EDIT)
         "id": c.pk,
         "has_signature": bool(c.signature),
     }
@@ -242,11 +254,15 @@ def add_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> tu
     "/patients/{patient_id}/consents/{consent_id}/withdraw",
     response={200: ConsentOut, **PROBLEM_RESPONSES},
 )
+@requires(Perm.CLINICAL_VIEW)
 def withdraw_consent(request: HttpRequest, patient_id: int, consent_id: int) -> dict[str, Any]:
     actor, patient = _open(request, patient_id)
-    consent = records.get_record(actor, patient, Consent, consent_id)
+    consent = records.get_record(
+        actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD
+    )
     return _consent_out(records.withdraw_consent(actor, consent))
 
+@requires(Perm.INTAKE_RECORD)
 
 @router.get("/patients/{patient_id}/weights", response={200: list[WeightOut], **PROBLEM_RESPONSES})
 def list_weights(request: HttpRequest, patient_id: int) -> QuerySet[Weight]:
@@ -256,6 +272,9 @@ def list_weights(request: HttpRequest, patient_id: int) -> QuerySet[Weight]:
 @router.post("/patients/{patient_id}/weights", response={201: WeightOut, **PROBLEM_RESPONSES})
 def add_weight(request: HttpRequest, patient_id: int, payload: WeightIn) -> tuple[int, Any]:
     actor, patient = _open(request, patient_id)
+@requires(Perm.INTAKE_RECORD)
     return 201, records.record_weight(
         actor, patient, kg=payload.kg, measured_on=payload.measured_on
     )
+@requires(Perm.CLINICAL_VIEW)
+@requires(Perm.INTAKE_RECORD)

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from mesocare.api.access import requires
 from mesocare.api.assessments import assessment_out, user_ref
 from mesocare.api.auth import actor_of
 from mesocare.api.plans_schemas import PlanIn, PlanOut, ReviewIn, ReviewOut, StatusChangeIn
@@ -14,6 +15,7 @@ from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.assessments.models import Assessment
 from mesocare.catalog.services import get_protocol
 from mesocare.clinics.actor import Actor
+from mesocare.clinics.permissions import Perm
 from mesocare.patients.services.registry import get_patient
 from mesocare.plans import services
 from mesocare.plans.models import TreatmentPlan
@@ -102,6 +104,7 @@ def _fresh(actor: Actor, plan_id: int) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}/plans", response={200: list[PlanOut], **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def list_patient_plans(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
     patient = get_patient(actor, patient_id)
@@ -113,6 +116,7 @@ def list_patient_plans(request: HttpRequest, patient_id: int) -> list[dict[str, 
     response={201: PlanOut, **PROBLEM_RESPONSES},
     summary="Propose a course from a protocol and a baseline assessment",
 )
+@requires(Perm.CLINICAL_EDIT)
 def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     patient = get_patient(actor, patient_id)
@@ -130,6 +134,7 @@ def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Statu
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def get_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     return plan_out(services.get_plan(actor_of(request), plan_id))
 
@@ -139,6 +144,7 @@ def get_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     response={200: ReviewOut, **PROBLEM_RESPONSES},
     summary="Review the course with an assessment (an id, or a scale and items to score)",
 )
+@requires(Perm.CLINICAL_EDIT)
 def review_plan(request: HttpRequest, plan_id: int, payload: ReviewIn) -> dict[str, Any]:
     actor = actor_of(request)
     plan = services.get_plan(actor, plan_id, audit=False)
@@ -180,15 +186,18 @@ def _transition(request: HttpRequest, plan_id: int, action: str, payload: Status
 
 
 @router.post("/plans/{plan_id}/activate", response={200: PlanOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def activate_plan(request: HttpRequest, plan_id: int, payload: StatusChangeIn) -> Any:
     return _transition(request, plan_id, "activate", payload)
 
 
 @router.post("/plans/{plan_id}/complete", response={200: PlanOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def complete_plan(request: HttpRequest, plan_id: int, payload: StatusChangeIn) -> Any:
     return _transition(request, plan_id, "complete", payload)
 
 
 @router.post("/plans/{plan_id}/stop", response={200: PlanOut, **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_EDIT)
 def stop_plan(request: HttpRequest, plan_id: int, payload: StatusChangeIn) -> Any:
     return _transition(request, plan_id, "stop", payload)

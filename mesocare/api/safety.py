@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.api.safety_schemas import (
@@ -71,6 +72,7 @@ def _rule_out(row: rulesets.RuleRow) -> dict[str, Any]:
 
 
 @router.post("/safety/check", response={200: CheckOut, **PROBLEM_RESPONSES})
+@requires(Perm.SAFETY_CHECK)
 def check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
     """Run the safety rules for a planned treatment. Findings never make this fail: a
     block is `"blocked": true`. Bad references or volumes are 422; the patient of another
@@ -102,6 +104,7 @@ def check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 @router.get("/safety/checks/{check_id}", response={200: CheckOut, **PROBLEM_RESPONSES})
 def get_check(request: HttpRequest, check_id: int) -> dict[str, Any]:
     actor = actor_of(request)
+@requires(Perm.PATIENT_VIEW)
     stored = overrides.get_check(actor, check_id, channel="api")
     return _check_out(stored)
 
@@ -109,6 +112,7 @@ def get_check(request: HttpRequest, check_id: int) -> dict[str, Any]:
 @router.post("/safety/checks/{check_id}/override", response={201: OverrideOut, **PROBLEM_RESPONSES})
 def override(request: HttpRequest, check_id: int, payload: OverrideIn) -> Status[Any]:
     """Proceed despite the check's overridable blocks (practitioner or admin), with a reason
+@requires(Perm.SAFETY_OVERRIDE)
     of at least 10 characters. Non-overridable blocks (doses, lots) are 409."""
     actor = actor_of(request)
     actor.require(Perm.SAFETY_OVERRIDE)
@@ -121,6 +125,7 @@ def override(request: HttpRequest, check_id: int, payload: OverrideIn) -> Status
 @router.get("/safety/overrides", response={200: OverridePage, **PROBLEM_RESPONSES})
 def list_overrides(request: HttpRequest, params: Query[OverrideQuery]) -> dict[str, Any]:
     """Every override, newest first (admin and auditor)."""
+@requires(Perm.AUDIT_VIEW)
     actor = actor_of(request)
     qs = overrides.list_overrides(actor, patient_id=params.patient, channel="api")
     rows = list(qs[params.offset : params.offset + params.limit + 1])
@@ -136,12 +141,14 @@ def list_overrides(request: HttpRequest, params: Query[OverrideQuery]) -> dict[s
 @router.get("/safety/rules", response={200: list[RuleOut], **PROBLEM_RESPONSES})
 def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
     """The rule registry with each rule's default and this clinic's setting."""
+@requires(Perm.ORG_VIEW)
     return [_rule_out(row) for row in rulesets.rule_rows(actor_of(request))]
 
 
 @router.put("/safety/rules/{code}", response={200: RuleOut, **PROBLEM_RESPONSES})
 def set_rule(request: HttpRequest, code: str, payload: RuleIn) -> dict[str, Any]:
     """Tighten a rule to `block` (admin). `warn` undoes a clinic's tightening; loosening a
+@requires(Perm.ORG_MANAGE)
     rule below its default is 422."""
     row = rulesets.set_rule_severity(actor_of(request), code, payload.severity)
     return _rule_out(row)

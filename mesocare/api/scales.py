@@ -7,9 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
+from mesocare.api.access import requires
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.api.scales_schemas import ScaleOut, ScoreIn, ScoreOut
 from mesocare.assessments import services
+from mesocare.clinics.permissions import MEMBER
 from mesocare.core.scales import ScaleDef, all_scales
 
 router = Router(tags=["scales"])
@@ -50,6 +52,7 @@ def scale_out(scale: ScaleDef) -> dict[str, Any]:
 
 
 @router.get("/scales", response={200: list[ScaleOut], **PROBLEM_RESPONSES})
+@requires(MEMBER)
 def list_scales(request: HttpRequest) -> list[dict[str, Any]]:
     return [scale_out(s) for s in all_scales()]
 
@@ -59,6 +62,7 @@ def list_scales(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: ScoreOut, **PROBLEM_RESPONSES},
     summary="Score items on a scale (nothing is stored)",
 )
+@requires(MEMBER)
 def score(request: HttpRequest, scale_id: str, payload: ScoreIn) -> dict[str, Any]:
     result = services.score(scale_id, payload.items)
     return {"scale": result.scale_id, "total": result.total, "band": result.band}

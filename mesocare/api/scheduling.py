@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.api.scheduling_schemas import (
@@ -170,6 +171,7 @@ class AvailabilityQuery(Schema):
 
 
 @router.get("/availability", response={200: AvailabilityOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def availability(request: HttpRequest, params: Query[AvailabilityQuery]) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(Perm.SCHEDULE_VIEW)
@@ -235,11 +237,13 @@ def _proposals(
 
 
 @router.post("/plans/{plan_id}/course-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def course_proposals(request: HttpRequest, plan_id: int, payload: ProposalsIn) -> dict[str, Any]:
     return _proposals(request, plan_id, payload, courses.propose_course, "course proposals")
 
 
 @router.post("/plans/{plan_id}/rest-proposals", response={200: ProposalsOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def rest_proposals(request: HttpRequest, plan_id: int, payload: RestProposalsIn) -> dict[str, Any]:
     """Re-plan the sessions after the last one held (e.g. after a missed or cancelled one);
     apply a proposal with `POST /plans/{id}/reschedule`."""
@@ -271,6 +275,7 @@ def _booked(actor: Actor, plan: TreatmentPlan, written: list[Appointment]) -> di
 
 
 @router.post("/plans/{plan_id}/book", response={201: BookedOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def book_course(request: HttpRequest, plan_id: int, payload: BookIn) -> tuple[int, Any]:
     """Book every session or none: 409 `booking_conflict` with `conflicts: [{index, reason}]`."""
     actor = actor_of(request)
@@ -282,6 +287,7 @@ def book_course(request: HttpRequest, plan_id: int, payload: BookIn) -> tuple[in
 
 
 @router.post("/plans/{plan_id}/reschedule", response={200: BookedOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def reschedule_course(request: HttpRequest, plan_id: int, payload: BookIn) -> dict[str, Any]:
     """Apply a re-plan or a shift offer: booked sessions move, missing ones are booked."""
     actor = actor_of(request)
@@ -293,6 +299,7 @@ def reschedule_course(request: HttpRequest, plan_id: int, payload: BookIn) -> di
 
 
 @router.post("/appointments", response={201: AppointmentOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def create_appointment(request: HttpRequest, payload: AppointmentIn) -> tuple[int, Any]:
     actor = actor_of(request)
     actor.require(Perm.SCHEDULE_EDIT)
@@ -358,6 +365,7 @@ def _audited_page(
 
 
 @router.get("/appointments", response={200: AppointmentPage, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def list_appointments(request: HttpRequest, params: Query[AppointmentQuery]) -> dict[str, Any]:
     actor = actor_of(request)
     tz: Any = dt.UTC
@@ -381,12 +389,14 @@ def list_appointments(request: HttpRequest, params: Query[AppointmentQuery]) -> 
 
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def get_appointment(request: HttpRequest, appointment_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     return appointment_out(appts.get_appointment(actor, appointment_id))
 
 
 @router.patch("/appointments/{appointment_id}", response={200: MovedOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def move_appointment(
     request: HttpRequest, appointment_id: int, payload: AppointmentPatch
 ) -> dict[str, Any]:
@@ -416,6 +426,7 @@ def move_appointment(
 @router.post(
     "/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.SCHEDULE_EDIT)
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
     actor = actor_of(request)
     appts.cancel_appointment(actor, _appointment(actor, appointment_id), payload.reason)
@@ -425,6 +436,7 @@ def cancel_appointment(request: HttpRequest, appointment_id: int, payload: Cance
 @router.post(
     "/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.SCHEDULE_EDIT)
 def no_show(request: HttpRequest, appointment_id: int) -> Any:
     actor = actor_of(request)
     appts.mark_no_show(actor, _appointment(actor, appointment_id))
@@ -434,6 +446,7 @@ def no_show(request: HttpRequest, appointment_id: int) -> Any:
 @router.post(
     "/appointments/{appointment_id}/check-in", response={200: AppointmentOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.SCHEDULE_EDIT)
 def check_in(request: HttpRequest, appointment_id: int, payload: CheckInIn | None = None) -> Any:
     actor = actor_of(request)
     appts.check_in(
@@ -447,6 +460,7 @@ def check_in(request: HttpRequest, appointment_id: int, payload: CheckInIn | Non
 @router.post(
     "/appointments/{appointment_id}/complete", response={200: AppointmentOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.SCHEDULE_EDIT)
 def complete(request: HttpRequest, appointment_id: int) -> Any:
     actor = actor_of(request)
     appts.complete_appointment(actor, _appointment(actor, appointment_id))
@@ -478,6 +492,7 @@ class BlockQuery(Schema):
 
 
 @router.get("/blocks", response={200: BlockPage, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def list_blocks(request: HttpRequest, params: Query[BlockQuery]) -> dict[str, Any]:
     """Time off of practitioners and rooms, by start (not patient data: no read audit)."""
     actor = actor_of(request)
@@ -496,6 +511,7 @@ def list_blocks(request: HttpRequest, params: Query[BlockQuery]) -> dict[str, An
 
 
 @router.post("/blocks", response={201: BlockCreatedOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def create_block(request: HttpRequest, payload: BlockIn) -> tuple[int, Any]:
     """Make a practitioner and/or a room unavailable. Appointments already booked inside stay
     booked and come back as `affected_appointments`, for the desk to move."""
@@ -524,6 +540,7 @@ def create_block(request: HttpRequest, payload: BlockIn) -> tuple[int, Any]:
 
 
 @router.delete("/blocks/{block_id}", response={204: None, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def delete_block(request: HttpRequest, block_id: int) -> tuple[int, None]:
     actor = actor_of(request)
     actor.require(Perm.SCHEDULE_EDIT)
@@ -532,6 +549,7 @@ def delete_block(request: HttpRequest, block_id: int) -> tuple[int, None]:
 
 
 @router.post("/waitlist", response={201: WaitlistOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def add_to_waitlist(request: HttpRequest, payload: WaitlistIn) -> tuple[int, Any]:
     actor = actor_of(request)
     actor.require(Perm.SCHEDULE_EDIT)
@@ -560,6 +578,7 @@ class WaitlistQuery(Schema):
 
 
 @router.get("/waitlist", response={200: WaitlistPage, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def list_waitlist(request: HttpRequest, params: Query[WaitlistQuery]) -> dict[str, Any]:
     actor = actor_of(request)
     qs = waitlist.list_waitlist(
@@ -582,6 +601,7 @@ def _entry(actor: Actor, entry_id: int) -> WaitlistEntry:
 
 
 @router.post("/waitlist/{entry_id}/accept", response={201: AppointmentOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def accept_offer(request: HttpRequest, entry_id: int) -> tuple[int, Any]:
     actor = actor_of(request)
     appointment = waitlist.accept_offer(actor, _entry(actor, entry_id))
@@ -589,6 +609,7 @@ def accept_offer(request: HttpRequest, entry_id: int) -> tuple[int, Any]:
 
 
 @router.post("/waitlist/{entry_id}/withdraw", response={200: WaitlistOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def withdraw(request: HttpRequest, entry_id: int) -> Any:
     """Leave the waitlist; an open offer goes to the next matching waiter."""
     actor = actor_of(request)
@@ -596,6 +617,7 @@ def withdraw(request: HttpRequest, entry_id: int) -> Any:
 
 
 @router.post("/waitlist/{entry_id}/decline", response={200: WaitlistOut, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_EDIT)
 def decline_offer(request: HttpRequest, entry_id: int) -> Any:
     """Decline the offered slot but keep waiting; the slot goes to the next matching waiter."""
     actor = actor_of(request)
@@ -614,6 +636,7 @@ def _feed_out(feed: CalendarFeed) -> dict[str, Any]:
 
 
 @router.post("/calendar-feeds", response={201: FeedCreated, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def create_feed(request: HttpRequest, payload: FeedIn) -> tuple[int, Any]:
     """A feed URL for a calendar app; the token is shown once."""
     actor = actor_of(request)
@@ -629,12 +652,14 @@ def create_feed(request: HttpRequest, payload: FeedIn) -> tuple[int, Any]:
 
 
 @router.get("/calendar-feeds", response={200: list[FeedOut], **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def list_feeds(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     return [_feed_out(f) for f in feeds.list_feeds(actor)]
 
 
 @router.delete("/calendar-feeds/{feed_id}", response={204: None, **PROBLEM_RESPONSES})
+@requires(Perm.SCHEDULE_VIEW)
 def revoke_feed(request: HttpRequest, feed_id: int) -> tuple[int, None]:
     actor = actor_of(request)
     feeds.revoke_feed(actor, get_for_org(CalendarFeed, actor.org_id, feed_id))

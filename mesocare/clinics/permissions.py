@@ -6,6 +6,10 @@ from enum import StrEnum
 
 from mesocare.clinics.choices import Role
 
+# Not a permission: what an API operation declares when any member of the organization may
+# call it (catalog and scale reads, the caller's own profile).
+MEMBER = "member"
+
 
 class Perm(StrEnum):
     PATIENT_VIEW = "patient.view"

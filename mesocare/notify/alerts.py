@@ -52,7 +52,7 @@ def raise_alert(
 
 @transaction.atomic
 def acknowledge_alert(actor: Actor, alert_id: int) -> Alert:
-    actor.require(Perm.CLINICAL_VIEW)
+    actor.require(Perm.CLINICAL_EDIT)
     alert = get_for_org(Alert, actor.org_id, alert_id, queryset=Alert.objects.select_for_update())
     if alert.acknowledged_at is not None:
         raise Conflict("already_acknowledged", _("This alert was already acknowledged."))

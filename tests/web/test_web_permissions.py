@@ -46,7 +46,8 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/patients/{p}/allergies", ALL),
     ("/patients/{p}/audit", ADMIN_AUDITOR),
     ("/patients/{p}/medications/{med}/end", CLINICAL_EDITORS),
-    ("/patients/{p}/consents/{con}/withdraw", CLINICAL_EDITORS),
+    # intake.record: reception records consents and records their withdrawal.
+    ("/patients/{p}/consents/{con}/withdraw", EDITORS),
     ("/org/locations", ADMIN_AUDITOR),
     ("/org/locations/new", ADMIN),
     ("/org/locations/{loc}/edit", ADMIN),

@@ -122,8 +122,18 @@ def record_weight(actor: Actor, patient: Patient, *, kg: Decimal, measured_on: d
     return _create(actor, patient, Weight(kg=kg, measured_on=measured_on), f"weight: {kg} kg")
 
 
-def get_record(actor: Actor, patient: Patient, model: type[R], pk: Any) -> R:
+def get_record(
+    actor: Actor, patient: Patient, model: type[R], pk: Any, *, to_change: Perm | None = None
+) -> R:
+    """One record of the patient. ``to_change`` names the permission of the change the caller
+    is about to make, when that may be made without reading the kind back (reception withdraws
+    a consent it recorded but may not list consents)."""
+    if to_change is not None:
+        actor.require(to_change)
     try:
+        if to_change is not None:
+            qs: Any = model.objects.for_org(actor.org_id).filter(patient=patient)  # type: ignore[attr-defined,misc]
+            return qs.get(pk=pk)  # type: ignore[no-any-return]
         return list_records(actor, patient, model).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise NotFound("not_found", _("No such record on this patient.")) from None

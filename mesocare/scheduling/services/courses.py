@@ -156,8 +156,9 @@ def propose_sessions(
     gap to it; the engine has no per-session bounds, so each allowed first day is tried as
     the earliest and the best course that keeps the gap wins (see the report to the engine's
     author: a `previous` anchor in `CourseRequest` would make this one exact call).
+    Proposals are the first step of booking, so they need ``schedule.edit``.
     """
-    actor.require(Perm.SCHEDULE_VIEW)
+    actor.require(Perm.SCHEDULE_EDIT)
     if location.organization_id != actor.org_id:
         raise NotFound("not_found", _("No location with id %s.") % location.pk)
     if practitioner is not None and practitioner.organization_id != actor.org_id:

@@ -35,7 +35,11 @@ def delivery_card(actor: Actor) -> dict[str, Any]:
 
 
 def alerts_card(actor: Actor) -> dict[str, Any]:
-    return {"alerts": services.open_alerts(actor.org_id, limit=20)}
+    return {
+        "alerts": services.open_alerts(actor.org_id, limit=20),
+        # Acknowledging is a clinical act: the auditor sees alerts but does not clear them.
+        "can_acknowledge": actor.can(Perm.CLINICAL_EDIT),
+    }
 
 
 def check_ins_card(actor: Actor) -> dict[str, Any]:
@@ -121,7 +125,7 @@ def message_retry(request: HttpRequest, actor: Actor, message_id: int) -> HttpRe
 
 
 @require_POST
-@staff_view(Perm.CLINICAL_VIEW)
+@staff_view(Perm.CLINICAL_EDIT)
 def alert_acknowledge(request: HttpRequest, actor: Actor, alert_id: int) -> HttpResponse:
     try:
         services.acknowledge_alert(actor, alert_id)

@@ -165,7 +165,7 @@ def withdraw_consent(
 ) -> HttpResponse:
     """GET asks for confirmation; POST records the withdrawal (dated today)."""
     patient = get_patient(actor, patient_id, channel="web")
-    consent = records.get_record(actor, patient, Consent, consent_id)
+    consent = records.get_record(actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD)
     back_url = reverse("web:patient-detail", kwargs={"patient_id": patient.pk})
     if request.method == "POST":
         try:
