@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Router
 
+from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.clinics_schemas import (
     LocationIn,
@@ -28,7 +29,7 @@ from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.clinics import lockout, services
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room, WorkingHours
-from mesocare.clinics.permissions import ROLE_PERMISSIONS, Perm
+from mesocare.clinics.permissions import MEMBER, ROLE_PERMISSIONS, Perm
 from mesocare.clinics.tenancy import get_for_org
 
 router = Router(tags=["organization"])
@@ -80,6 +81,7 @@ def _org(o: Any) -> dict[str, Any]:
 
 
 @router.get("/me", response=MeOut, summary="Who am I, in which organization, with which rights")
+@requires(MEMBER)
 def me(request: HttpRequest) -> dict[str, Any]:
     actor = actor_of(request)
     memberships = Membership.objects.filter(user=actor.user, is_active=True).select_related(
@@ -96,10 +98,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
             {"organization": _org(m.organization), "role": m.role} for m in memberships
         ],
     }
-@requires(MEMBER)
 
 
 @router.get("/locations", response=list[LocationOut], summary="Locations of the organization")
+@requires(Perm.ORG_VIEW)
 def list_locations(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     actor.require(Perm.ORG_VIEW)
@@ -108,6 +110,7 @@ def list_locations(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/locations", response={201: LocationOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_MANAGE)
 def create_location(request: HttpRequest, payload: LocationIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
     hours = data.pop("opening_hours")
@@ -116,21 +119,21 @@ def create_location(request: HttpRequest, payload: LocationIn) -> tuple[int, dic
         opening_hours=None
         if hours is None
         else [(h["weekday"], h["opens"], h["closes"]) for h in hours],
-@requires(Perm.ORG_VIEW)
         **data,
     )
     return 201, _location_out(location)
 
 
 @router.get("/locations/{location_id}", response={200: LocationOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_VIEW)
 def get_location(request: HttpRequest, location_id: int) -> dict[str, Any]:
     actor = actor_of(request)
-@requires(Perm.ORG_MANAGE)
     actor.require(Perm.ORG_VIEW)
     return _location_out(get_for_org(Location, actor.org_id, location_id))
 
 
 @router.patch("/locations/{location_id}", response={200: LocationOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_MANAGE)
 def update_location(
     request: HttpRequest, location_id: int, payload: LocationPatch
 ) -> dict[str, Any]:
@@ -140,7 +143,6 @@ def update_location(
     hours = data.pop("opening_hours", None)
     location = services.save_location(
         actor,
-@requires(Perm.ORG_VIEW)
         location,
         opening_hours=None
         if hours is None
@@ -148,10 +150,10 @@ def update_location(
         **data,
     )
     return _location_out(location)
-@requires(Perm.ORG_MANAGE)
 
 
 @router.get("/rooms", response=list[RoomOut], summary="Rooms, optionally of one location")
+@requires(Perm.ORG_VIEW)
 def list_rooms(request: HttpRequest, location: int | None = None) -> Any:
     actor = actor_of(request)
     actor.require(Perm.ORG_VIEW)
@@ -160,6 +162,7 @@ def list_rooms(request: HttpRequest, location: int | None = None) -> Any:
 
 
 @router.post("/rooms", response={201: RoomOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_MANAGE)
 def create_room(request: HttpRequest, payload: RoomIn) -> tuple[int, Room]:
     data = payload.dict()
     room = services.save_room(actor_of(request), location_id=data.pop("location"), **data)
@@ -167,25 +170,25 @@ def create_room(request: HttpRequest, payload: RoomIn) -> tuple[int, Room]:
 
 
 @router.get("/rooms/{room_id}", response={200: RoomOut, **PROBLEM_RESPONSES})
-def get_room(request: HttpRequest, room_id: int) -> Room:
 @requires(Perm.ORG_VIEW)
+def get_room(request: HttpRequest, room_id: int) -> Room:
     actor = actor_of(request)
     actor.require(Perm.ORG_VIEW)
     return get_for_org(Room, actor.org_id, room_id)
 
 
 @router.patch("/rooms/{room_id}", response={200: RoomOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_MANAGE)
 def update_room(request: HttpRequest, room_id: int, payload: RoomPatch) -> Room:
     actor = actor_of(request)
-@requires(Perm.ORG_MANAGE)
     room = get_for_org(Room, actor.org_id, room_id)
     return services.save_room(actor, room, **payload.dict(exclude_unset=True))
 
 
 @router.get("/staff", response=list[StaffOut], summary="Staff memberships with working hours")
+@requires(Perm.ORG_VIEW)
 def list_staff(request: HttpRequest, role: str | None = None) -> list[dict[str, Any]]:
     actor = actor_of(request)
-@requires(Perm.ORG_VIEW)
     actor.require(Perm.ORG_VIEW)
     qs = _staff_qs(actor)
     if role:
@@ -193,18 +196,18 @@ def list_staff(request: HttpRequest, role: str | None = None) -> list[dict[str, 
     return [_staff_out(m) for m in qs]
 
 
-@requires(Perm.ORG_MANAGE)
 @router.post("/staff", response={201: StaffCreated, **PROBLEM_RESPONSES})
+@requires(Perm.STAFF_MANAGE)
 def add_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
     membership, password = services.add_staff(
         actor_of(request), default_location_id=data.pop("default_location"), **data
     )
     return 201, {**_staff_out(membership), "initial_password": password}
-@requires(Perm.ORG_VIEW)
 
 
 @router.get("/staff/{membership_id}", response={200: StaffOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_VIEW)
 def get_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(Perm.ORG_VIEW)
@@ -214,6 +217,7 @@ def get_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
 
 
 @router.patch("/staff/{membership_id}", response={200: StaffOut, **PROBLEM_RESPONSES})
+@requires(Perm.STAFF_MANAGE)
 def update_staff(request: HttpRequest, membership_id: int, payload: StaffPatch) -> dict[str, Any]:
     actor = actor_of(request)
     membership = get_for_org(Membership, actor.org_id, membership_id)
@@ -228,6 +232,7 @@ def update_staff(request: HttpRequest, membership_id: int, payload: StaffPatch) 
 
 
 @router.put("/staff/{membership_id}/working-hours", response={200: StaffOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_MANAGE)
 def set_working_hours(
     request: HttpRequest, membership_id: int, payload: WorkingHoursIn
 ) -> dict[str, Any]:
@@ -253,8 +258,4 @@ def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
     membership = get_for_org(
         Membership, actor.org_id, membership_id, queryset=Membership.objects.select_related("user")
     )
-@requires(Perm.ORG_VIEW)
     return {"failed_sign_ins_cleared": lockout.unlock_sign_in(actor, membership, channel="api")}
-@requires(Perm.STAFF_MANAGE)
-@requires(Perm.ORG_MANAGE)
-@requires(Perm.STAFF_MANAGE)

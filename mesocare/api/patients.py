@@ -97,6 +97,7 @@ def _detail(actor: Actor, patient_id: int) -> dict[str, Any]:
 
 
 @router.get("/patients", response={200: PatientPage, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_VIEW)
 def list_patients(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     """Search or list patients. `next_offset` is null on the last page; `count` (exact) is only
     computed when asked for with `count=true`, because counting every match of a short prefix
@@ -104,7 +105,6 @@ def list_patients(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
     actor = actor_of(request)
     qs = registry.search_patients(actor, params.q, include_inactive=params.include_inactive)
     rows = list(qs[params.offset : params.offset + params.limit + 1])
-@requires(Perm.PATIENT_VIEW)
     more = len(rows) > params.limit
     return {
         "count": qs.count() if params.count else None,
@@ -116,6 +116,7 @@ def list_patients(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
 
 
 @router.post("/patients", response={201: PatientOut, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_EDIT)
 def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[str, Any]]:
     actor = actor_of(request)
     data = {k: v for k, v in payload.dict().items() if v is not None}
@@ -123,23 +124,22 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[
     return 201, _detail(actor, patient.pk)
 
 
-@requires(Perm.PATIENT_EDIT)
 @router.get("/patients/{patient_id}", response={200: PatientOut, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_VIEW)
 def get_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     actor, patient = _open(request, patient_id)
     return _detail(actor, patient.pk)
 
 
 @router.patch("/patients/{patient_id}", response={200: PatientOut, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_EDIT)
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> dict[str, Any]:
-@requires(Perm.PATIENT_VIEW)
     actor = actor_of(request)
     patient = registry.get_patient(actor, patient_id)
     changes = payload.dict(exclude_unset=True)
     for text_field in ("email", "phone", "address", "notes"):
         if text_field in changes and changes[text_field] is None:
             changes[text_field] = ""
-@requires(Perm.PATIENT_EDIT)
     registry.update_patient(actor, patient, **changes)
     return _detail(actor, patient.pk)
 
@@ -153,11 +153,13 @@ def _list(request: HttpRequest, patient_id: int, model: Any) -> QuerySet[Any]:
 @router.get(
     "/patients/{patient_id}/allergies", response={200: list[AllergyOut], **PROBLEM_RESPONSES}
 )
+@requires(Perm.ALLERGY_VIEW)
 def list_allergies(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
     return [_allergy_out(a) for a in _list(request, patient_id, Allergy)]
 
 
 @router.post("/patients/{patient_id}/allergies", response={201: AllergyOut, **PROBLEM_RESPONSES})
+@requires(Perm.INTAKE_RECORD)
 def add_allergy(request: HttpRequest, patient_id: int, payload: AllergyIn) -> tuple[int, Any]:
     actor, patient = _open(request, patient_id)
     allergy = records.add_allergy(
@@ -167,15 +169,14 @@ def add_allergy(request: HttpRequest, patient_id: int, payload: AllergyIn) -> tu
         ingredient_id=payload.ingredient,
         reaction=payload.reaction,
         severity=payload.severity,
-@requires(Perm.ALLERGY_VIEW)
     )
     return 201, _allergy_out(allergy)
 
 
 @router.get(
-@requires(Perm.INTAKE_RECORD)
     "/patients/{patient_id}/medications", response={200: list[MedicationOut], **PROBLEM_RESPONSES}
 )
+@requires(Perm.CLINICAL_VIEW)
 def list_medications(request: HttpRequest, patient_id: int) -> QuerySet[Medication]:
     return _list(request, patient_id, Medication)
 
@@ -183,6 +184,7 @@ def list_medications(request: HttpRequest, patient_id: int) -> QuerySet[Medicati
 @router.post(
     "/patients/{patient_id}/medications", response={201: MedicationOut, **PROBLEM_RESPONSES}
 )
+@requires(Perm.INTAKE_RECORD)
 def add_medication(request: HttpRequest, patient_id: int, payload: MedicationIn) -> tuple[int, Any]:
     actor, patient = _open(request, patient_id)
     return 201, records.add_medication(actor, patient, **payload.dict())
@@ -190,15 +192,15 @@ def add_medication(request: HttpRequest, patient_id: int, payload: MedicationIn)
 
 @router.get(
     "/patients/{patient_id}/conditions", response={200: list[ConditionOut], **PROBLEM_RESPONSES}
-@requires(Perm.CLINICAL_VIEW)
 )
+@requires(Perm.CLINICAL_VIEW)
 def list_conditions(request: HttpRequest, patient_id: int) -> QuerySet[Condition]:
     return _list(request, patient_id, Condition)
 
 
 @router.post("/patients/{patient_id}/conditions", response={201: ConditionOut, **PROBLEM_RESPONSES})
-def add_condition(request: HttpRequest, patient_id: int, payload: ConditionIn) -> tuple[int, Any]:
 @requires(Perm.INTAKE_RECORD)
+def add_condition(request: HttpRequest, patient_id: int, payload: ConditionIn) -> tuple[int, Any]:
     actor, patient = _open(request, patient_id)
     return 201, records.add_condition(actor, patient, **payload.dict())
 
@@ -207,16 +209,15 @@ RECORD_KINDS: dict[str, type[Allergy] | type[Medication] | type[Condition]] = {
     "allergies": Allergy,
     "medications": Medication,
     "conditions": Condition,
-@requires(Perm.CLINICAL_VIEW)
 }
 
 
 @router.delete(
     "/patients/{patient_id}/{kind}/{record_id}",
-@requires(Perm.INTAKE_RECORD)
     response={204: None, **PROBLEM_RESPONSES},
     summary="End an allergy, medication or condition (kept in history)",
 )
+@requires(Perm.CLINICAL_EDIT)
 def end_record(
     request: HttpRequest, patient_id: int, kind: str, record_id: int
 ) -> tuple[int, None]:
@@ -231,7 +232,6 @@ def end_record(
 def _consent_out(c: Consent) -> dict[str, Any]:
     return {
         **{f: getattr(c, f) for f in ConsentOut.model_fields if hasattr(c, f)},
-@requires(Perm.CLINICAL_EDIT)
         "id": c.pk,
         "has_signature": bool(c.signature),
     }
@@ -240,11 +240,13 @@ def _consent_out(c: Consent) -> dict[str, Any]:
 @router.get(
     "/patients/{patient_id}/consents", response={200: list[ConsentOut], **PROBLEM_RESPONSES}
 )
+@requires(Perm.CLINICAL_VIEW)
 def list_consents(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
     return [_consent_out(c) for c in _list(request, patient_id, Consent)]
 
 
 @router.post("/patients/{patient_id}/consents", response={201: ConsentOut, **PROBLEM_RESPONSES})
+@requires(Perm.INTAKE_RECORD)
 def add_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> tuple[int, Any]:
     actor, patient = _open(request, patient_id)
     return 201, _consent_out(records.add_consent(actor, patient, **payload.dict()))
@@ -254,27 +256,23 @@ def add_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> tu
     "/patients/{patient_id}/consents/{consent_id}/withdraw",
     response={200: ConsentOut, **PROBLEM_RESPONSES},
 )
-@requires(Perm.CLINICAL_VIEW)
+@requires(Perm.INTAKE_RECORD)
 def withdraw_consent(request: HttpRequest, patient_id: int, consent_id: int) -> dict[str, Any]:
     actor, patient = _open(request, patient_id)
-    consent = records.get_record(
-        actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD
-    )
+    consent = records.get_record(actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD)
     return _consent_out(records.withdraw_consent(actor, consent))
 
-@requires(Perm.INTAKE_RECORD)
 
 @router.get("/patients/{patient_id}/weights", response={200: list[WeightOut], **PROBLEM_RESPONSES})
+@requires(Perm.CLINICAL_VIEW)
 def list_weights(request: HttpRequest, patient_id: int) -> QuerySet[Weight]:
     return _list(request, patient_id, Weight)
 
 
 @router.post("/patients/{patient_id}/weights", response={201: WeightOut, **PROBLEM_RESPONSES})
+@requires(Perm.INTAKE_RECORD)
 def add_weight(request: HttpRequest, patient_id: int, payload: WeightIn) -> tuple[int, Any]:
     actor, patient = _open(request, patient_id)
-@requires(Perm.INTAKE_RECORD)
     return 201, records.record_weight(
         actor, patient, kg=payload.kg, measured_on=payload.measured_on
     )
-@requires(Perm.CLINICAL_VIEW)
-@requires(Perm.INTAKE_RECORD)

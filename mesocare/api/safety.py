@@ -102,17 +102,17 @@ def check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 
 
 @router.get("/safety/checks/{check_id}", response={200: CheckOut, **PROBLEM_RESPONSES})
+@requires(Perm.PATIENT_VIEW)
 def get_check(request: HttpRequest, check_id: int) -> dict[str, Any]:
     actor = actor_of(request)
-@requires(Perm.PATIENT_VIEW)
     stored = overrides.get_check(actor, check_id, channel="api")
     return _check_out(stored)
 
 
 @router.post("/safety/checks/{check_id}/override", response={201: OverrideOut, **PROBLEM_RESPONSES})
+@requires(Perm.SAFETY_OVERRIDE)
 def override(request: HttpRequest, check_id: int, payload: OverrideIn) -> Status[Any]:
     """Proceed despite the check's overridable blocks (practitioner or admin), with a reason
-@requires(Perm.SAFETY_OVERRIDE)
     of at least 10 characters. Non-overridable blocks (doses, lots) are 409."""
     actor = actor_of(request)
     actor.require(Perm.SAFETY_OVERRIDE)
@@ -123,9 +123,9 @@ def override(request: HttpRequest, check_id: int, payload: OverrideIn) -> Status
 
 
 @router.get("/safety/overrides", response={200: OverridePage, **PROBLEM_RESPONSES})
+@requires(Perm.AUDIT_VIEW)
 def list_overrides(request: HttpRequest, params: Query[OverrideQuery]) -> dict[str, Any]:
     """Every override, newest first (admin and auditor)."""
-@requires(Perm.AUDIT_VIEW)
     actor = actor_of(request)
     qs = overrides.list_overrides(actor, patient_id=params.patient, channel="api")
     rows = list(qs[params.offset : params.offset + params.limit + 1])
@@ -139,16 +139,16 @@ def list_overrides(request: HttpRequest, params: Query[OverrideQuery]) -> dict[s
 
 
 @router.get("/safety/rules", response={200: list[RuleOut], **PROBLEM_RESPONSES})
+@requires(Perm.ORG_VIEW)
 def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
     """The rule registry with each rule's default and this clinic's setting."""
-@requires(Perm.ORG_VIEW)
     return [_rule_out(row) for row in rulesets.rule_rows(actor_of(request))]
 
 
 @router.put("/safety/rules/{code}", response={200: RuleOut, **PROBLEM_RESPONSES})
+@requires(Perm.ORG_MANAGE)
 def set_rule(request: HttpRequest, code: str, payload: RuleIn) -> dict[str, Any]:
     """Tighten a rule to `block` (admin). `warn` undoes a clinic's tightening; loosening a
-@requires(Perm.ORG_MANAGE)
     rule below its default is 422."""
     row = rulesets.set_rule_severity(actor_of(request), code, payload.severity)
     return _rule_out(row)
