@@ -47,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     catalog = sub.add_parser("catalog", help="curated catalog")
     catalog.add_argument("catalog_command", choices=["load"])
 
+    backup = sub.add_parser("backup", help="database dump + private media in one archive")
+    backup.add_argument("--output", help="archive path (default var/backups/mesocare-<time>.tar)")
+
+    restore = sub.add_parser("restore", help="replace the database and media from a backup")
+    restore.add_argument("archive")
+    restore.add_argument("--check", action="store_true", help="verify checksums only")
+    restore.add_argument("--yes", action="store_true", help="replace without asking")
+
     manage = sub.add_parser("manage", help="any Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -111,6 +119,10 @@ def main(argv: list[str] | None = None) -> None:
         call_command("create_token", user=args.user, org=args.org, name=args.name)
     elif args.command == "seed":
         call_command("seed_patients", patients=args.patients, org=args.org)
+    elif args.command in ("backup", "restore"):
+        from mesocare.ops.cli import run_backup_command
+
+        sys.exit(run_backup_command(args))
     elif args.command == "catalog":
         counts = __import__("mesocare.catalog.loader", fromlist=["load_catalog"]).load_catalog()
         print(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
