@@ -68,6 +68,9 @@ def _patient_out(actor: Actor, p: Patient) -> dict[str, Any]:
         "allergies": [_allergy_out(a) for a in active_allergies],
         "clinical_redacted": not clinical,
         "latest_weight": None,
+        # Blank in the database means "not recorded": null in the API.
+        "childbearing_potential": p.childbearing_potential or None,
+        "childbearing_potential_reason": p.childbearing_potential_reason or None,
     }
     if clinical:
         out["latest_weight"] = records.latest_weight(p)
@@ -77,6 +80,10 @@ def _patient_out(actor: Actor, p: Patient) -> dict[str, Any]:
             "pregnancy_status_on",
             "breastfeeding",
             "breastfeeding_on",
+            "childbearing_potential",
+            "childbearing_potential_reason",
+            "reliable_contraception",
+            "reliable_contraception_on",
         ):
             out[field] = None
     return out
@@ -137,7 +144,14 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
     actor = actor_of(request)
     patient = registry.get_patient(actor, patient_id)
     changes = payload.dict(exclude_unset=True)
-    for text_field in ("email", "phone", "address", "notes"):
+    for text_field in (
+        "email",
+        "phone",
+        "address",
+        "notes",
+        "childbearing_potential",
+        "childbearing_potential_reason",
+    ):
         if text_field in changes and changes[text_field] is None:
             changes[text_field] = ""
     registry.update_patient(actor, patient, **changes)
@@ -259,7 +273,9 @@ def add_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> tu
 @requires(Perm.INTAKE_RECORD)
 def withdraw_consent(request: HttpRequest, patient_id: int, consent_id: int) -> dict[str, Any]:
     actor, patient = _open(request, patient_id)
-    consent = records.get_record(actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD)
+    consent = records.get_record(
+        actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD
+    )
     return _consent_out(records.withdraw_consent(actor, consent))
 
 

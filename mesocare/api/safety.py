@@ -84,6 +84,7 @@ def check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
         patient_id=payload.patient,
         protocol_id=payload.protocol,
         location_id=payload.location,
+        assessment_id=payload.assessment,
         products=[ProductLine(**line.dict()) for line in payload.products],
     )
     result = run_check(
@@ -95,6 +96,7 @@ def check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
         items=resolved.items,
         body_areas=payload.body_areas,
         location=resolved.location,
+        baseline=resolved.baseline,
         channel="api",
     )
     assert result.check is not None

@@ -26,7 +26,12 @@ class CheckIn(Schema):
     moment: MomentIn
     date: dt.date | None = Field(None, description="treatment date; default: today at location")
     location: int | None = None
-    protocol: int | None = None
+    protocol: int | None = Field(
+        None, description="without products, the protocol's own products are checked"
+    )
+    assessment: int | None = Field(
+        None, description="the baseline assessment the plan treats (label-population rule)"
+    )
     products: list[ProductLineIn] = Field(default_factory=list, max_length=50)
     body_areas: list[str] = Field(default_factory=list, max_length=50)
 

@@ -160,3 +160,44 @@ def test_patient_detail_query_count_is_bounded(
         api.post(f"patients/{pid}/allergies", {"substance": substance})
     with django_assert_max_num_queries(9):
         assert len(api.get(f"patients/{pid}").json()["allergies"]) == 4
+
+
+def test_teratogen_screen_fields_are_patched_dated_and_redacted(api: Any, clinic: Any) -> None:
+    from django.utils import timezone
+
+    path = f"patients/{clinic.patient.pk}"
+    response = api.patch(
+        path,
+        {
+            "childbearing_potential": "no",
+            "childbearing_potential_reason": "postmenopausal",
+            "reliable_contraception": True,
+        },
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["childbearing_potential"] == "no"
+    assert body["childbearing_potential_reason"] == "postmenopausal"
+    assert body["reliable_contraception"] is True
+    assert body["reliable_contraception_on"] == timezone.localdate().isoformat()
+    # A reason explains only a "no": setting "yes" clears it.
+    body = api.patch(path, {"childbearing_potential": "yes"}).json()
+    assert body["childbearing_potential_reason"] is None
+    bad = api.patch(path, {"childbearing_potential_reason": "hysterectomy"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "childbearing_potential_reason"
+    desk = clinic.api("reception").get(path).json()
+    assert desk["childbearing_potential"] is None and desk["reliable_contraception"] is None
+
+
+def test_medication_class_combined_hormonal_contraceptive_is_accepted(
+    api: Any, clinic: Any
+) -> None:
+    response = api.post(
+        f"patients/{clinic.patient.pk}/medications",
+        {
+            "name": "Ethinylestradiol/levonorgestrel",
+            "drug_class": "combined_hormonal_contraceptive",
+        },
+    )
+    assert response.status_code == 201, response.content

@@ -14,6 +14,7 @@ from mesocare.catalog.models import Protocol
 from mesocare.catalog.services import copy_protocol, course_rules, update_protocol
 from mesocare.core.scales import get_scale
 from mesocare.errors import Conflict, Forbidden, Invalid, NotFound
+from mesocare.patients.services import registry
 from mesocare.plans import services
 from mesocare.plans.choices import PlanStatus
 from mesocare.plans.models import PlanEvent
@@ -59,6 +60,8 @@ def test_plan_creation_gives_the_band_rules_session_count(
     band (or the 'any' rule), one planned session per count; no rule → 422, nothing stored."""
     protocol = default(code)
     actor = clinic.actor("practitioner")
+    # The dutasteride protocols would otherwise stop at the teratogen screen.
+    registry.update_patient(actor, clinic.patient, reliable_contraception=True)
     items = data.draw(baseline_items(protocol.scale))
     baseline = record_assessment(actor, clinic.patient, scale_id=protocol.scale, items=items)
     rules = course_rules(protocol)
@@ -67,6 +70,12 @@ def test_plan_creation_gives_the_band_rules_session_count(
     if band is None and baseline.total <= get_scale(protocol.scale).total_min:
         expected = None
     before = protocol.version
+    beyond = rules.max_baseline_total is not None and baseline.total > rules.max_baseline_total
+    if beyond:
+        with pytest.raises(Invalid) as caught:
+            services.create_plan(actor, clinic.patient, protocol=protocol, baseline=baseline)
+        assert caught.value.code == "above_protocol_maximum"
+        return
     if expected is None:
         with pytest.raises(Invalid) as caught:
             services.create_plan(actor, clinic.patient, protocol=protocol, baseline=baseline)
@@ -160,3 +169,20 @@ def test_review_defaults_sessions_done_to_the_plans_assessments(clinic: Any) -> 
     assert [r.sessions_done for r in outcomes] == [1, 2, 3]
     assert [r.outcome.value for r in outcomes] == ["too_early", "too_early", "responding"]
     assert services.sessions_done_default(plan) == 3
+
+
+def test_male_dutasteride_plans_norwood_va_but_not_vi(clinic: Any) -> None:
+    """The Abdallah trial treated Norwood III vertex to V: the protocol's maximum stage is V/Va."""
+    actor = clinic.actor("practitioner")
+    registry.update_patient(actor, clinic.patient, reliable_contraception=True)
+    protocol = default("hair_male_dutasteride")
+    va = record_assessment(actor, clinic.patient, scale_id="norwood", items={"stage": "Va"})
+    assert (
+        services.create_plan(actor, clinic.patient, protocol=protocol, baseline=va).sessions_planned
+        == 7
+    )
+    vi = record_assessment(actor, clinic.patient, scale_id="norwood", items={"stage": "VI"})
+    with pytest.raises(Invalid) as caught:
+        services.create_plan(actor, clinic.patient, protocol=protocol, baseline=vi)
+    assert caught.value.code == "above_protocol_maximum"
+    assert caught.value.errors[0]["field"] == "baseline_assessment"

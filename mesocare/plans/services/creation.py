@@ -28,6 +28,7 @@ from mesocare.plans.models import PlanEvent, PlannedSession, TreatmentPlan
 ERROR_FIELDS = {
     "scale_mismatch": "baseline_assessment",
     "nothing_to_treat": "baseline_assessment",
+    "above_protocol_maximum": "baseline_assessment",
     "invalid_assessment": "baseline_assessment",
     "baseline_required": "baseline_assessment",
     "sessions_out_of_range": "sessions",
