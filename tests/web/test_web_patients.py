@@ -361,3 +361,33 @@ def test_withdrawing_a_consent_asks_first(web: Callable[[str], Any], clinic: Any
     assert client.post(url).status_code == 302
     consent.refresh_from_db()
     assert consent.withdrawn_on == dt.date.today()
+
+
+def test_the_patient_form_records_the_teratogen_screen(
+    web: Callable[[str], Any], clinic: Any
+) -> None:
+    """Childbearing potential and contraception are editable in the staff form (dated today)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    client = web("practitioner")
+    patient = clinic.patient
+    url = reverse("web:patient-edit", kwargs={"patient_id": patient.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"childbearing_potential" in page.content
+    data = {
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "birth_date": patient.birth_date.isoformat(),
+        "sex_at_birth": patient.sex_at_birth,
+        "preferred_channel": patient.preferred_channel,
+        "childbearing_potential": "yes",
+        "reliable_contraception": "yes",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content
+    patient.refresh_from_db()
+    assert patient.childbearing_potential == "yes"
+    assert patient.reliable_contraception is True
+    assert patient.reliable_contraception_on == timezone.localdate()
