@@ -6,29 +6,30 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router
 
 from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.clinics_schemas import (
     LocationIn,
+    InvitationOut,
     LocationOut,
     LocationPatch,
     MeOut,
     RoomIn,
     RoomOut,
     RoomPatch,
-    StaffCreated,
     StaffIn,
     StaffOut,
     StaffPatch,
-    WorkingHoursIn,
     Unlocked,
 )
+    WorkingHoursIn,
 from mesocare.api.problems import PROBLEM_RESPONSES
-from mesocare.clinics import lockout, services
+from mesocare.clinics import invitations, lockout, services
 from mesocare.clinics.actor import Actor
-from mesocare.clinics.models import Location, Membership, Room, WorkingHours
+from mesocare.clinics.models import Invitation, Location, Membership, Room, WorkingHours
 from mesocare.clinics.permissions import MEMBER, ROLE_PERMISSIONS, Perm
 from mesocare.clinics.tenancy import get_for_org
 
@@ -67,6 +68,19 @@ def _staff_out(m: Membership) -> dict[str, Any]:
 
 
 def _staff_qs(actor: Actor) -> Any:
+def _invitation_out(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "id": invitation.pk,
+        "email": invitation.email,
+        "role": invitation.role,
+        "title": invitation.title,
+        "default_location": invitation.default_location_id,
+        "status": invitation.status_at(timezone.now()),
+        "created_at": invitation.created_at,
+        "expires_at": invitation.expires_at,
+    }
+
+
     return (
         Membership.objects.for_org(actor.org_id)
         .select_related("user")
@@ -196,14 +210,45 @@ def list_staff(request: HttpRequest, role: str | None = None) -> list[dict[str, 
     return [_staff_out(m) for m in qs]
 
 
-@router.post("/staff", response={201: StaffCreated, **PROBLEM_RESPONSES})
+@router.post(
+    "/staff",
+    response={201: InvitationOut, **PROBLEM_RESPONSES},
+    summary="Invite a person to the staff (emails a single-use link)",
+    description="The answer is the same whether or not the email address has an account.",
+)
 @requires(Perm.STAFF_MANAGE)
 def add_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
-    membership, password = services.add_staff(
-        actor_of(request), default_location_id=data.pop("default_location"), **data
+    invitation = invitations.invite(
+        actor_of(request),
+        default_location_id=data.pop("default_location"),
+        channel="api",
+        **data,
     )
-    return 201, {**_staff_out(membership), "initial_password": password}
+    return 201, _invitation_out(invitation)
+
+
+@router.get(
+    "/staff/invitations",
+    response={200: list[InvitationOut], **PROBLEM_RESPONSES},
+    summary="Invitations sent by the organization (pending, accepted, revoked, expired)",
+)
+@requires(Perm.STAFF_MANAGE)
+def list_invitations(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_invitation_out(i) for i in invitations.list_invitations(actor_of(request))]
+
+
+@router.delete(
+    "/staff/invitations/{invitation_id}",
+    response={204: None, **PROBLEM_RESPONSES},
+    summary="Revoke a pending invitation (its link stops working)",
+)
+@requires(Perm.STAFF_MANAGE)
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> tuple[int, None]:
+    actor = actor_of(request)
+    invitation = get_for_org(Invitation, actor.org_id, invitation_id)
+    invitations.revoke(actor, invitation, channel="api")
+    return 204, None
 
 
 @router.get("/staff/{membership_id}", response={200: StaffOut, **PROBLEM_RESPONSES})
@@ -253,6 +298,7 @@ def set_working_hours(
     summary="Clear a member's failed sign-ins (lift a lockout)",
 )
 def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
+@requires(Perm.STAFF_MANAGE)
     actor = actor_of(request)
     actor.require(Perm.STAFF_MANAGE)
     membership = get_for_org(

@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from mesocare.clinics.choices import Role, RoomKind
+from mesocare.clinics.choices import InvitationStatus, Role, RoomKind
 
 
 class WeeklyInterval(Schema):
@@ -69,8 +69,9 @@ class RoomOut(Schema):
 
 class StaffIn(Schema):
     email: EmailStr
+    """An invitation: the invitee chooses their own name and password when accepting."""
+
     role: Role
-    full_name: str = Field("", max_length=150)
     title: str = Field("", max_length=100)
     default_location: int | None = None
 
@@ -98,13 +99,17 @@ class StaffOut(Schema):
     working_hours: list[WorkingHoursOut] = []
 
 
-class StaffCreated(StaffOut):
-    initial_password: str | None = None
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    title: str
+    default_location: int | None
+    status: InvitationStatus
+    created_at: dt.datetime
+    expires_at: dt.datetime
 
 
-class WorkingHoursOut(Schema):
-    location: int
-    weekday: int
 class Unlocked(Schema):
     failed_sign_ins_cleared: int
 
@@ -112,6 +117,9 @@ class Unlocked(Schema):
     opens: dt.time
     closes: dt.time
 
+class WorkingHoursOut(Schema):
+    location: int
+    weekday: int
 
 class WorkingHoursIn(Schema):
     location: int

@@ -66,7 +66,7 @@ def _recent(queryset: Any) -> Any:
 def locked_emails(actor: Actor) -> set[str]:
     """Emails of this organization's members whose account is locked out now."""
     actor.require(Perm.STAFF_MANAGE)
-    emails = set(Membership.objects.for_org(actor.org_id).values_list("user__email", flat=True))
+    emails = Membership.objects.for_org(actor.org_id).values("user__email")
     counts = (
         _recent(AccessAttempt.objects.filter(username__in=emails))
         .values("username")

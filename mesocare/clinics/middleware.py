@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from mesocare.clinics.actor import Actor
@@ -22,19 +24,39 @@ def client_ip(request: HttpRequest) -> str | None:
     )
 
 
+def memberships_of(user: Any) -> QuerySet[Membership]:
+    return Membership.objects.select_related("organization", "user", "default_location").filter(
+        user=user, is_active=True
+    )
+
+
 def membership_for(request: HttpRequest) -> Membership | None:
+    """The membership this session acts as: the organization chosen after sign-in, or the only
+    one the user has. A user of several organizations who has not chosen acts as none (the
+    staff UI sends them to the chooser) — never a silent default."""
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.select_related(
-        "organization", "user", "default_location"
-    ).filter(user=user, is_active=True)
+    memberships = memberships_of(user)
     chosen = request.session.get(SESSION_ORG_KEY)
     if chosen is not None:
-        membership = memberships.filter(organization_id=chosen).first()
-        if membership is not None:
-            return membership
-    return memberships.order_by("organization_id").first()
+        return memberships.filter(organization_id=chosen).first()
+    found = list(memberships[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def must_choose(request: HttpRequest) -> bool:
+    """Signed in, acting as no organization, and member of several: the chooser's job."""
+    return (
+        request.user.is_authenticated
+        and getattr(request, "actor", None) is None
+        and memberships_of(request.user).count() > 1
+    )
+
+
+def forget_organization(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """Each sign-in chooses anew (connected to `user_logged_in`)."""
+    request.session.pop(SESSION_ORG_KEY, None)
 
 
 class ActorMiddleware:

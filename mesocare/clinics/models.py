@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mesocare.clinics.choices import Role, RoomKind, Weekday
+from mesocare.clinics.choices import InvitationStatus, Role, RoomKind, Weekday
 from mesocare.clinics.tenancy import OrgOwned
 
 
@@ -127,3 +128,39 @@ class WorkingHours(_WeeklyInterval, OrgOwned):
                 condition=models.Q(opens__lt=models.F("closes")), name="working_hours_order"
             )
         ]
+
+
+class Invitation(OrgOwned):
+    """An offer to join the organization, sent by email as a single-use link. Only the SHA-256
+    of the link's token is stored, so a copy of the database cannot accept invitations."""
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    default_location = models.ForeignKey(
+        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "email"], name="invitation_org_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    def status_at(self, now: dt.datetime) -> str:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= now:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING

@@ -1,16 +1,16 @@
-"""Organization set-up: locations, opening hours, rooms, staff and working hours."""
+"""Organization set-up: locations, opening hours, rooms, staff and working hours.
+
+People join through invitations (`mesocare.clinics.invitations`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mesocare.accounts.models import User
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import diff, record
 from mesocare.clinics.actor import Actor
@@ -90,43 +90,6 @@ def save_room(actor: Actor, room: Room | None = None, **fields: Any) -> Room:
     room.save()
     record(actor, AuditAction.CREATE if creating else AuditAction.UPDATE, room, changes=changes)
     return room
-
-
-@transaction.atomic
-def add_staff(
-    actor: Actor,
-    *,
-    email: str,
-    role: str,
-    full_name: str = "",
-    title: str = "",
-    password: str | None = None,
-    default_location_id: int | None = None,
-) -> tuple[Membership, str | None]:
-    """Add a person to the organization. Returns the membership and, for a new user without
-    a given password, a one-time password to hand over."""
-    actor.require(Perm.STAFF_MANAGE)
-    if role not in Role.values:
-        raise Invalid.field("role", _("Role must be one of %s.") % ", ".join(Role.values))
-    email = email.strip().lower()
-    user = User.objects.filter(email=email).first()
-    issued = None
-    if user is None:
-        issued = password or secrets.token_urlsafe(12)
-        user = User(email=email, full_name=full_name)
-        full_clean_or_invalid(user, exclude=["password"])
-        user.set_password(issued)
-        user.save()
-    if Membership.objects.filter(user=user, organization_id=actor.org_id).exists():
-        raise Conflict("already_member", _("%s is already a member of this organization.") % email)
-    location = (
-        get_for_org(Location, actor.org_id, default_location_id) if default_location_id else None
-    )
-    membership = Membership.objects.create(
-        organization_id=actor.org_id, user=user, role=role, title=title, default_location=location
-    )
-    record(actor, AuditAction.CREATE, membership, summary=f"{email} as {role}")
-    return membership, (issued if password is None else None)
 
 
 @transaction.atomic

@@ -186,6 +186,9 @@ AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = "mesocare"
+# Days a staff invitation link stays valid; password-reset links are valid for minutes.
+MESOCARE_INVITATION_DAYS = env_int("MESOCARE_INVITATION_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("it", "Italiano")]

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from mesocare.web.views import (
@@ -10,6 +9,7 @@ from mesocare.web.views import (
     charting,
     home,
     inventory,
+    membership,
     messages,
     org,
     outcomes,
@@ -19,6 +19,7 @@ from mesocare.web.views import (
     safety,
     scheduling,
     time_off,
+    two_factor,
 )
 
 app_name = "web"
@@ -26,10 +27,12 @@ app_name = "web"
 urlpatterns = [
     path("", home.dashboard, name="dashboard"),
     path("login", auth.LoginView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/2fa/verify", auth.verify_2fa, name="2fa-verify"),
-    path("account/2fa/setup", auth.setup_2fa, name="2fa-setup"),
+    path("logout", auth.LogoutView.as_view(), name="logout"),
+    path("account/2fa/verify", two_factor.verify, name="2fa-verify"),
+    path("account/2fa/setup", two_factor.setup, name="2fa-setup"),
     path("switch-organization", home.switch_organization, name="switch-org"),
+    path("choose-organization", membership.choose_organization, name="choose-org"),
+    path("invitations/<str:token>", membership.accept_invitation, name="invitation-accept"),
     # patients (foundation UI)
     path("patients", patients.patient_list, name="patient-list"),
     path("patients/search", patients.patient_search, name="patient-search"),
@@ -147,7 +150,17 @@ urlpatterns = [
         name="staff-reactivate",
     ),
     path("org/staff/<int:membership_id>/unlock", org.staff_unlock, name="staff-unlock"),
+    path(
+        "org/invitations/<int:invitation_id>/revoke",
+        org.invitation_revoke,
+        name="invitation-revoke",
+    ),
     path("org/staff/<int:membership_id>/hours", org.working_hours, name="staff-hours"),
+    path(
+        "org/staff/<int:membership_id>/two-factor/reset",
+        two_factor.staff_reset,
+        name="staff-2fa-reset",
+    ),
     # audit and account (foundation UI)
     path("audit", audit.audit_log, name="audit-log"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),

@@ -85,8 +85,9 @@ class RoomForm(forms.Form):
 
 
 class StaffAddForm(forms.Form):
+    """An invitation: the invitee sets their own name and password."""
+
     email = forms.EmailField(label=_("Email"))
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
     default_location = forms.ModelChoiceField(

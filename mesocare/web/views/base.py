@@ -6,11 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from mesocare.clinics.actor import Actor
+from mesocare.clinics.middleware import must_choose
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError, Forbidden, NotFound
 
@@ -28,6 +31,10 @@ def staff_view(*perms: Perm | None) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor: Actor | None = getattr(request, "actor", None)
             if actor is None:
+                if must_choose(request):
+                    return redirect_to_login(
+                        request.get_full_path(), reverse("web:choose-org"), "next"
+                    )
                 raise PermissionDenied("You are not a member of any organization.")
             if wanted and not any(actor.can(p) for p in wanted):
                 needed = " / ".join(p.value for p in wanted)

@@ -15,10 +15,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mesocare.clinics import lockout, services
+from mesocare.accounts import two_factor
+from mesocare.clinics import invitations, lockout, services
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.choices import Role
-from mesocare.clinics.models import Location, Membership, OpeningHours, Room, WorkingHours
+from mesocare.clinics.models import (
+    Invitation,
+    Location,
+    Membership,
+    OpeningHours,
+    Room,
+    WorkingHours,
+)
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import DomainError
@@ -157,8 +165,14 @@ def staff_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         .select_related("user", "default_location")
         .order_by("-is_active", "user__email")
     )
-    locked = lockout.locked_emails(actor) if actor.can(Perm.STAFF_MANAGE) else set()
-    return render(request, "web/org/staff.html", {"page": paginate(request, qs), "locked": locked})
+    manager = actor.can(Perm.STAFF_MANAGE)
+    context = {
+        "page": paginate(request, qs),
+        "locked": lockout.locked_emails(actor) if manager else set(),
+        "with_2fa": two_factor.members_with_factor(actor) if manager else set(),
+        "invitations": invitations.list_invitations(actor, pending_only=True) if manager else [],
+    }
+    return render(request, "web/org/staff.html", context)
 
 
 @staff_view(Perm.STAFF_MANAGE)
@@ -166,19 +180,31 @@ def staff_add(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = StaffAddForm(request.POST or None, org_id=actor.org_id)
     if request.method == "POST" and form.is_valid():
         try:
-            membership, password = services.add_staff(actor, **form.service_values())
+            invitation = invitations.invite(actor, **form.service_values())
         except DomainError as exc:
             apply_domain_errors(form, exc)
         else:
-            # The one-time password is shown on this response only; it is stored nowhere.
-            response = render(
-                request,
-                "web/org/staff_added.html",
-                {"membership": membership, "password": password},
+            # The same message whether or not the address has an account anywhere.
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
             )
-            response["Cache-Control"] = "no-store"
-            return response
+            return redirect("web:staff-list")
     return render(request, "web/org/staff_form.html", {"form": form, "membership": None})
+
+
+@require_POST
+@staff_view(Perm.STAFF_MANAGE)
+def invitation_revoke(request: HttpRequest, actor: Actor, invitation_id: int) -> HttpResponse:
+    invitation = get_for_org(Invitation, actor.org_id, invitation_id)
+    try:
+        invitations.revoke(actor, invitation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Invitation for %(email)s revoked.") % {"email": invitation.email}
+        )
+    return redirect("web:staff-list")
 
 
 def _membership(actor: Actor, membership_id: int) -> Membership:
