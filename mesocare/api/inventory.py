@@ -29,7 +29,7 @@ from mesocare.catalog.models import Product
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
-from mesocare.errors import Invalid
+from mesocare.errors import Invalid, NotFound
 from mesocare.inventory.models import ProductLot, StockMovement
 from mesocare.inventory.services import alerts, recall, stock
 
@@ -72,7 +72,8 @@ def movement_out(m: StockMovement) -> dict[str, Any]:
 def _location(actor: Any, pk: int) -> Location:
     location = Location.objects.for_org(actor.org_id).filter(pk=pk).first()
     if location is None:
-        raise Invalid.field("location", f"No location with id {pk}.")
+        # Another organization's location is as absent as one that never existed: 404.
+        raise NotFound("not_found", f"No location with id {pk}.")
     return location
 
 

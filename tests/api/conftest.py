@@ -1,0 +1,8 @@
+"""Make the shared request builders (api_operations.py) importable from the API tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
