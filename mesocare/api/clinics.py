@@ -12,8 +12,8 @@ from ninja import Router
 from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.clinics_schemas import (
-    LocationIn,
     InvitationOut,
+    LocationIn,
     LocationOut,
     LocationPatch,
     MeOut,
@@ -24,8 +24,8 @@ from mesocare.api.clinics_schemas import (
     StaffOut,
     StaffPatch,
     Unlocked,
-)
     WorkingHoursIn,
+)
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.clinics import invitations, lockout, services
 from mesocare.clinics.actor import Actor
@@ -67,7 +67,6 @@ def _staff_out(m: Membership) -> dict[str, Any]:
     }
 
 
-def _staff_qs(actor: Actor) -> Any:
 def _invitation_out(invitation: Invitation) -> dict[str, Any]:
     return {
         "id": invitation.pk,
@@ -81,6 +80,7 @@ def _invitation_out(invitation: Invitation) -> dict[str, Any]:
     }
 
 
+def _staff_qs(actor: Actor) -> Any:
     return (
         Membership.objects.for_org(actor.org_id)
         .select_related("user")
@@ -297,8 +297,8 @@ def set_working_hours(
     response={200: Unlocked, **PROBLEM_RESPONSES},
     summary="Clear a member's failed sign-ins (lift a lockout)",
 )
-def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
 @requires(Perm.STAFF_MANAGE)
+def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     actor.require(Perm.STAFF_MANAGE)
     membership = get_for_org(

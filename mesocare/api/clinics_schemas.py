@@ -68,9 +68,9 @@ class RoomOut(Schema):
 
 
 class StaffIn(Schema):
-    email: EmailStr
     """An invitation: the invitee chooses their own name and password when accepting."""
 
+    email: EmailStr
     role: Role
     title: str = Field("", max_length=100)
     default_location: int | None = None
@@ -114,12 +114,12 @@ class Unlocked(Schema):
     failed_sign_ins_cleared: int
 
 
-    opens: dt.time
-    closes: dt.time
-
 class WorkingHoursOut(Schema):
     location: int
     weekday: int
+    opens: dt.time
+    closes: dt.time
+
 
 class WorkingHoursIn(Schema):
     location: int

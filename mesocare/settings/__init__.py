@@ -168,27 +168,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); the client's
 # address is the right-most hop that is not one of them. Empty: the direct peer is the client.
 MESOCARE_TRUSTED_PROXIES = env_networks("MESOCARE_TRUSTED_PROXIES", [])
 # Sign-in lockout: an account after AXES_FAILURE_LIMIT failures (from anywhere), a client
 # address after MESOCARE_IP_FAILURE_LIMIT failures (for any accounts), each for the cool-off.
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 MESOCARE_IP_FAILURE_LIMIT = env_int("MESOCARE_IP_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "mesocare.clinics.middleware.client_ip"
 AXES_HANDLER = "mesocare.clinics.lockout.LockoutHandler"
-AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "mesocare.clinics.lockout.username_of"
+AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)
-OTP_TOTP_ISSUER = "mesocare"
 # Days a staff invitation link stays valid; password-reset links are valid for minutes.
 MESOCARE_INVITATION_DAYS = env_int("MESOCARE_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
+OTP_TOTP_ISSUER = "mesocare"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("it", "Italiano")]
