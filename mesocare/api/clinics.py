@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from mesocare.accounts import two_factor
 from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.clinics_schemas import (
@@ -305,3 +306,15 @@ def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
         Membership, actor.org_id, membership_id, queryset=Membership.objects.select_related("user")
     )
     return {"failed_sign_ins_cleared": lockout.unlock_sign_in(actor, membership, channel="api")}
+
+
+@router.delete(
+    "/staff/{membership_id}/two-factor",
+    response={204: None, **PROBLEM_RESPONSES},
+    summary="Reset a member's two-factor sign-in (lost authenticator; audited)",
+    description="409 `no_second_factor` when the member has no authenticator.",
+)
+@requires(Perm.STAFF_MANAGE)
+def reset_staff_two_factor(request: HttpRequest, membership_id: int) -> tuple[int, None]:
+    two_factor.reset(actor_of(request), membership_id)
+    return 204, None

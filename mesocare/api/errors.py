@@ -73,9 +73,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         errors = exc.errors or ([] if exc.status != 422 else None)
-        return problem(
+        response = problem(
             exc.status, exc.message, code=exc.code, title=exc.title, errors=errors, **exc.context
         )
+        if exc.status == 401:  # a 401 names the scheme that would work (RFC 9110)
+            response["WWW-Authenticate"] = "Bearer"
+        return response
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:

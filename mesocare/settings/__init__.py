@@ -203,7 +203,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "mesocare.web.storage.StaticFilesStorage"
         if PROD
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -1,13 +1,16 @@
-"""Second factor (TOTP): verify after password sign-in; enforce for admins when required."""
+"""Second factor (TOTP): a signed-in session that still owes its second factor sees only the
+pages that let it pay it (verify, set up), sign out, and static files. The API refuses such a
+session in its own authentication (mesocare.api.auth)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django_otp import user_has_device
+
+from mesocare.accounts.two_factor import Missing, missing_factor
 
 EXEMPT_PREFIXES = ("/static/", "/api/", "/login", "/logout", "/account/2fa", "/p/")
 
@@ -18,16 +21,13 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        actor = getattr(request, "actor", None)
         if user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
             verified = getattr(user, "is_verified", lambda: False)()
-            if not verified and user_has_device(user):
-                return redirect(f"/account/2fa/verify?next={request.path}")
-            actor = getattr(request, "actor", None)
-            if (
-                settings.MESOCARE_REQUIRE_2FA
-                and actor is not None
-                and actor.role == "admin"
-                and not verified
-            ):
+            role = actor.role if actor is not None else ""
+            missing = missing_factor(user, role, verified=verified)  # type: ignore[arg-type]
+            if missing == Missing.VERIFY:
+                return redirect("/account/2fa/verify?" + urlencode({"next": request.path}))
+            if missing == Missing.ENROL:
                 return redirect("/account/2fa/setup")
         return self.get_response(request)

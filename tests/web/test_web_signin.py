@@ -9,6 +9,8 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from mesocare.web.views.two_factor import PENDING_SECRET
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"  # the fixed password of the conftest cast
@@ -23,10 +25,10 @@ def test_two_factor_setup_then_sign_in_requires_the_code(clinic: Any) -> None:
     client = Client()
     assert _sign_in(client, email).status_code == 302
     assert client.get("/account/2fa/setup").status_code == 200
-    device = TOTPDevice.objects.get(user=clinic.user("practitioner"), confirmed=False)
-    response = client.post("/account/2fa/setup", {"token": f"{totp(device.bin_key):06d}"})
+    secret = bytes.fromhex(client.session[PENDING_SECRET])  # shown as a QR code
+    response = client.post("/account/2fa/setup", {"token": f"{totp(secret):06d}"})
     assert response.status_code == 302
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(user=clinic.user("practitioner"))
     assert device.confirmed
 
     fresh = Client()
