@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +17,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import Conflict, Invalid
 from mesocare.inventory.models import ProductLot
+from mesocare.lib.csv_export import csv_text
 from mesocare.patients.models import Patient
 
 
@@ -151,17 +150,15 @@ CSV_HEADER = [
 
 
 def recipients_csv(rows: list[Recipient]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 r.patient_id,
-                _csv_safe(r.patient_name),
+                r.patient_name,
                 r.birth_date,
-                _csv_safe(r.phone),
-                _csv_safe(r.email),
+                r.phone,
+                r.email,
                 r.session_id,
                 r.session_at.isoformat(),
                 "yes" if r.signed else "no",
@@ -170,13 +167,9 @@ def recipients_csv(rows: list[Recipient]) -> str:
                 r.zone_name,
                 r.volume_ml,
             ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection (=, +, -, @ at the start of a cell)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+            for r in rows
+        ),
+    )
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ audit tab."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from mesocare.audit.models import AuditEvent
 from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
+from mesocare.lib.csv_export import write_csv
 from mesocare.patients.models import Patient
 from mesocare.web.forms.audit import AuditFilterForm
 from mesocare.web.pagination import paginate, query_without_page
@@ -77,14 +77,14 @@ def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for event in qs.iterator(chunk_size=2000):
-        writer.writerow(
+    count = write_csv(
+        response,
+        CSV_COLUMNS,
+        (
             [event.at.isoformat(), *(getattr(event, c) for c in CSV_COLUMNS[1:-1]), event.changes]
-        )
-        count += 1
+            for event in qs.iterator(chunk_size=2000)
+        ),
+    )
     record(
         actor,
         AuditAction.EXPORT,

@@ -3,7 +3,6 @@ plan progress chart, the outcomes report (with CSV) and the business report."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ from mesocare.catalog.models import Protocol, Zone
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError, Invalid
+from mesocare.lib.csv_export import write_csv
 from mesocare.outcomes import progress, reports, services
 from mesocare.outcomes.choices import Landmark, MeasurementKind, ViewAngle
 from mesocare.outcomes.imaging import MAX_BYTES
@@ -215,9 +215,7 @@ def outcomes_report(request: HttpRequest, actor: Actor) -> HttpResponse:
         record(actor, AuditAction.EXPORT, object_type="outcomes.report", summary="outcomes CSV")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'
-        writer = csv.writer(response)
-        writer.writerow(reports.CSV_COLUMNS)
-        writer.writerows(reports.csv_rows(rows))
+        write_csv(response, reports.CSV_COLUMNS, reports.csv_rows(rows))
         return response
     protocols = Protocol.objects.filter(is_active=True).order_by("name")
     chart = [
