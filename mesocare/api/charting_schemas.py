@@ -7,6 +7,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from mesocare.api.inputs import Patch
 from mesocare.catalog.choices import Technique
 from mesocare.charting.choices import NeedleKind, SideEffectKind, SideEffectSource
 
@@ -18,7 +19,9 @@ class WalkInIn(Schema):
     practitioner: int | None = Field(None, description="membership id; default: you")
 
 
-class SessionPatch(Schema):
+class SessionPatch(Patch):
+    nullable = frozenset({"pain_vas"})
+
     pain_vas: Decimal | None = Field(None, ge=0, le=10, max_digits=3, decimal_places=1)
     notes: str | None = Field(None, max_length=20000)
     started_at: dt.datetime | None = None

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
+from mesocare.api.inputs import Patch
 from mesocare.clinics.choices import InvitationStatus, Role, RoomKind
 
 
@@ -28,7 +29,7 @@ class LocationIn(Schema):
     opening_hours: list[WeeklyInterval] | None = None
 
 
-class LocationPatch(Schema):
+class LocationPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=200)
     timezone: str | None = Field(None, min_length=1, max_length=64)
     address: str | None = Field(None, max_length=2000)
@@ -53,7 +54,7 @@ class RoomIn(Schema):
     kind: RoomKind
 
 
-class RoomPatch(Schema):
+class RoomPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: RoomKind | None = None
     is_active: bool | None = None
@@ -81,7 +82,9 @@ class StaffIn(Schema):
         return value.lower()
 
 
-class StaffPatch(Schema):
+class StaffPatch(Patch):
+    nullable = frozenset({"default_location"})
+
     role: Role | None = None
     title: str | None = Field(None, max_length=100)
     is_active: bool | None = None

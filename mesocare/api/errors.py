@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from mesocare.api.inputs import MalformedBody
 from mesocare.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -54,10 +55,12 @@ def problem(
 
 
 def _field_name(loc: list[Any]) -> str:
+    """`body.payload.given_name` -> `given_name`; an error about the whole body -> `body`."""
     parts = [str(p) for p in loc]
+    location = parts[0] if parts and parts[0] in _LOCATIONS else ""
     while parts and parts[0] in _LOCATIONS:
         parts.pop(0)
-    return ".".join(parts)
+    return ".".join(parts) or location
 
 
 def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -98,6 +101,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, MalformedBody):
+            # ninja wraps every body-parsing failure in a 400; it is a validation error
+            message = str(exc.__cause__)
+            errors = [{"field": "body", "message": message}]
+            return problem(422, f"body: {message}", code="validation", errors=errors)
         return problem(exc.status_code, str(exc.message))
 
     @api.exception_handler(Http404)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import EmailStr, Field
 
+from mesocare.api.inputs import Patch
 from mesocare.patients.choices import (
     AllergySeverity,
     Channel,
@@ -36,7 +37,9 @@ class PatientIn(Schema):
     breastfeeding_on: dt.date | None = None
 
 
-class PatientPatch(Schema):
+class PatientPatch(Patch):
+    nullable = frozenset({"pregnancy_status_on", "breastfeeding_on"})
+
     given_name: str | None = Field(None, min_length=1, max_length=100)
     family_name: str | None = Field(None, min_length=1, max_length=100)
     birth_date: dt.date | None = None

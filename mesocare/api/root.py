@@ -20,6 +20,7 @@ from mesocare.api import (
     scheduling,
 )
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
+from mesocare.api.inputs import JsonObjectParser, reject_unstorable_values
 
 api = NinjaAPI(
     title="mesocare API",
@@ -33,8 +34,10 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=JsonObjectParser(),
 )
 errors.install(api)
+api.add_decorator(reject_unstorable_values)
 api.add_router("", clinics.router)
 api.add_router("", patients.router)
 api.add_router("", safety.router)
