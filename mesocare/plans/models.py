@@ -29,6 +29,9 @@ class TreatmentPlan(OrgOwned):
     interval_min_days = models.PositiveIntegerField()
     interval_target_days = models.PositiveIntegerField()
     interval_max_days = models.PositiveIntegerField()
+    # "At least N calendar months" between sessions, on top of interval_min_days (31 January
+    # + 1 month = 28/29 February): booking and moving sessions hold to it.
+    interval_min_months = models.PositiveIntegerField(null=True, blank=True)
     response_check_session = models.PositiveIntegerField()
     maintenance_interval_days = models.PositiveIntegerField(null=True, blank=True)
     session_duration_min = models.PositiveIntegerField()

@@ -11,11 +11,14 @@ from .course import (
     Relaxation,
     place_course,
 )
+from .intervals import GapBounds, GapRule
 
 __all__ = [
     "CourseRequest",
     "CourseResult",
     "Infeasibility",
+    "GapBounds",
+    "GapRule",
     "Interval",
     "PlacedSession",
     "PractitionerCalendar",

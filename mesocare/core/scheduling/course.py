@@ -1,8 +1,9 @@
 """Exact placement of a course of sessions, with alternatives and an explained infeasibility.
 
 Objective, lexicographic (all instants compared as UTC):
-  1. minimise the total deviation ``sum |gap_k - gap_target|`` of the calendar-day gaps, counted
-     in the location's local dates;
+  1. minimise the total deviation ``sum |gap_k - target_k|`` of the calendar-day gaps, counted
+     in the location's local dates; ``target_k`` is ``gap_target``, raised to the calendar-month
+     minimum after session k when the request has ``gap_min_months``;
   2. then the earliest start of the last session;
   3. then the earliest start of the first session;
   4. then the lexicographically earliest tuple of all session starts (so session 2 as early as
@@ -50,6 +51,8 @@ class CourseRequest:
     same_practitioner: bool = True
     horizon_days: int = 182  # sessions on local dates earliest .. earliest + horizon_days - 1
     granularity_min: int = 5
+    # And at least this many calendar months after the previous session (31 Jan -> 28/29 Feb).
+    gap_min_months: int | None = None
 
     def __post_init__(self) -> None:
         if not self.sessions:
@@ -58,6 +61,8 @@ class CourseRequest:
             raise ValueError("session durations must be positive whole minutes")
         if not 1 <= self.gap_min <= self.gap_target <= self.gap_max:
             raise ValueError("gaps must satisfy 1 <= gap_min <= gap_target <= gap_max")
+        if self.gap_min_months is not None and not 1 <= self.gap_min_months <= 120:
+            raise ValueError("gap_min_months must be 1..120 calendar months")
         if self.horizon_days < 1 or self.granularity_min < 1:
             raise ValueError("horizon and granularity must be positive")
         if self.window is not None and not self.window[0] < self.window[1]:
@@ -154,6 +159,7 @@ def _prepare(
         first_day=first_day,
         horizon_days=request.horizon_days,
         same_practitioner=request.same_practitioner,
+        gap_min_months=request.gap_min_months,
     )
     return index, plan
 
@@ -199,15 +205,32 @@ def _spread(days: int, low: int, high: int) -> int:
     return result
 
 
-def _feasible(masks: list[list[int]], gap_min: int, gap_max: int, same: bool) -> bool:
+def _minimum_gaps(plan: CoursePlan) -> dict[int, int]:
+    """Minimum gap -> bitset of the horizon days after which it applies (one entry, every
+    day, without calendar months; 28..31 days for one month)."""
+    rule = plan.gap_rule
+    by_minimum: dict[int, int] = {}
+    for i in range(plan.horizon_days):
+        minimum = rule.after(plan.first_day + timedelta(days=i)).minimum
+        by_minimum[minimum] = by_minimum.get(minimum, 0) | 1 << i
+    return by_minimum
+
+
+def _feasible(masks: list[list[int]], plan: CoursePlan, gap_max: int, same: bool) -> bool:
     """Whether some chain of days fits, ignoring the objective: a bitset reachability DP."""
     groups = masks
     if not same:
         groups = [[_union(m[k] for m in masks) for k in range(len(masks[0]))]] if masks else []
+    minimums = _minimum_gaps(plan)
     for sessions in groups:
         reach = sessions[0]
         for mask in sessions[1:]:
-            reach = mask & _spread(reach, gap_min, gap_max)
+            # Spread the days that share a minimum gap together (the maximum is raised to the
+            # minimum when shorter, as ``GapRule.after`` does).
+            spread = _union(
+                _spread(reach & days, low, max(gap_max, low)) for low, days in minimums.items()
+            )
+            reach = mask & spread
         if reach:
             return True
     return False
@@ -240,16 +263,16 @@ def _diagnose(
         wide = _day_masks(wide_index, wide_plan)
         if not all(_union(m[k] for m in wide) for k in sessions):
             return Infeasibility.NO_AVAILABILITY, None
-        feasible = _feasible(wide, plan.gap_min, plan.gap_max, plan.same_practitioner)
+        feasible = _feasible(wide, plan, plan.gap_max, plan.same_practitioner)
         return Infeasibility.WINDOW, unwindowed if feasible else None
-    if plan.same_practitioner and _feasible(masks, plan.gap_min, plan.gap_max, False):
+    if plan.same_practitioner and _feasible(masks, plan, plan.gap_max, False):
         return Infeasibility.SAME_PRACTITIONER, replace(request, same_practitioner=False)
     low, high = plan.gap_max + 1, plan.horizon_days - 1
-    if high < low or not _feasible(masks, plan.gap_min, high, plan.same_practitioner):
+    if high < low or not _feasible(masks, plan, high, plan.same_practitioner):
         return Infeasibility.HORIZON, None
     while low < high:  # feasibility only grows with the maximum gap: bisect for the smallest
         middle = (low + high) // 2
-        if _feasible(masks, plan.gap_min, middle, plan.same_practitioner):
+        if _feasible(masks, plan, middle, plan.same_practitioner):
             high = middle
         else:
             low = middle + 1

@@ -18,6 +18,13 @@ rounds of equal deviation, and start days one at a time, so a day's availability
 when its state could still beat every course found so far. Each state is expanded at most
 ``count`` times, which yields the ``count`` best courses with distinct day sequences (any better
 prefix into a state extends, with the same suffix, to a better course with other days).
+
+A calendar-month minimum (``gap_min_months``) makes the allowed gaps, and the target a gap is
+measured against, depend on the day of the previous session (28 to 31 days for one month; the
+target is raised to that minimum). The argument above still holds: the allowed gaps and their
+cost depend only on the state's day, so prefixes into one state still share every completion;
+and every raised target is at least ``gap_target``, so the key (which assumes ``gap_target``)
+still never overestimates a completion at the same deviation and never decreases along a path.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from datetime import date, timedelta
 from itertools import count as counter
 
 from .availability import AvailabilityIndex
+from .intervals import GapBounds, GapRule
 
 # A placed session: (day index, start minute, practitioner index, room index or None).
 Step = tuple[int, int, int, int | None]
@@ -48,6 +56,11 @@ class CoursePlan:
     first_day: date
     horizon_days: int
     same_practitioner: bool
+    gap_min_months: int | None = None
+
+    @property
+    def gap_rule(self) -> GapRule:
+        return GapRule(self.gap_min, self.gap_target, self.gap_max, self.gap_min_months)
 
 
 @dataclass(frozen=True)
@@ -56,10 +69,10 @@ class Path:
     steps: tuple[Step, ...]
 
 
-def _gaps(plan: CoursePlan, deviation: int) -> list[int]:
+def _gaps(bounds: GapBounds, deviation: int) -> list[int]:
     """The allowed gaps that deviate from the target by exactly ``deviation`` days, ascending."""
-    candidates = {plan.gap_target - deviation, plan.gap_target + deviation}
-    return sorted(g for g in candidates if plan.gap_min <= g <= plan.gap_max)
+    candidates = {bounds.target - deviation, bounds.target + deviation}
+    return sorted(g for g in candidates if bounds.minimum <= g <= bounds.maximum)
 
 
 def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[Path]:
@@ -68,7 +81,18 @@ def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[P
     days = [plan.first_day + timedelta(days=i) for i in range(horizon)]
     bounds: dict[int, int] = {}
     practitioners = range(len(index.practitioners))
-    max_deviation = max(target - plan.gap_min, plan.gap_max - target)
+    rule = plan.gap_rule
+    after: dict[int, GapBounds] = {}
+
+    def gaps_after(day: int) -> GapBounds:
+        """The gaps allowed after a session on ``day`` (they vary with calendar months)."""
+        if day not in after:
+            after[day] = rule.after(days[day])
+        return after[day]
+
+    def max_deviation(day: int) -> int:
+        allowed = gaps_after(day)
+        return max(allowed.target - allowed.minimum, allowed.maximum - allowed.target)
 
     def bound(day: int) -> int:
         """A lower bound of every start on ``day``: its local midnight."""
@@ -115,7 +139,7 @@ def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[P
         rank: int,
         extra: int,
     ) -> None:
-        gaps = _gaps(plan, extra)
+        gaps = _gaps(gaps_after(day), extra)
         if not gaps:
             return
         last = bound(day + gaps[0] + (n - 2 - k) * target)
@@ -182,7 +206,7 @@ def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[P
         else:
             parent = deviation - extra
             keep = steps[-1][2] if plan.same_practitioner else None
-            for gap in _gaps(plan, extra):
+            for gap in _gaps(gaps_after(day), extra):
                 nxt = day + gap
                 if nxt > last_day(k + 1):
                     continue
@@ -190,6 +214,6 @@ def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[P
                     push_state(
                         deviation, k + 1, nxt, (*steps, (nxt, start, p, room)), (*starts, start)
                     )
-            if extra < max_deviation:
+            if extra < max_deviation(day):
                 push_round(parent, k, day, steps, starts, rank, extra + 1)
     return found

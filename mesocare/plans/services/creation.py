@@ -206,6 +206,7 @@ def _store(
         interval_min_days=proposal.interval.minimum,
         interval_target_days=proposal.interval.target,
         interval_max_days=proposal.interval.maximum,
+        interval_min_months=proposal.interval.minimum_months,
         response_check_session=proposal.response_check_session,
         maintenance_interval_days=proposal.maintenance_interval_days,
         session_duration_min=version.snapshot["session_duration_min"],

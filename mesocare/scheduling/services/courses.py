@@ -33,6 +33,7 @@ from mesocare.scheduling.services.calendars import (
     local_midnight,
     location_calendars,
 )
+from mesocare.scheduling.services.intervals import gap_conflicts, gap_rule
 from mesocare.scheduling.signals import appointments_booked
 
 OPEN_PLAN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACTIVE, PlanStatus.REVIEW_NEEDED)
@@ -185,6 +186,7 @@ def propose_sessions(
             gap_min=plan.interval_min_days,
             gap_target=plan.interval_target_days,
             gap_max=plan.interval_max_days,
+            gap_min_months=plan.interval_min_months,
             window=window,
             room_kind=plan.room_kind or None,
             same_practitioner=same_practitioner,
@@ -227,10 +229,9 @@ def _anchored(
 ) -> CourseOptions | None:
     tz = location.tz
     anchor_day = anchor.start.astimezone(anchor.location.tz).date()
-    first, last = (
-        anchor_day + dt.timedelta(days=plan.interval_min_days),
-        anchor_day + dt.timedelta(days=plan.interval_max_days),
-    )
+    rule = gap_rule(plan)
+    first, last = rule.earliest(anchor_day), rule.latest(anchor_day)
+    target = rule.after(anchor_day).target
     day = max(first, start.astimezone(tz).date())
     scored: list[tuple[tuple[Any, ...], CourseProposal]] = []
     while day <= last:
@@ -240,7 +241,7 @@ def _anchored(
             if first_day > last:
                 continue
             gap = (first_day - anchor_day).days
-            extra = abs(gap - plan.interval_target_days)
+            extra = abs(gap - target)
             converted = _convert(proposal, indexes, extra)
             starts = tuple(s.start for s in converted.sessions)
             key = (converted.deviation_days, starts[-1], starts[0], starts)
@@ -334,30 +335,6 @@ def propose_rest(
         anchor=anchor,
         exclude_appointment_ids=[a.pk for a in to_move],
     )
-
-
-def gap_conflicts(
-    plan: TreatmentPlan,
-    placed: dict[int, tuple[dt.datetime, Location]],
-    changed: Iterable[int],
-    conflicts: Conflicts,
-) -> None:
-    """Calendar-day gaps (local dates) between consecutive sessions that break the plan's
-    interval rules, reported on the later session of each pair that ``changed`` touches."""
-    changed = set(changed)
-    for index in sorted(placed):
-        following = index + 1
-        if following not in placed or not ({index, following} & changed):
-            continue
-        a_start, a_location = placed[index]
-        b_start, b_location = placed[following]
-        gap = (
-            b_start.astimezone(b_location.tz).date() - a_start.astimezone(a_location.tz).date()
-        ).days
-        if not plan.interval_min_days <= gap <= plan.interval_max_days:
-            conflicts.add(
-                following if following in changed else index, ConflictReason.GAP, gap_days=gap
-            )
 
 
 def _validate_choices(actor: Actor, plan: TreatmentPlan, sessions: Sequence[SessionChoice]) -> None:
