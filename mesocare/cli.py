@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 
 DEMO_URL = "http://127.0.0.1:{port}"
@@ -77,9 +76,14 @@ def _serve(host: str, port: int, prod: bool, workers: int) -> int:
 
     if prod:
         call_command("collectstatic", "--noinput", verbosity=0)
-        return subprocess.call(
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # gunicorn takes this process's place (same pid), so the signals of a service manager
+        # reach it; as a child it kept serving after this process was stopped.
+        os.execv(
+            sys.executable,
             [sys.executable, "-m", "gunicorn", "mesocare.wsgi:application",
-             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"]
+             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"],
         )  # fmt: skip
     call_command("runserver", f"{host}:{port}", "--noreload")
     return 0

@@ -37,8 +37,16 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return exc.code, dict(exc.headers), exc.read()
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.fixture
-def production_server(tmp_path: Path) -> Iterator[str]:
+def production_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
     # Only what README "Production" and docs/operators.md name, nothing of the test session.
     env = {
@@ -69,22 +77,19 @@ def production_server(tmp_path: Path) -> Iterator[str]:
         if server.poll() is not None or time.monotonic() >= deadline:
             log.seek(0)
             pytest.fail("serve --prod did not start:\n" + log.read().decode()[-3000:])
-        yield base
+        yield base, server
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=5)
+        if _group_alive(server.pid):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
         log.close()
 
 
 def test_production_start_serves_the_login_page_and_hashed_static_files(
-    production_server: str,
+    production_server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
-    status, headers, body = _get(production_server + "/login")
+    base, server = production_server
+    status, headers, body = _get(base + "/login")
     assert status == 200, body[:500]
     page = body.decode()
     assert "Sign in to mesocare" in page
@@ -92,16 +97,22 @@ def test_production_start_serves_the_login_page_and_hashed_static_files(
     stylesheet = re.search(r'href="(/static/mesocare/app\.[0-9a-f]{12}\.css)"', page)
     assert stylesheet, "pages link the hashed (cacheable) names of static files"
 
-    status, headers, css = _get(
-        production_server + stylesheet.group(1), **{"Accept-Encoding": "br"}
-    )
+    status, headers, css = _get(base + stylesheet.group(1), **{"Accept-Encoding": "br"})
     assert status == 200
     assert headers.get("Content-Encoding") == "br"
     assert "immutable" in headers.get("Cache-Control", "")
     assert css
 
-    status, _headers, _body = _get(production_server + "/static/mesocare/vendor/no-such.js")
+    status, _headers, _body = _get(base + "/static/mesocare/vendor/no-such.js")
     assert status == 404
+
+    # A service manager stops the process it started: gunicorn and its workers stop with it.
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=15)
+    deadline = time.monotonic() + 15
+    while _group_alive(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _group_alive(server.pid), "gunicorn outlived the stopped serve process"
 
 
 def test_vendored_scripts_name_no_missing_source_map() -> None:
