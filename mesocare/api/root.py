@@ -20,6 +20,7 @@ from mesocare.api import (
     scheduling,
 )
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
+from mesocare.api.idempotency import in_one_transaction, replay_or_reserve
 from mesocare.api.inputs import JsonObjectParser, reject_unstorable_values
 
 api = NinjaAPI(
@@ -37,6 +38,10 @@ api = NinjaAPI(
     parser=JsonObjectParser(),
 )
 errors.install(api)
+# Order matters: the last operation decorator added runs first (input checks before a key is
+# claimed).
+api.add_decorator(in_one_transaction, mode="view")
+api.add_decorator(replay_or_reserve)
 api.add_decorator(reject_unstorable_values)
 api.add_router("", clinics.router)
 api.add_router("", patients.router)

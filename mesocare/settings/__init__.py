@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mesocare.outcomes",
     "mesocare.notify",
     "mesocare.portal",
+    "mesocare.idempotency",
     "mesocare.api",
     "mesocare.web",
     "mesocare.demo",
