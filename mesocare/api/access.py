@@ -16,12 +16,14 @@ permissions (the staff UI and the CLI call them too); this gate is the one the A
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from ninja.operation import Operation
 from ninja.utils import contribute_operation_callback
 
+from mesocare.audit.services import record_refused
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import MEMBER, Perm
 
@@ -49,8 +51,17 @@ def _gate(operation: Operation, permission: str) -> None:
     # ninja binds a copy of each operation to the API and re-applies an operation's "run
     # decorators" to every copy; this one hands over the copy, whose checks then include ours.
     def on_copy(run: Callable[..., Any]) -> Callable[..., Any]:
-        _check_after_authentication(run.__self__, permission)  # type: ignore[attr-defined]
-        return run
+        copy: Operation = run.__self__  # type: ignore[attr-defined]
+        _check_after_authentication(copy, permission)
+
+        @wraps(run)
+        def run_and_audit_refusal(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            response = run(request, *args, **kwargs)
+            if response.status_code in (403, 404) and "patient_id" in kwargs:
+                _audit_refusal(request, kwargs["patient_id"], response.status_code)
+            return response
+
+        return run_and_audit_refusal
 
     decorators = getattr(operation, "_run_decorators", [])
     operation._run_decorators = [*decorators, on_copy]  # type: ignore[attr-defined]
@@ -73,6 +84,22 @@ def _check_after_authentication(operation: Operation, permission: str) -> None:
         return None
 
     operation._run_checks = checks  # type: ignore[method-assign]
+
+
+def _audit_refusal(request: HttpRequest, patient_id: Any, status: int) -> None:
+    """A refused (403) or not-found (404) request for one patient's data is audited as
+    REFUSED in the caller's organization: who tried to see whom, not a read."""
+    actor = getattr(request, "auth", None)
+    if not isinstance(actor, Actor):
+        return
+    record_refused(
+        actor,
+        object_type="patients.patient",
+        object_id=patient_id,
+        patient_id=patient_id,
+        summary=f"{request.method} {request.path} refused ({status})",
+        channel="api",
+    )
 
 
 def declared_permission(operation: Operation) -> str | None:

@@ -12,6 +12,7 @@ from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.notify_schemas import AlertOut, MessageOut, MessagePage, MessageQuery
 from mesocare.api.problems import PROBLEM_RESPONSES
+from mesocare.audit.services import record_list_read
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.notify import services
@@ -41,7 +42,16 @@ def list_messages(request: HttpRequest, params: Query[MessageQuery]) -> dict[str
     if params.kind is not None:
         qs = qs.filter(kind=params.kind)
     qs = qs.order_by("-due_at", "-id")
-    items = [message_out(m) for m in qs[params.offset : params.offset + params.limit]]
+    shown = list(qs[params.offset : params.offset + params.limit])
+    record_list_read(
+        actor,
+        "notify.outboxmessage",
+        [m.patient_id for m in shown],
+        patient_id=params.patient,
+        summary=f"listed {len(shown)} messages",
+        channel="api",
+    )
+    items = [message_out(m) for m in shown]
     return {"count": qs.count(), "limit": params.limit, "offset": params.offset, "items": items}
 
 

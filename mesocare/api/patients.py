@@ -29,6 +29,7 @@ from mesocare.api.patients_schemas import (
     WeightOut,
 )
 from mesocare.api.problems import PROBLEM_RESPONSES
+from mesocare.audit.services import record_list_read
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import NotFound
@@ -113,6 +114,13 @@ def list_patients(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
     qs = registry.search_patients(actor, params.q, include_inactive=params.include_inactive)
     rows = list(qs[params.offset : params.offset + params.limit + 1])
     more = len(rows) > params.limit
+    record_list_read(
+        actor,
+        "patients.patient",
+        [p.pk for p in rows[: params.limit]],
+        summary=f"patient search ({len(rows[: params.limit])} shown)",
+        channel="api",
+    )
     return {
         "count": qs.count() if params.count else None,
         "limit": params.limit,
@@ -273,9 +281,7 @@ def add_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> tu
 @requires(Perm.INTAKE_RECORD)
 def withdraw_consent(request: HttpRequest, patient_id: int, consent_id: int) -> dict[str, Any]:
     actor, patient = _open(request, patient_id)
-    consent = records.get_record(
-        actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD
-    )
+    consent = records.get_record(actor, patient, Consent, consent_id, to_change=Perm.INTAKE_RECORD)
     return _consent_out(records.withdraw_consent(actor, consent))
 
 

@@ -40,7 +40,7 @@ from mesocare.api.scheduling_schemas import (
     WaitlistPage,
 )
 from mesocare.audit.choices import AuditAction
-from mesocare.audit.services import record
+from mesocare.audit.services import record, record_list_read
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
@@ -353,10 +353,10 @@ def _audited_page(
     """One page of a list that may show patients: the read is audited (with the patient filter
     when there is one)."""
     items, body = _page(qs, params, out)
-    record(
+    record_list_read(
         actor,
-        AuditAction.READ,
-        object_type=object_type,
+        object_type,
+        [getattr(item, "patient_id", None) for item in items],
         patient_id=params.patient,
         summary=f"listed {len(items)} {noun}",
         channel="api",

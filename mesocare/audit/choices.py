@@ -11,3 +11,5 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed sign-in")
     EXPORT = "export", _("Export")
     OVERRIDE = "override", _("Safety override")
+    # A request for patient data that was not answered (403, or 404: not in this organization).
+    REFUSED = "refused", _("Refused")

@@ -29,6 +29,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
     patient_id = models.BigIntegerField(null=True, blank=True)
+    # A list or search read names every patient it returned, in one event per request.
+    patient_ids = models.JSONField(default=list, blank=True)
     summary = models.CharField(max_length=255, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)

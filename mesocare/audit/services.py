@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -34,6 +35,7 @@ def record(
     summary: str = "",
     changes: dict[str, Any] | None = None,
     channel: str = "",
+    patient_ids: list[int] | None = None,
 ) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -46,10 +48,71 @@ def record(
         object_type=object_type,
         object_id=object_id,
         patient_id=patient_id,
+        patient_ids=patient_ids or [],
         summary=summary[:255],
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
         reason=actor.reason,
         ip=actor.ip,
+        channel=channel,
+    )
+
+
+def _patient_pk(value: Any) -> int | None:
+    """A patient id as the request gave it, if it can be one (a refused request may carry
+    any text or an integer beyond 64 bits)."""
+    try:
+        pk = int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return pk if pk is not None and 0 < pk < 2**63 else None
+
+
+def record_list_read(
+    actor: Actor,
+    object_type: str,
+    patient_ids: Iterable[int | None],
+    *,
+    patient_id: int | None = None,
+    summary: str = "",
+    channel: str = "",
+) -> AuditEvent:
+    """One READ event for a list or search of patient data, naming each patient it showed
+    (once, in order): one INSERT per request however long the page is. ``patient_id`` is the
+    patient the list was filtered to, so the read shows on that patient's audit tab."""
+    ids = list(dict.fromkeys(pk for pk in patient_ids if pk is not None))
+    patient_id = _patient_pk(patient_id)
+    if patient_id is None and len(ids) == 1:
+        patient_id = ids[0]
+    return record(
+        actor,
+        AuditAction.READ,
+        object_type=object_type,
+        patient_id=patient_id,
+        summary=summary or f"listed {len(ids)} patient(s)",
+        channel=channel,
+        patient_ids=ids,
+    )
+
+
+def record_refused(
+    actor: Actor,
+    *,
+    object_type: str,
+    object_id: Any = "",
+    patient_id: Any = None,
+    summary: str = "",
+    channel: str = "",
+) -> AuditEvent:
+    """A request for a patient's data that was refused (403) or not found in the actor's
+    organization (404): recorded as REFUSED, never as a read."""
+    patient_pk = _patient_pk(patient_id)
+    return record(
+        actor,
+        AuditAction.REFUSED,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        patient_id=patient_pk,
+        summary=summary,
         channel=channel,
     )
 

@@ -88,19 +88,21 @@ def _reduction(width: int, height: int) -> int:
     return factor
 
 
-def _decode_within_budget(image: Image.Image) -> Image.Image:
-    """Decode `image`, downscaled by an integer factor when it exceeds the pixel budget."""
+def _decode_within_budget(image: Image.Image) -> tuple[Image.Image, int]:
+    """Decode `image`, downscaled by an integer factor when it exceeds the pixel budget;
+    with its EXIF orientation, read before the downscaled copy (which has no EXIF)."""
     factor = _reduction(image.width, image.height)
     if factor > 1 and image.format in ("JPEG", "MPO"):
         # DCT scaling picks 1/2, 1/4 or 1/8 at least as large as asked for.
         image.draft(None, (image.width // factor, image.height // factor))
     image.load()
+    orientation = image.getexif().get(ORIENTATION, 1)
     factor = _reduction(image.width, image.height)
     if factor > 1:
         if image.mode not in ("L", "LA", "RGB", "RGBA", "RGBa", "I", "F", "CMYK"):
             image = image.convert("RGBA")
         image = _reduce_in_bands(image, factor)
-    return image
+    return image, orientation
 
 
 def _reduce_in_bands(image: Image.Image, factor: int) -> Image.Image:
@@ -149,8 +151,7 @@ def process_image(data: bytes) -> ProcessedImage:
                 )
             if image.width * image.height > MAX_PIXELS:
                 raise ImageRejected("The photo has too many pixels.")
-            image = _decode_within_budget(image)
-            orientation = image.getexif().get(ORIENTATION, 1)
+            image, orientation = _decode_within_budget(image)
     except ImageRejected:
         raise
     except _UNREADABLE as exc:

@@ -150,12 +150,18 @@ def test_every_webp_metadata_chunk_is_gone():
     assert (processed.width, processed.height) == (48, 64)
 
 
-def test_images_beyond_the_pixel_budget_are_stored_downscaled():
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_images_beyond_the_pixel_budget_are_stored_downscaled_and_upright(fmt):
+    image = Image.new("RGB", (4800, 3600), "white")
+    image.paste((255, 0, 0), (0, 0, 1200, 3600))  # a red band on the left
     buf = io.BytesIO()
-    Image.new("RGB", (4100, 4100), "white").save(buf, "JPEG", quality=50)
+    image.save(buf, fmt, exif=exif_bytes())  # orientation 6: turn a quarter clockwise
     processed = process_image(buf.getvalue())
     assert processed.width * processed.height <= MAX_DECODED_PIXELS
-    assert processed.width == processed.height >= 2000
+    assert (processed.width, processed.height) == (1800, 2400)
+    stored = Image.open(io.BytesIO(processed.data)).convert("RGB")
+    r, g, b = stored.getpixel((900, 100))  # the red band is now on top
+    assert r > 200 and g < 60 and b < 60
 
 
 MEASURE = textwrap.dedent(

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from mesocare.audit.services import record_refused
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.middleware import must_choose
 from mesocare.clinics.permissions import Perm
@@ -38,17 +39,34 @@ def staff_view(*perms: Perm | None) -> Callable[[View], View]:
                 raise PermissionDenied("You are not a member of any organization.")
             if wanted and not any(actor.can(p) for p in wanted):
                 needed = " / ".join(p.value for p in wanted)
+                _audit_refusal(request, actor, kwargs, 403)
                 raise PermissionDenied(f"Your role may not do this ({needed}).")
             try:
                 return view(request, actor, *args, **kwargs)
             except NotFound as exc:
+                _audit_refusal(request, actor, kwargs, 404)
                 raise Http404(exc.message) from exc
             except Forbidden as exc:
+                _audit_refusal(request, actor, kwargs, 403)
                 raise PermissionDenied(exc.message) from exc
 
         return wrapper
 
     return decorate
+
+
+def _audit_refusal(request: HttpRequest, actor: Actor, kwargs: dict[str, Any], status: int) -> None:
+    """A patient page that was refused (403) or not found (404) is audited as REFUSED."""
+    if "patient_id" not in kwargs:
+        return
+    record_refused(
+        actor,
+        object_type="patients.patient",
+        object_id=kwargs["patient_id"],
+        patient_id=kwargs["patient_id"],
+        summary=f"{request.method} {request.path} refused ({status})"[:255],
+        channel="web",
+    )
 
 
 def apply_domain_errors(form: Any, exc: DomainError) -> None:

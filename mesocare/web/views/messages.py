@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mesocare.audit.services import record_list_read
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
@@ -85,6 +86,15 @@ def message_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     if patient.isdigit():
         qs = qs.filter(patient_id=int(patient))
     page = paginate(request, qs.order_by("-due_at", "-id"), per_page=50)
+    page.object_list = list(page.object_list)
+    record_list_read(
+        actor,
+        "notify.outboxmessage",
+        [m.patient_id for m in page.object_list],
+        patient_id=int(patient) if patient.isdigit() else None,
+        summary=f"listed {len(page.object_list)} messages",
+        channel="web",
+    )
     context = {
         "page": page,
         "page_query": query_without_page(request),

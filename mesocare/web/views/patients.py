@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from mesocare.audit.services import record_list_read
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError
@@ -36,6 +37,14 @@ def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     page = paginate(request, search_patients(actor, q), PAGE_SIZE)
+    page.object_list = list(page.object_list)
+    record_list_read(
+        actor,
+        "patients.patient",
+        [p.pk for p in page.object_list],
+        summary=f"patient list ({len(page.object_list)} shown)",
+        channel="web",
+    )
     return render(
         request,
         "web/patients/list.html",
@@ -50,6 +59,14 @@ def patient_search(request: HttpRequest, actor: Actor) -> HttpResponse:
     if not getattr(request, "htmx", False):
         return redirect(f"{reverse('web:patient-list')}?{request.GET.urlencode()}")
     results = list(search_patients(actor, q)[:SEARCH_LIMIT]) if q.strip() else []
+    if results:
+        record_list_read(
+            actor,
+            "patients.patient",
+            [p.pk for p in results],
+            summary=f"patient search ({len(results)} shown)",
+            channel="web",
+        )
     return render(request, "web/patients/_search_results.html", {"results": results, "q": q})
 
 
