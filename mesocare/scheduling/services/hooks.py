@@ -36,9 +36,11 @@ def require_safe_to_treat(
     override_reason: str | None = None,
     channel: str = "",
 ) -> None:
-    """`mesocare.safety.services.require_safe` with the plan's protocol and products; raises
-    its `Conflict("safety_block", findings=...)`. Call it before the booking transaction so
-    the stored check (whose id the 409 names) survives the refusal."""
+    """`mesocare.safety.services.require_safe` with the plan's protocol, products and baseline
+    assessment (so label-population findings such as `outside_label_population` are judged
+    here as at plan creation); raises its `Conflict("safety_block", findings=...)`. Call it
+    before the booking transaction so the stored check (whose id the 409 names) survives the
+    refusal."""
     require_safe = _optional("mesocare.safety.services", "require_safe")
     if require_safe is None:  # the safety domain is not installed: nothing to check
         return
@@ -49,6 +51,7 @@ def require_safe_to_treat(
         kwargs["items"] = [
             (link.product,) for link in protocol.product_links.select_related("product")
         ]
+        kwargs["baseline"] = plan.baseline_assessment
     if override_reason:
         kwargs["override_reason"] = override_reason
     require_safe(actor, patient, moment, **kwargs)

@@ -15,6 +15,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from mesocare.core.scheduling import (
     CourseRequest,
@@ -168,6 +169,9 @@ def cpsat_optimum(
         model.add(sum(hits) <= n - 1)
     deviations = []
     for k in range(n - 1):
+        if request.gap_min_months:
+            deviations.append(_month_gap(model, clinic, chosen, request, days, k))
+            continue
         gap = model.new_int_var(request.gap_min, request.gap_max, f"g{k}")
         model.add(gap == days[k + 1] - days[k])
         deviation = model.new_int_var(0, request.gap_max, f"d{k}")
@@ -192,6 +196,29 @@ def cpsat_optimum(
                 model.add_hint(var, solver.value(var))
     starts = (values[2], *values[3:], values[1]) if n > 1 else (values[1],)
     return (values[0], values[1] + base, values[2] + base, *(s + base for s in starts))
+
+
+def _month_gap(model, clinic, chosen, request, days, k):  # type: ignore[no-untyped-def]
+    """Gap k when it must also be a calendar month (dateutil's arithmetic, not ours): its
+    bounds and target depend on the day session k takes, so each choice enforces its own."""
+    horizon = request.horizon_days
+    gap = model.new_int_var(1, horizon, f"g{k}")
+    model.add(gap == days[k + 1] - days[k])
+    deviation = model.new_int_var(0, horizon, f"d{k}")
+    for (kk, _, i), options in chosen.items():
+        if kk != k:
+            continue
+        day = first_day(clinic) + timedelta(days=i)
+        month = (day + relativedelta(months=request.gap_min_months) - day).days
+        low = max(request.gap_min, month)
+        target, high = max(request.gap_target, low), max(request.gap_max, low)
+        for var, _ in options:
+            model.add(gap >= low).only_enforce_if(var)
+            model.add(gap <= high).only_enforce_if(var)
+            # With the total deviation minimised first, these bounds are met with equality.
+            model.add(deviation >= gap - target).only_enforce_if(var)
+            model.add(deviation >= target - gap).only_enforce_if(var)
+    return deviation
 
 
 def cpsat_feasible(clinic: Clinic, found: Candidates, gap_max: int) -> bool:
