@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "mesocare.accounts",
+    "mesocare.password_reset",
     "mesocare.clinics",
     "mesocare.audit",
     "mesocare.catalog",
@@ -190,6 +191,9 @@ MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)
 # Days a staff invitation link stays valid; password-reset links are valid for minutes.
 MESOCARE_INVITATION_DAYS = env_int("MESOCARE_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
+# "Forgot my password" requests accepted per hour, per email address and per client address.
+MESOCARE_RESET_LIMIT_PER_EMAIL = env_int("MESOCARE_RESET_LIMIT_PER_EMAIL", 3)
+MESOCARE_RESET_LIMIT_PER_ADDRESS = env_int("MESOCARE_RESET_LIMIT_PER_ADDRESS", 10)
 OTP_TOTP_ISSUER = "mesocare"
 
 LANGUAGE_CODE = "en"
