@@ -58,6 +58,7 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/org/staff/new", ADMIN),
     ("/org/staff/{rec}/edit", ADMIN),
     ("/org/staff/{rec}/deactivate", ADMIN),
+    ("/org/staff/{rec}/two-factor/reset", ADMIN),
     ("/org/staff/{prac}/hours", ADMIN_AUDITOR),
     ("/audit", ADMIN_AUDITOR),
     ("/audit/export.csv", ADMIN_AUDITOR),
