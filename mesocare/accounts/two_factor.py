@@ -23,14 +23,15 @@ from django_otp.util import random_hex
 
 from mesocare.accounts.models import User
 from mesocare.audit.choices import AuditAction
-from mesocare.audit.services import record
+from mesocare.audit.services import record, record_system
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.choices import Role
 from mesocare.clinics.models import Membership
-from mesocare.clinics.permissions import Perm
+from mesocare.clinics.permissions import ROLE_PERMISSIONS, Perm
 from mesocare.errors import Conflict, Forbidden, Invalid, NotFound
 
 DEVICE_NAME = "authenticator"
+_STAFF_MANAGERS = [role for role in Role if Perm.STAFF_MANAGE in ROLE_PERMISSIONS[role]]
 _KEY = re.compile(r"[0-9a-f]{40}")
 
 
@@ -112,8 +113,10 @@ def enrol(actor: Actor, *, secret: str, code: str, verified: bool) -> TOTPDevice
 @transaction.atomic
 def reset(actor: Actor, membership_id: int) -> Membership:
     """An administrator removes a member's authenticators (lost phone): the member signs in with
-    the password and sets up a new one. Every organization the person belongs to sees the reset,
-    as the authenticator is the person's, not the membership's."""
+    the password and sets up a new one. The authenticator is the person's, not the membership's,
+    so an administrator may reset it only when every organization the person works in is one
+    where the administrator manages staff too; otherwise an operator does it
+    (`reset_two_factor` command), so one clinic cannot weaken another's sign-in."""
     actor.require(Perm.STAFF_MANAGE)
     membership = (
         Membership.objects.select_related("user")
@@ -122,6 +125,18 @@ def reset(actor: Actor, membership_id: int) -> Membership:
     )
     if membership is None:
         raise NotFound("not_found", _("No such staff member."))
+    managed = Membership.objects.filter(
+        user=actor.user, is_active=True, role__in=_STAFF_MANAGERS
+    ).values("organization_id")
+    if (
+        Membership.objects.filter(user=membership.user, is_active=True)
+        .exclude(organization_id__in=managed)
+        .exists()
+    ):
+        raise Forbidden(
+            "reset_by_operator",
+            _("This authenticator cannot be reset from this organization; an operator can."),
+        )
     devices = TOTPDevice.objects.select_for_update().filter(user=membership.user)
     confirmed = [device.pk for device in devices if device.confirmed]
     if not confirmed:
@@ -138,6 +153,32 @@ def reset(actor: Actor, membership_id: int) -> Membership:
         changes={"devices": [confirmed, []]},
     )
     return membership
+
+
+@transaction.atomic
+def reset_by_operator(email: str) -> list[int]:
+    """The operator's reset (command line; a sole administrator who lost the phone): removes the
+    person's authenticators and records it in the audit trail of each of their organizations.
+    Returns the removed device ids (empty: nothing to reset)."""
+    user = User.objects.filter(email=email.strip().lower()).first()
+    if user is None:
+        raise NotFound("not_found", _("No user with this email."))
+    devices = TOTPDevice.objects.select_for_update().filter(user=user)
+    removed = [device.pk for device in devices]
+    if not removed:
+        return []
+    devices.delete()
+    for organization_id in Membership.objects.filter(user=user).values_list(
+        "organization_id", flat=True
+    ):
+        record_system(
+            organization_id,
+            AuditAction.DELETE,
+            user,
+            summary=f"Two-factor sign-in reset for {user.email} by an operator (command line)",
+            changes={"devices": [removed, []]},
+        )
+    return removed
 
 
 def members_with_factor(actor: Actor) -> set[int]:

@@ -3,13 +3,16 @@ only within the administrator's organization, only by those who manage staff."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mesocare.audit.models import AuditEvent
+from mesocare.clinics.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +84,44 @@ def test_the_api_resets_an_authenticator_once(clinic: Any) -> None:
     again = api.delete(f"staff/{member.pk}/two-factor")
     assert again.status_code == 409
     assert again.json()["code"] == "no_second_factor"
+
+
+def test_a_person_who_also_works_elsewhere_is_reset_by_an_operator_only(
+    clinic: Any, other_clinic: Any
+) -> None:
+    """One clinic's administrator cannot weaken another clinic's sign-in."""
+    device = _with_device(clinic, "practitioner")
+    person = clinic.user("practitioner")
+    Membership.objects.create(user=person, organization=other_clinic.org, role="practitioner")
+    member = clinic.members["practitioner"].pk
+    refused = clinic.api("admin").delete(f"staff/{member}/two-factor")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "reset_by_operator"
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+    # An administrator of both organizations may.
+    Membership.objects.create(
+        user=clinic.user("admin"), organization=other_clinic.org, role="admin"
+    )
+    assert clinic.api("admin").delete(f"staff/{member}/two-factor").status_code == 204
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_the_operator_command_resets_an_authenticator_audited_in_each_organization(
+    clinic: Any, other_clinic: Any
+) -> None:
+    device = _with_device(clinic, "admin")
+    person = clinic.user("admin")
+    Membership.objects.create(user=person, organization=other_clinic.org, role="auditor")
+    out = io.StringIO()
+    call_command("reset_two_factor", user=person.email.upper(), stdout=out)
+    assert "reset" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=person).exists()
+    events = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(person.pk))
+    assert {e.organization_id for e in events} == {clinic.org.pk, other_clinic.org.pk}
+    assert all(e.actor is None and e.changes["devices"] == [[device.pk], []] for e in events)
+
+    with pytest.raises(CommandError, match="no authenticator"):
+        call_command("reset_two_factor", user=person.email)
+    with pytest.raises(CommandError, match="No user"):
+        call_command("reset_two_factor", user="nobody@example.org")
