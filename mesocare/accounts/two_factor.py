@@ -1,9 +1,10 @@
-"""The second factor (TOTP): which sessions must still verify, enrolment and the admin reset.
+"""The second factor (TOTP): which sessions must still verify, enrolment and the resets.
 
 A password alone never turns into a verified session: a user whose authenticator is confirmed
-replaces it only from a session already verified with it, or after an administrator resets it
-(audited). Enrolment keeps the new secret out of the database until the user proves, with a
-code, that the app holds it; only then is the device created, confirmed, and the old one gone.
+replaces it only from a session already verified with it, or after an administrator (or, on the
+server, an operator) resets it; every change is audited. Enrolment keeps the new secret out of
+the database until the user proves, with a code, that the app holds it; only then is the device
+created, confirmed, and the old one gone.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def enrol(actor: Actor, *, secret: str, code: str, verified: bool) -> TOTPDevice
 
 
 @transaction.atomic
-def reset(actor: Actor, membership_id: int) -> Membership:
+def reset(actor: Actor, membership_id: int, *, channel: str = "web") -> Membership:
     """An administrator removes a member's authenticators (lost phone): the member signs in with
     the password and sets up a new one. The authenticator is the person's, not the membership's,
     so an administrator may reset it only when every organization the person works in is one
@@ -151,6 +152,7 @@ def reset(actor: Actor, membership_id: int) -> Membership:
         membership.user,
         summary=f"Two-factor sign-in reset for {membership.user.email}",
         changes={"devices": [confirmed, []]},
+        channel=channel,
     )
     return membership
 

@@ -316,5 +316,5 @@ def unlock_staff(request: HttpRequest, membership_id: int) -> dict[str, Any]:
 )
 @requires(Perm.STAFF_MANAGE)
 def reset_staff_two_factor(request: HttpRequest, membership_id: int) -> tuple[int, None]:
-    two_factor.reset(actor_of(request), membership_id)
+    two_factor.reset(actor_of(request), membership_id, channel="api")
     return 204, None

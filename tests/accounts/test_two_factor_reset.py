@@ -45,6 +45,7 @@ def test_an_admin_resets_a_members_authenticator_from_the_staff_page(clinic: Any
     assert not TOTPDevice.objects.filter(user=member.user).exists()
     event = AuditEvent.objects.get(object_type="accounts.user", object_id=str(member.user.pk))
     assert event.action == "delete" and event.actor == clinic.user("admin")
+    assert event.channel == "web"
     assert event.summary == f"Two-factor sign-in reset for {member.user.email}"
 
     # The member signs in with the password and sets up a new authenticator.
@@ -79,7 +80,7 @@ def test_the_api_resets_an_authenticator_once(clinic: Any) -> None:
     assert api.delete(f"staff/{member.pk}/two-factor").status_code == 204
     assert not TOTPDevice.objects.filter(user=member.user).exists()
     assert AuditEvent.objects.filter(
-        object_type="accounts.user", object_id=str(member.user.pk), action="delete"
+        object_type="accounts.user", object_id=str(member.user.pk), action="delete", channel="api"
     ).exists()
     again = api.delete(f"staff/{member.pk}/two-factor")
     assert again.status_code == 409
