@@ -2,8 +2,8 @@
 
 The archive is a tar file:
 
-    manifest.json          format, version, created_at, database engine, record counts per
-                           table, and the size and SHA-256 of every other member
+    manifest.json          format, version, created_at, mesocare version, database engine,
+                           record counts per table, size and SHA-256 of every other member
     database.dump          PostgreSQL: `pg_dump --format=custom`
     database.sqlite3       SQLite: a consistent copy made with SQLite's online backup API
     media/...              every file under MEDIA_ROOT (patient photos)
@@ -31,6 +31,7 @@ import tempfile
 import zlib
 from contextlib import closing
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -126,6 +127,13 @@ def _dump_database(kind: str, target: Path) -> dict[str, int]:
         return _count_rows(copy.cursor(), [name for (name,) in rows])
 
 
+def _app_version() -> str:
+    try:
+        return metadata.version("mesocare")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _media_files(root: Path) -> list[tuple[Path, str]]:
     if not root.is_dir():
         return []
@@ -149,6 +157,7 @@ def create_backup(output: Path) -> dict[str, Any]:
             "format": FORMAT,
             "version": VERSION,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "mesocare_version": _app_version(),
             "database": {"engine": kind, "member": DB_MEMBER[kind]},
             "record_counts": counts,
             "files": {
