@@ -147,7 +147,7 @@ CHARTING: dict[str, Charting] = {
     "hair_male_dutasteride": Charting(
         "nappage",
         Decimal(2),
-        _zones(("scalp_frontal", "scalp_vertex"), 40, "1.2", "dutasteride_0_05pct"),
+        _zones(("scalp_frontal", "scalp_vertex"), 40, "1", "dutasteride_0_05pct"),
     ),
     "hair_female_minoxidil": Charting(
         "nappage",
