@@ -147,7 +147,7 @@ class Ref(Schema):
     name: str
 
 
-class ProtocolRef(Ref):
+class SessionProtocolRef(Ref):
     version: int | None
 
 
@@ -158,7 +158,7 @@ class SessionOut(Schema):
     location: Ref
     appointment: int | None
     planned_session: int | None
-    protocol: ProtocolRef | None
+    protocol: SessionProtocolRef | None
     started_at: dt.datetime
     signed_at: dt.datetime | None
     signed_by: str | None

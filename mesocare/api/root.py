@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from mesocare.api import (
     assessments,
     catalog,
@@ -22,8 +20,9 @@ from mesocare.api import (
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
 from mesocare.api.idempotency import in_one_transaction, replay_or_reserve
 from mesocare.api.inputs import JsonObjectParser, reject_unstorable_values
+from mesocare.api.openapi import DocumentedAPI
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="mesocare API",
     version="1",
     description=(
