@@ -122,11 +122,12 @@ def test_a_baseline_that_cannot_plan_the_course_is_422(
     assert not TreatmentPlan.objects.exists()
 
 
-def test_a_band_without_a_rule_is_422_said_plainly(api: Any, clinic: Any) -> None:
-    baseline = assess(api, clinic.patient.pk, "norwood", {"stage": "VI"})  # severe: no rule
+def test_a_stage_beyond_the_protocols_maximum_is_422_said_in_stages(api: Any, clinic: Any) -> None:
+    baseline = assess(api, clinic.patient.pk, "norwood", {"stage": "VI"})
     response = make_plan(api, clinic.patient.pk, "hair_male_dutasteride", baseline)
     assert response.status_code == 422
-    assert "no sessions rule for baseline band 'severe'" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "Hamilton-Norwood classification VI is beyond this protocol's maximum Va" in detail
 
 
 @pytest.mark.parametrize(

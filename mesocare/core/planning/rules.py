@@ -190,8 +190,9 @@ def treatable_sessions(rules: CourseRules, scale: ScaleDef, baseline: Assessment
     if rules.max_baseline_total is not None and baseline.total > rules.max_baseline_total:
         raise PlanningError(
             "above_protocol_maximum",
-            f"baseline total {baseline.total} is beyond this protocol's maximum "
-            f"{rules.max_baseline_total}: its evidence does not cover it",
+            f"baseline {scale.name} {scale.describe_total(baseline.total)} is beyond this "
+            f"protocol's maximum {scale.describe_total(rules.max_baseline_total)}: "
+            "its evidence does not cover it",
         )
     if band == "none":
         raise PlanningError("nothing_to_treat", "baseline band 'none': nothing to treat")

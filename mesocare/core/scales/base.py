@@ -104,6 +104,15 @@ class ScaleDef:
                 chosen = band
         return chosen.code if chosen is not None else None
 
+    def describe_total(self, total: Decimal) -> str:
+        """``total`` as a reader knows it: the choice's code for a one-item enumerated scale
+        (Norwood rank 11 is "VI"), otherwise the number without trailing zeros."""
+        if len(self.items) == 1 and self.items[0].choices is not None:
+            choices = self.items[0].choices
+            if total == total.to_integral_value() and 1 <= total <= len(choices):
+                return choices[int(total) - 1]
+        return f"{total.normalize():f}"
+
     def band_rank(self, band: str) -> int:
         """Ordinal of ``band``: ``none`` is 0, the mildest non-empty band is 1."""
         codes = [b.code for b in self.bands]
