@@ -10,11 +10,13 @@ with the same key works; the key, the created rows and the stored answer commit 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 
 from mesocare.api.auth import actor_of
 from mesocare.idempotency import services
@@ -26,6 +28,23 @@ def _key(request: HttpRequest) -> str | None:
     if request.method != "POST":
         return None
     return request.headers.get(services.HEADER)
+
+
+def _content(request: HttpRequest) -> bytes:
+    """The request's body; for an upload (already parsed as a stream) its fields and files."""
+    try:
+        return request.body
+    except RawPostDataException:
+        digest = hashlib.sha256()
+        for name, value in sorted(request.POST.lists()):
+            digest.update(repr((name, value)).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(repr((name, upload.name, upload.size)).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+        return digest.digest()
 
 
 def in_one_transaction(run: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,7 +75,7 @@ def replay_or_reserve(view: Callable[..., Any]) -> Callable[..., Any]:
         if key is None:
             return view(request, *args, **values)
         actor = actor_of(request)
-        fingerprint = services.fingerprint("POST", request.get_full_path(), request.body)
+        fingerprint = services.fingerprint("POST", request.get_full_path(), _content(request))
         stored = services.find_replay(actor, key, fingerprint)
         if stored is not None:
             response = HttpResponse(

@@ -4,15 +4,19 @@ the key is the actor's own, bound to one request body, and forgotten after 24 ho
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import threading
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
+from PIL import Image
 
 from mesocare.idempotency.models import IdempotencyKey
+from mesocare.outcomes.models import Photo
 from mesocare.patients.models import Patient
 
 NEW_PATIENT = {
@@ -142,3 +146,33 @@ def test_two_concurrent_retries_with_one_key_create_one_patient(clinic: Any) -> 
         thread.join(timeout=30)
     assert _adas() == 1
     assert sorted(statuses) in ([201, 201], [201, 409])
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 120, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_retried_upload_with_the_same_key_stores_one_photo(
+    clinic: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    api = clinic.api("practitioner")
+    data = _jpeg()
+
+    def upload() -> Any:
+        form = {"body_zone": "abdomen_ul", "view": "front"}
+        form["file"] = SimpleUploadedFile("p.jpg", data, "image/jpeg")
+        return api.client.post(
+            f"/api/v1/patients/{clinic.patient.pk}/photos",
+            form,
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+            **api.headers,
+        )
+
+    first, retry = upload(), upload()
+    assert first.status_code == 201, first.content
+    assert (retry.status_code, retry.json()) == (201, first.json())
+    assert Photo.objects.filter(patient=clinic.patient).count() == 1
