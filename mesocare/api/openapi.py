@@ -5,7 +5,8 @@ application/problem+json media type they are sent with (RFC 9457); every operati
 problems any operation can answer (401 without valid credentials, 403 for a role or CSRF
 refusal, 422 for malformed input, 404 for an unknown id in the path, 409 for a POST whose
 Idempotency-Key is in use); times of day (opening hours, working hours), which carry no UTC
-offset, are RFC 3339 `partial-time`, not `time` (which requires an offset).
+offset, are RFC 3339 `partial-time`, not `time` (which requires an offset); every POST
+documents its optional Idempotency-Key header.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from mesocare.api.errors import TITLES
 
 PROBLEM_REF = "#/components/schemas/Problem"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Retry safely: the same key and request within 24 h get the first answer.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 
 
 class DocumentedAPI(NinjaAPI):
@@ -25,6 +33,8 @@ class DocumentedAPI(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         for path, item in schema.get("paths", {}).items():
             for method, operation in item.items():
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
                 responses = operation.setdefault("responses", {})
                 for status in always_possible(path, method):
                     responses.setdefault(str(status), problem_response(status))
