@@ -21,7 +21,8 @@ from django.apps import apps
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed
+from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -87,7 +88,7 @@ def _fuzz(
     """The first failure for this operation, or None."""
 
     @seed(20261206)
-    @settings(
+    @fuzz_settings(
         max_examples=FUZZ_EXAMPLES,
         deadline=None,
         database=None,
