@@ -10,6 +10,8 @@ from mesocare.api.inputs import Patch
 from mesocare.patients.choices import (
     AllergySeverity,
     Channel,
+    ChildbearingPotential,
+    ChildbearingReason,
     ConditionCode,
     ConsentKind,
     DrugClass,
@@ -35,10 +37,27 @@ class PatientIn(Schema):
     pregnancy_status_on: dt.date | None = None
     breastfeeding: bool | None = None
     breastfeeding_on: dt.date | None = None
+    childbearing_potential: ChildbearingPotential | None = None
+    childbearing_potential_reason: ChildbearingReason | None = Field(
+        None, description="only with childbearing_potential `no`"
+    )
+    reliable_contraception: bool | None = None
+    reliable_contraception_on: dt.date | None = Field(
+        None, description="date the contraception answer was recorded; default today"
+    )
 
 
 class PatientPatch(Patch):
-    nullable = frozenset({"pregnancy_status_on", "breastfeeding_on"})
+    nullable = frozenset(
+        {
+            "pregnancy_status_on",
+            "breastfeeding_on",
+            "childbearing_potential",
+            "childbearing_potential_reason",
+            "reliable_contraception",
+            "reliable_contraception_on",
+        }
+    )
 
     given_name: str | None = Field(None, min_length=1, max_length=100)
     family_name: str | None = Field(None, min_length=1, max_length=100)
@@ -54,6 +73,10 @@ class PatientPatch(Patch):
     pregnancy_status_on: dt.date | None = None
     breastfeeding: bool | None = None
     breastfeeding_on: dt.date | None = None
+    childbearing_potential: ChildbearingPotential | None = None
+    childbearing_potential_reason: ChildbearingReason | None = None
+    reliable_contraception: bool | None = None
+    reliable_contraception_on: dt.date | None = None
 
 
 class AllergyOut(Schema):
@@ -106,6 +129,10 @@ class PatientOut(PatientListItem):
     pregnancy_status_on: dt.date | None = None
     breastfeeding: bool | None = None
     breastfeeding_on: dt.date | None = None
+    childbearing_potential: str | None = None
+    childbearing_potential_reason: str | None = None
+    reliable_contraception: bool | None = None
+    reliable_contraception_on: dt.date | None = None
     latest_weight: WeightOut | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
