@@ -76,17 +76,7 @@ def _patient_out(actor: Actor, p: Patient) -> dict[str, Any]:
     if clinical:
         out["latest_weight"] = records.latest_weight(p)
     else:
-        for field in (
-            "pregnancy_status",
-            "pregnancy_status_on",
-            "breastfeeding",
-            "breastfeeding_on",
-            "childbearing_potential",
-            "childbearing_potential_reason",
-            "reliable_contraception",
-            "reliable_contraception_on",
-        ):
-            out[field] = None
+        out.update(dict.fromkeys(registry.INTAKE_FIELDS))
     return out
 
 

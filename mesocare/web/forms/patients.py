@@ -14,6 +14,7 @@ from mesocare.patients.choices import (
     PregnancyStatus,
     SexAtBirth,
 )
+from mesocare.patients.services import registry
 from mesocare.web.forms.widgets import DateInput
 
 DEMOGRAPHIC_FIELDS = (
@@ -27,16 +28,7 @@ DEMOGRAPHIC_FIELDS = (
     "address",
     "notes",
 )
-INTAKE_FIELDS = (
-    "pregnancy_status",
-    "pregnancy_status_on",
-    "breastfeeding",
-    "breastfeeding_on",
-    "childbearing_potential",
-    "childbearing_potential_reason",
-    "reliable_contraception",
-    "reliable_contraception_on",
-)
+
 
 BREASTFEEDING_CHOICES = [("", _("Not recorded")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -101,7 +93,7 @@ class PatientForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.intake = intake
         if not intake:
-            for name in INTAKE_FIELDS:
+            for name in registry.INTAKE_FIELDS:
                 del self.fields[name]
 
     @staticmethod
@@ -109,7 +101,7 @@ class PatientForm(forms.Form):
         """The form's initial values; intake values only for roles that may read them."""
         initial = {name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS}
         if clinical:
-            initial.update({name: getattr(patient, name) for name in INTAKE_FIELDS})
+            initial.update({name: getattr(patient, name) for name in registry.INTAKE_FIELDS})
             for name in ("breastfeeding", "reliable_contraception"):
                 value = getattr(patient, name)
                 initial[name] = "" if value is None else ("yes" if value else "no")
