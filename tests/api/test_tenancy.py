@@ -41,14 +41,20 @@ def test_other_organizations_ids_are_not_found(
 ) -> None:
     assert (method, path) in CALLS, f"teach tests/api/api_operations.py CALLS `{method} {path}`"
     request = CALLS[(method, path)](other_clinic, "admin")
-    if not (_has_id_in_path(path) or request.ids_in_body):
-        pytest.skip("names no object of an organization")
+    names_objects = _has_id_in_path(path) or request.ids_in_body
+    if not names_objects:
+        # Nothing of the other organization to name: the call, made with our own data, must
+        # still leave the other organization untouched.
+        request = CALLS[(method, path)](clinic, "admin")
     _token, raw = ApiToken.issue(clinic.members["admin"])
     before = AuditEvent.objects.filter(organization=other_clinic.org).count()
     response = send(Client(), method, request, {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
     where = f"{method} /{request.path}: {response.status_code} {response.content[:300]!r}"
-    assert response.status_code == 404, where
-    assert response["Content-Type"] == "application/problem+json", where
+    if names_objects:
+        assert response.status_code == 404, where
+        assert response["Content-Type"] == "application/problem+json", where
+    else:
+        assert response.status_code < 500, where
     after = AuditEvent.objects.filter(organization=other_clinic.org).count()
     assert after == before, f"{method} /{request.path} touched the other organization"
 
