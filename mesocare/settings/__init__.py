@@ -132,8 +132,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
         # BEGIN, which serializes booking transactions instead of failing them mid-way.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+        "PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
+        # Wait up to 10 s for a lock from the connection's first statement on (a busy_timeout
+        # pragma would come after journal_mode, which then failed after the driver's 5 s).
+        "timeout": 10,
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)

@@ -1,7 +1,11 @@
-"""Crash test (PostgreSQL): `kill -9` of the server during write bursts leaves nothing half
-written.
+"""Crash test (PostgreSQL and SQLite): `kill -9` of the server during write bursts leaves
+nothing half written.
 
 The app runs as a real gunicorn server (its own process group) against the test database.
+On SQLite the test database lives in memory, where no server process can reach it: after the
+set-up it is copied into a database file that the server runs on (the product's SQLite
+settings: WAL, busy timeout, BEGIN IMMEDIATE), and after the last kill the file — with what
+its write-ahead log recovered — is copied back, so the same checks read what the server left.
 Client threads send bursts through the API — whole courses of treatment
 (`POST /plans/{id}/book`, three sessions per call) and charting (open a walk-in session,
 chart injections that deduct stock, sign) — and the whole process group is killed with
@@ -15,7 +19,6 @@ SIGKILL mid-burst, several times; the server is restarted after each kill. Then:
   signature.
 
 Payments do not exist yet; when they do, payments in progress join the bursts.
-SQLite serializes writers in one file and has no server to kill: the test needs PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -70,23 +74,53 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db.get('HOST') or '127.0.0.1'}:"
-        f"{db.get('PORT') or 5432}/{db['NAME']}"
-    )
+class ServedDatabase:
+    """The database the server runs on: the test database itself on PostgreSQL; on SQLite a
+    file copied from the in-memory test database, copied back once the server is gone."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.file = tmp / "crash.sqlite3" if connection.vendor == "sqlite" else None
+
+    def url(self) -> str:
+        """The test database as it stands now, for a server process to open."""
+        if self.file is not None:
+            connection.ensure_connection()
+            copy = sqlite3.connect(self.file)
+            try:
+                connection.connection.backup(copy)
+            finally:
+                copy.close()
+            return f"sqlite:///{self.file}"
+        db = connection.settings_dict
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        return (
+            f"postgres://{db['USER']}{password}@{db.get('HOST') or '127.0.0.1'}:"
+            f"{db.get('PORT') or 5432}/{db['NAME']}"
+        )
+
+    def read_back(self) -> None:
+        """Make the test's connection see what the killed servers left."""
+        if self.file is None:
+            connection.close()
+            return
+        # Opening the file replays its write-ahead log, as a restarted server would.
+        source = sqlite3.connect(self.file)
+        try:
+            # The server ran with the product's SQLite settings, which made the file WAL.
+            assert source.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            source.backup(connection.connection)
+        finally:
+            source.close()
 
 
 class Server:
     """gunicorn in its own process group, so SIGKILL takes master and workers at once."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, database_url: str) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": database_url,
             "MESOCARE_VAR_DIR": str(tmp / "var"),
             "MEDIA_ROOT": str(tmp / "private"),
             "DEBUG": "0",
@@ -285,8 +319,6 @@ def run_burst(burst: Burst, courses: list[Any], patients: list[int], kill_after:
 
 
 def test_kill_9_during_write_bursts_leaves_nothing_half_written(clinic, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the crash test needs PostgreSQL (a server process to kill)")
     started = time.monotonic()
     open_hours(clinic)
     courses = course_bodies(clinic)
@@ -300,7 +332,8 @@ def test_kill_9_during_write_bursts_leaves_nothing_half_written(clinic, tmp_path
         quantity_ml=Decimal(5000),
     )
     _token, raw = ApiToken.issue(clinic.members["practitioner"])
-    server = Server(tmp_path)
+    database = ServedDatabase(tmp_path)
+    server = Server(tmp_path, database.url())
     burst = Burst(server, raw, clinic, lot.pk)
     rng = random.Random(14)
     try:
@@ -314,8 +347,9 @@ def test_kill_9_during_write_bursts_leaves_nothing_half_written(clinic, tmp_path
         assert not courses
     finally:
         server.stop()
-    connection.close()
-    print(f"crash test: {dict(burst.outcomes)} in {time.monotonic() - started:.1f} s")
+    database.read_back()
+    took = time.monotonic() - started
+    print(f"crash test ({connection.vendor}): {dict(burst.outcomes)} in {took:.1f} s")
     assert burst.outcomes["booking cut"] + burst.outcomes["charting cut"] > 0, burst.outcomes
     assert burst.outcomes["booking 201"] > 0 and burst.outcomes["injection 201"] > 0
     assert not [o for o in burst.outcomes if o.split()[-1].startswith("5")], burst.outcomes
