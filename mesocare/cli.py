@@ -79,11 +79,14 @@ def _serve(host: str, port: int, prod: bool, workers: int) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         # gunicorn takes this process's place (same pid), so the signals of a service manager
-        # reach it; as a child it kept serving after this process was stopped.
+        # reach it; as a child it kept serving after this process was stopped. Its control
+        # socket is off: one fixed path in the home folder would be shared by every server
+        # on the machine, and a service account's home may not be writable.
         os.execv(
             sys.executable,
             [sys.executable, "-m", "gunicorn", "mesocare.wsgi:application",
-             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"],
+             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+             "--no-control-socket"],
         )  # fmt: skip
     call_command("runserver", f"{host}:{port}", "--noreload")
     return 0
