@@ -32,7 +32,7 @@ def run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ.update(env, PYTHONPATH=str(SCRIPTS))
     return subprocess.run(
         [
-            sys.executable,
+            str(Path(sys.executable).absolute()),  # a venv's relative path breaks under cwd
             "-m",
             "pytest",
             "-p",
