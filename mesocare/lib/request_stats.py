@@ -1,11 +1,16 @@
 """Per-request server time and query count, for performance checks and browser tests.
 
 Enabled with `MESOCARE_REQUEST_STATS=1` (adds the middleware); each request appends
-(method, path, milliseconds, queries) to `RECENT` and logs it at INFO."""
+(method, path, milliseconds, queries) to `RECENT` and logs it at INFO.
+
+Measured requests run one at a time: the browser tests' live server on SQLite's in-memory
+database gives all its threads one connection, so the queries of two requests in flight at once
+(two htmx previews while typing) would be counted twice."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -16,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 log = logging.getLogger("mesocare.requests")
 RECENT: deque[tuple[str, str, float, int]] = deque(maxlen=500)
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class RequestStatsMiddleware:
@@ -23,7 +29,7 @@ class RequestStatsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with CaptureQueriesContext(connection) as queries:
+        with _ONE_AT_A_TIME, CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
             response = self.get_response(request)
             elapsed = (time.perf_counter() - start) * 1000
