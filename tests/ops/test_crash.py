@@ -61,7 +61,7 @@ from mesocare.scheduling.models import Appointment
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PLANS = 48  # each booked by one call of three sessions
-CHART_PATIENTS = 60  # one walk-in session each: a same-day repeat is a safety block
+CHART_PATIENTS = 90  # one walk-in session each: a same-day repeat is a safety block
 KILLS = 3
 SESSIONS_PER_COURSE = 3
 CUT = (OSError, http.client.HTTPException)  # the server died under the request
@@ -341,7 +341,7 @@ def test_kill_9_during_write_bursts_leaves_nothing_half_written(clinic, tmp_path
             server.start()
             run_burst(burst, courses, patients, kill_after=rng.uniform(2.5, 4.0))
         server.start()  # the app comes back after the last kill…
-        status, _ = call(server, raw, "GET", f"patients/{patients[0]}")
+        status, _ = call(server, raw, "GET", f"patients/{clinic.patient.pk}")
         assert status == 200
         burst.book(courses)  # …and the courses not yet booked (or cut) are booked again
         assert not courses
