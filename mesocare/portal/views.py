@@ -26,10 +26,10 @@ def link_error(request: HttpRequest, reason: str) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: never cached, never sent on as a referrer, never indexed.
+    # The token is in the URL: never sent on as a referrer, never indexed (never cached:
+    # NoStoreMiddleware covers every portal page).
     # "same-origin", not "no-referrer": with no-referrer browsers send `Origin: null` on the
     # page's own form posts, which Django's CSRF check refuses (403 on every submission).
-    response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

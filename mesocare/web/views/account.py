@@ -27,7 +27,7 @@ def _page(
     token_form: TokenForm | None = None,
     new_token: str | None = None,
 ) -> HttpResponse:
-    response = render(
+    return render(
         request,
         "web/account/account.html",
         {
@@ -39,9 +39,6 @@ def _page(
             "has_2fa": user_has_device(actor.user),
         },
     )
-    if new_token:
-        response["Cache-Control"] = "no-store"
-    return response
 
 
 @staff_view()

@@ -98,7 +98,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = io.BytesIO()
     image.save(buffer)
-    response = render(
+    return render(
         request,
         "web/2fa_setup.html",
         {
@@ -108,8 +108,6 @@ def setup(request: HttpRequest) -> HttpResponse:
             "replacing": replacing,
         },
     )
-    response["Cache-Control"] = "no-store"  # the page shows the secret
-    return response
 
 
 @staff_view(Perm.STAFF_MANAGE)
