@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,9 @@ from mesocare.patients.choices import (
 from mesocare.patients.services import registry
 from mesocare.web.forms.widgets import DateInput
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise  # a type of django-stubs only
+
 DEMOGRAPHIC_FIELDS = (
     "given_name",
     "family_name",
@@ -30,7 +33,14 @@ DEMOGRAPHIC_FIELDS = (
 )
 
 
-BREASTFEEDING_CHOICES = [("", _("Not recorded")), ("yes", _("Yes")), ("no", _("No"))]
+YES_NO_CHOICES = [("", _("Not recorded")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def _recorded_on(label: _StrPromise) -> forms.DateField:
+    """The date an intake answer was recorded; the service takes today when it is empty."""
+    return forms.DateField(
+        label=label, required=False, widget=DateInput(), help_text=_("Today when left empty.")
+    )
 
 
 class PatientForm(forms.Form):
@@ -54,21 +64,11 @@ class PatientForm(forms.Form):
         choices=[("", _("Not recorded")), *PregnancyStatus.choices],
         required=False,
     )
-    pregnancy_status_on = forms.DateField(
-        label=_("Pregnancy status recorded on"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("Today when left empty."),
-    )
+    pregnancy_status_on = _recorded_on(_("Pregnancy status recorded on"))
     breastfeeding = forms.ChoiceField(
-        label=_("Breastfeeding"), choices=BREASTFEEDING_CHOICES, required=False
+        label=_("Breastfeeding"), choices=YES_NO_CHOICES, required=False
     )
-    breastfeeding_on = forms.DateField(
-        label=_("Breastfeeding recorded on"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("Today when left empty."),
-    )
+    breastfeeding_on = _recorded_on(_("Breastfeeding recorded on"))
     childbearing_potential = forms.ChoiceField(
         label=_("Childbearing potential"),
         choices=[("", _("Not recorded")), *ChildbearingPotential.choices],
@@ -80,14 +80,9 @@ class PatientForm(forms.Form):
         required=False,
     )
     reliable_contraception = forms.ChoiceField(
-        label=_("Reliable contraception"), choices=BREASTFEEDING_CHOICES, required=False
+        label=_("Reliable contraception"), choices=YES_NO_CHOICES, required=False
     )
-    reliable_contraception_on = forms.DateField(
-        label=_("Contraception recorded on"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("Today when left empty."),
-    )
+    reliable_contraception_on = _recorded_on(_("Contraception recorded on"))
 
     def __init__(self, *args: Any, intake: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
