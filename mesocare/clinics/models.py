@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +18,22 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value})
 
 
+def logo_storage() -> FileSystemStorage:
+    """MEDIA_ROOT without a public URL (the logo is embedded in PDFs and served by a view)."""
+    from mesocare.outcomes.models import PrivateStorage
+
+    return PrivateStorage()
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Letterhead logo: re-encoded from its pixels alone on upload (no EXIF, GPS or comments),
+    # like patient photos; see `mesocare.clinics.letterhead.store_logo`.
+    logo = models.FileField(
+        _("logo"), storage=logo_storage, upload_to="logos/", max_length=255, blank=True
+    )
 
     def __str__(self) -> str:
         return self.name
