@@ -12,3 +12,14 @@ class Level(models.TextChoices):
 class CheckInWhen(models.TextChoices):
     H24 = "24h", _("24 hours after")
     H72 = "72h", _("72 hours after")
+
+
+class AccessRelation(models.TextChoices):
+    SELF = "self", _("Own record")
+    GUARDIAN = "guardian", _("Guardian of a minor")
+
+
+class SignInMethod(models.TextChoices):
+    MAGIC_LINK = "magic_link", _("Email link")
+    PASSWORD = "password", _("Password")
+    SIGNED_LINK = "signed_link", _("Link from a message")

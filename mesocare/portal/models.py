@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mesocare.clinics.tenancy import OrgOwned
-from mesocare.portal.choices import CheckInWhen, Level
+from mesocare.portal.choices import AccessRelation, CheckInWhen, Level
 
 
 class PreCareConfirmation(OrgOwned):
@@ -76,3 +76,79 @@ class CheckInResponse(OrgOwned):
 
     def __str__(self) -> str:
         return f"check-in {self.when} of session {self.session_ref}"
+
+
+class PortalAccount(OrgOwned):
+    """A patient's (or a guardian's) sign-in to the portal of one organization, by email.
+
+    The password is optional (a Django password hash, never the password); without one the
+    account signs in by email link only."""
+
+    email = models.EmailField(_("email"))
+    password = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], name="portal_account_one_per_email"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class PortalAccess(OrgOwned):
+    """Which patient records an account may open: its own, and minors it is guardian of."""
+
+    account = models.ForeignKey(PortalAccount, on_delete=models.CASCADE, related_name="accesses")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    relation = models.CharField(max_length=10, choices=AccessRelation.choices)
+    guardian_consent = models.ForeignKey(
+        "patients.Consent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["relation", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "patient"], name="portal_access_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} → {self.patient_id} ({self.relation})"
+
+
+class MagicLink(OrgOwned):
+    """A single-use sign-in link. Only the SHA-256 of the token is stored."""
+
+    account = models.ForeignKey(PortalAccount, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    requested_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "created_at"], name="magiclink_account_created")]
+
+    def __str__(self) -> str:
+        return f"sign-in link of account {self.account_id}"
+
+
+class PortalTotp(OrgOwned):
+    """An account's authenticator-app second factor (RFC 6238, 30 s steps, 6 digits)."""
+
+    account = models.OneToOneField(PortalAccount, on_delete=models.CASCADE, related_name="totp")
+    key = models.CharField(max_length=80)  # hex, as django-otp stores it
+    confirmed = models.BooleanField(default=False)
+    last_t = models.BigIntegerField(default=-1)  # the last time step used: no code twice
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"second factor of account {self.account_id}"
