@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def default_site_url(host: str, port: int) -> str:
+    """The address links in messages point to when `SITE_URL` is not set: the one being served."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _setup(prod: bool = False, debug: bool = False) -> None:
     if prod:
         os.environ["MESOCARE_PROD"] = "1"
@@ -100,6 +109,12 @@ def main(argv: list[str] | None = None) -> None:
 
         execute_from_command_line(["mesocare manage", *args.args])
         return
+    if args.command in ("demo", "serve"):
+        # Links in messages (portal, invitations, password resets) follow the served address
+        # unless the operator names the public one in SITE_URL.
+        os.environ.setdefault(
+            "SITE_URL", default_site_url(getattr(args, "host", "127.0.0.1"), args.port)
+        )
     _setup(prod=getattr(args, "prod", False), debug=args.command == "demo")
     from django.core.management import call_command
 

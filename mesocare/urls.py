@@ -2,8 +2,10 @@ from django.urls import include, path, re_path
 
 from mesocare.api.errors import api_not_found
 from mesocare.api.root import api
+from mesocare.web.views.icons import favicon
 
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("p/", include("mesocare.portal.urls")),
