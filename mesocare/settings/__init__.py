@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "mesocare.outcomes",
     "mesocare.notify",
     "mesocare.portal",
+    "mesocare.booking",
     "mesocare.idempotency",
     "mesocare.api",
     "mesocare.web",
