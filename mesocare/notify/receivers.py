@@ -1,21 +1,19 @@
 """Signal receivers that put messages in the outbox when other domains act.
 
 They run inside the sender's transaction (scheduling sends its signals in the booking
-transaction; `post_save` runs in the saving one), which is the outbox pattern. Each domain is
-optional: a receiver is connected only when its app provides the model or signal.
+transaction; `post_save` runs in the saving one), which is the outbox pattern.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.apps import apps
 from django.db.models.signals import post_save
 
+from mesocare.charting.models import TreatmentSession
 from mesocare.notify import schedules
-
-log = logging.getLogger(__name__)
+from mesocare.plans.models import PlanEvent
+from mesocare.scheduling import signals as scheduling_signals
 
 
 def on_appointments_booked(sender: Any, appointments: list[Any], **kwargs: Any) -> None:
@@ -32,6 +30,10 @@ def on_appointment_status_changed(sender: Any, appointment: Any, **kwargs: Any) 
         schedules.cancel_for_appointment(appointment)
 
 
+def on_waitlist_offer_made(sender: Any, entry: Any, **kwargs: Any) -> bool:
+    return schedules.schedule_waitlist_offer(entry) is not None
+
+
 def on_session_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     # Signed sessions cannot be saved again, so this runs once: at signing.
     if getattr(instance, "signed_at", None) is not None:
@@ -44,26 +46,17 @@ def on_plan_event_saved(sender: Any, instance: Any, created: bool, **kwargs: Any
 
 
 def connect() -> None:
-    try:
-        from mesocare.scheduling import signals as scheduling_signals
-    except ImportError:
-        scheduling_signals = None  # type: ignore[assignment]
-    if scheduling_signals is not None:
-        scheduling_signals.appointments_booked.connect(
-            on_appointments_booked, dispatch_uid="notify.booked"
-        )
-        scheduling_signals.appointment_moved.connect(
-            on_appointment_moved, dispatch_uid="notify.moved"
-        )
-        scheduling_signals.appointment_status_changed.connect(
-            on_appointment_status_changed, dispatch_uid="notify.status"
-        )
-    for label, receiver, uid in (
-        ("charting.TreatmentSession", on_session_saved, "notify.session_signed"),
-        ("plans.PlanEvent", on_plan_event_saved, "notify.plan_completed"),
-    ):
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        post_save.connect(receiver, sender=model, dispatch_uid=uid)
+    scheduling_signals.appointments_booked.connect(
+        on_appointments_booked, dispatch_uid="notify.booked"
+    )
+    scheduling_signals.appointment_moved.connect(on_appointment_moved, dispatch_uid="notify.moved")
+    scheduling_signals.appointment_status_changed.connect(
+        on_appointment_status_changed, dispatch_uid="notify.status"
+    )
+    scheduling_signals.waitlist_offer_made.connect(
+        on_waitlist_offer_made, dispatch_uid="notify.waitlist_offer"
+    )
+    post_save.connect(
+        on_session_saved, sender=TreatmentSession, dispatch_uid="notify.session_signed"
+    )
+    post_save.connect(on_plan_event_saved, sender=PlanEvent, dispatch_uid="notify.plan_completed")

@@ -25,12 +25,13 @@ All are idempotent, so calling one twice (or from a service and a signal) is har
         at +24 h and +72 h with a signed link to the side-effect form.
     schedule_maintenance_recall(plan) -> OutboxMessage | None
         After completing a plan: recall at completion + maintenance interval, 10:00 local.
-    schedule_waitlist_offer(entry) / enqueue_waitlist_offer(actor, entry)
+    schedule_waitlist_offer(entry)
     schedule_recall_notice(patient, lot, *, treated_at)   (inventory's "notify recipients")
         A freed slot offered to a waiting patient (scheduling's waitlist hook).
 
     Wiring (mesocare.notify.receivers, no edits in other apps): scheduling's
-    `appointments_booked` / `appointment_moved` / `appointment_status_changed` signals,
+    `appointments_booked` / `appointment_moved` / `appointment_status_changed` /
+    `waitlist_offer_made` signals,
     charting `TreatmentSession` post_save with `signed_at` set, plans `PlanEvent`
     post_save of kind "completed".
 
@@ -56,12 +57,6 @@ from mesocare.notify.schedules import (
     schedule_waitlist_offer,
 )
 
-
-def enqueue_waitlist_offer(actor: object, entry: object) -> object:
-    """The seam `mesocare.scheduling.services.hooks.enqueue_waitlist_offer` looks up."""
-    return schedule_waitlist_offer(entry)
-
-
 __all__ = [
     "acknowledge_alert",
     "cancel_for_appointment",
@@ -76,5 +71,4 @@ __all__ = [
     "schedule_maintenance_recall",
     "schedule_recall_notice",
     "schedule_waitlist_offer",
-    "enqueue_waitlist_offer",
 ]

@@ -11,3 +11,6 @@ appointments_booked = Signal()
 appointment_moved = Signal()
 # kwargs: actor, appointment, previous_status
 appointment_status_changed = Signal()
+# kwargs: actor (None from the worker), entry (WaitlistEntry); a receiver returns whether it
+# queued a message
+waitlist_offer_made = Signal()

@@ -1,12 +1,14 @@
-"""Seams to other domains: the safety check before booking and check-in, and the outbox for
-waitlist offers. Each is looked up when called, so scheduling works before they exist."""
+"""Seams to other domains: the safety check before booking and check-in (a direct call: a
+failing check fails the booking, it is never skipped), and waitlist offers announced through
+`mesocare.scheduling.signals.waitlist_offer_made` for the outbox to pick up."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
 from typing import TYPE_CHECKING, Any
+
+from mesocare.safety.services import require_safe
+from mesocare.scheduling import signals
 
 if TYPE_CHECKING:
     from mesocare.clinics.actor import Actor
@@ -14,15 +16,6 @@ if TYPE_CHECKING:
     from mesocare.patients.models import Patient
     from mesocare.plans.models import TreatmentPlan
     from mesocare.scheduling.models import WaitlistEntry
-
-log = logging.getLogger(__name__)
-
-
-def _optional(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def require_safe_to_treat(
@@ -41,9 +34,6 @@ def require_safe_to_treat(
     here as at plan creation); raises its `Conflict("safety_block", findings=...)`. Call it
     before the booking transaction so the stored check (whose id the 409 names) survives the
     refusal."""
-    require_safe = _optional("mesocare.safety.services", "require_safe")
-    if require_safe is None:  # the safety domain is not installed: nothing to check
-        return
     kwargs: dict[str, Any] = {"on": on, "location": location, "channel": channel}
     if plan is not None:
         protocol = plan.protocol
@@ -58,12 +48,9 @@ def require_safe_to_treat(
 
 
 def enqueue_waitlist_offer(actor: Actor | None, entry: WaitlistEntry) -> bool:
-    """Hand a waitlist offer to the outbox when the notify domain provides one (`actor` is
-    None when the worker passes on an expired offer).
+    """Announce a waitlist offer (`actor` is None when the worker passes on an expired offer).
 
-    Returns whether a message was queued; the offer itself is always recorded on the entry."""
-    enqueue = _optional("mesocare.notify.services", "enqueue_waitlist_offer")
-    if enqueue is None:
-        return False
-    enqueue(actor, entry)
-    return True
+    Returns whether a receiver queued a message; the offer itself is always recorded on the
+    entry."""
+    responses = signals.waitlist_offer_made.send(sender=type(entry), actor=actor, entry=entry)
+    return any(bool(result) for _receiver, result in responses)
