@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "mesocare.portal",
     "mesocare.booking",
     "mesocare.idempotency",
+    "mesocare.imports",
     "mesocare.api",
     "mesocare.web",
     "mesocare.demo",
