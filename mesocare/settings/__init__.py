@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "mesocare.scheduling",
     "mesocare.inventory",
     "mesocare.charting",
+    "mesocare.billing",
     "mesocare.outcomes",
     "mesocare.notify",
     "mesocare.portal",
