@@ -54,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--check", action="store_true", help="verify checksums only")
     restore.add_argument("--yes", action="store_true", help="replace without asking")
 
+    imp = sub.add_parser("import", help="bring data over from another system")
+    imp_sub = imp.add_subparsers(dest="import_command", required=True)
+    imp_csv = imp_sub.add_parser(
+        "csv",
+        help="patients, future appointments or stock lots from a CSV file",
+        add_help=False,
+    )
+    imp_csv.add_argument("args", nargs=argparse.REMAINDER)
+
     manage = sub.add_parser("manage", help="any Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -102,6 +111,14 @@ def _serve(host: str, port: int, prod: bool, workers: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["import", "csv"]:
+        # Forwarded whole (argparse's REMAINDER would swallow the command's own --help).
+        _setup(prod=os.environ.get("MESOCARE_PROD") == "1")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["mesocare import", "import_csv", *argv[2:]])
+        return
     args = _parser().parse_args(argv)
     if args.command == "manage":
         _setup(prod=os.environ.get("MESOCARE_PROD") == "1")
