@@ -30,6 +30,11 @@ class Perm(StrEnum):
     CATALOG_MANAGE = "catalog.manage"
     SCHEDULE_VIEW = "schedule.view"
     SCHEDULE_EDIT = "schedule.edit"
+    # The till (mesocare.billing).
+    BILLING_VIEW = "billing.view"
+    BILLING_CHARGE = "billing.charge"
+    PRICE_MANAGE = "billing.prices"
+    CREDIT_ISSUE = "billing.credit"
 
 
 _ALL_READS = {
@@ -76,9 +81,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             # The front desk runs the calendar: booking, moving, check-in, waitlist.
             Perm.SCHEDULE_VIEW,
             Perm.SCHEDULE_EDIT,
+            # The till: sell packages, issue invoices, take payments and pay out refunds of
+            # credit notes; prices and credit notes stay with the admin.
+            Perm.BILLING_VIEW,
+            Perm.BILLING_CHARGE,
         }
     ),
-    Role.AUDITOR: frozenset(_ALL_READS | {Perm.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset(_ALL_READS | {Perm.AUDIT_VIEW, Perm.BILLING_VIEW}),
 }
 
 
