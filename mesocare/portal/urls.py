@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mesocare.portal import views
+from mesocare.portal import account_views, views
 
 app_name = "portal"
 
@@ -8,4 +8,18 @@ urlpatterns = [
     path("pre-care/<str:token>", views.precare, name="precare"),
     path("check-in/<str:token>", views.checkin, name="checkin"),
     path("recall/<str:token>", views.recall, name="recall"),
+    # The patient's account
+    path("sign-in", account_views.sign_in_page, name="sign_in"),
+    path("sign-in/link/<str:token>", account_views.magic_link, name="magic_link"),
+    path("sign-in/code", account_views.second_factor, name="second_factor"),
+    path("sign-out", account_views.sign_out_view, name="sign_out"),
+    path("account/", account_views.home, name="home"),
+    path("account/switch", account_views.switch, name="switch"),
+    path("account/consents/<str:kind>", account_views.consent, name="consent"),
+    path(
+        "account/sessions/<str:session_id>/side-effect",
+        account_views.report_side_effect,
+        name="report_side_effect",
+    ),
+    path("account/security", account_views.security, name="security"),
 ]
