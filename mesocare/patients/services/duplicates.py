@@ -13,7 +13,8 @@ from django.db.models import Q, QuerySet
 from mesocare.lib.text import digits_only, normalize_search
 from mesocare.patients.models import Patient
 
-MIN_PHONE_DIGITS = 6
+# Numbers are compared on their last nine digits, so '+39 333 1234567' and '333 1234567' agree.
+PHONE_DIGITS = 9
 
 
 def possible_duplicates(
@@ -30,8 +31,8 @@ def possible_duplicates(
         given_norm=normalize_search(given_name), family_norm=normalize_search(family_name)
     )
     digits = digits_only(phone)
-    if len(digits) >= MIN_PHONE_DIGITS:
-        same_person |= Q(phone_digits=digits)
+    if len(digits) >= PHONE_DIGITS:
+        same_person |= Q(phone_digits__endswith=digits[-PHONE_DIGITS:])
     if email.strip():
         same_person |= Q(email__iexact=email.strip())
     return (
