@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("p/", include("mesocare.portal.urls")),
+    path("fhir/R4/", include("mesocare.fhir.urls")),
     path("", include("mesocare.web.urls")),
 ]

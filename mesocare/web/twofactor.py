@@ -12,7 +12,8 @@ from django.shortcuts import redirect
 
 from mesocare.accounts.two_factor import Missing, missing_factor
 
-EXEMPT_PREFIXES = ("/static/", "/api/", "/login", "/logout", "/account/2fa", "/p/")
+# /fhir/ checks the second factor itself (mesocare.fhir.auth), answering 401, not a redirect.
+EXEMPT_PREFIXES = ("/static/", "/api/", "/fhir/", "/login", "/logout", "/account/2fa", "/p/")
 
 
 class TwoFactorMiddleware:

@@ -1,0 +1,257 @@
+"""The one registry of FHIR resource types: it drives the routes, the search parameters and the
+CapabilityStatement, and it is the interface every consumer of the mappers uses (read and search
+here, Bulk Data export and import elsewhere).
+
+The interface (kept stable)
+===========================
+`REGISTRY[type_name] -> ResourceType` (``register()`` adds one; ``resource_types()`` lists them
+in a fixed order). A `ResourceType` has
+
+- ``name`` — the FHIR type (``"Patient"``), ``perm`` — the permission an actor needs to read it,
+  ``patient_data`` — whether its rows are patient data (reads are audited per patient),
+  ``profile`` — the base StructureDefinition it conforms to;
+- ``params`` — its search parameters (`SearchParam`: ``name``, ``type``, ``documentation``);
+  ``_id``, ``_lastUpdated``, ``_count`` and (for patient data) ``patient``/``subject`` are common
+  to all and handled by `mesocare.fhir.search`;
+- ``includes`` — the ``_include`` values it supports (`Include`: ``"Type:param"`` → target type
+  and a function giving the target ids of a row);
+- ``sources`` — one or more `Source`s. A source maps one model to this type. Several sources
+  make one type when the domain keeps the data in several tables (Observation: assessments,
+  weights, measurements, check-ins); their ids carry a prefix (``"weight-12"``) so that
+  ``"<Type>/<id>"`` is unique.
+
+A `Source` has
+
+- ``queryset(ctx, since=None, patient_ids=None) -> QuerySet`` — every row of the organization
+  ``ctx.org_id`` that becomes a resource, already with the ``select_related`` /
+  ``prefetch_related`` that ``to_fhir`` needs, optionally only rows changed at or after ``since``
+  (an aware datetime; compared with the row's ``meta.lastUpdated``) and only of the given patients
+  (``patient_ids`` an iterable of patient pks). Iterate it with
+  ``.iterator(chunk_size=…)``: Django runs the prefetches once per chunk, so a whole organization
+  streams with bounded memory and a constant number of queries per chunk;
+- ``to_fhir(obj, ctx) -> dict`` — the R4 JSON of one row (with ``id`` and
+  ``meta.versionId``/``meta.lastUpdated``); it runs no query of its own beyond what the queryset
+  prefetched and what `MappingContext` caches once per organization;
+- ``fhir_id(pk) -> str`` and ``pk_of(fhir_id) -> int | None`` — the id mapping;
+- ``patient_path`` — the model path of the patient (``"patient"``; ``None`` for non-patient data).
+
+`ResourceType.iter_resources(ctx, since=None, patient_ids=None, chunk_size=500)` streams every
+resource of the type as dicts, source after source, in a stable order (by primary key).
+
+`MappingContext(org_id, base_url)` carries what mappers need besides the row: the organization,
+the canonical base of the code systems and extensions this server defines (``canonical(path)``),
+and per-organization caches (``membership_by_user``). `MappingContext.for_org(org_id)` builds one
+without a request (for background jobs).
+
+`meta.versionId` is a digest of the resource's content (so it changes exactly when the resource
+does) and the ETag is ``W/"<versionId>"``; `meta.lastUpdated` is the row's last change where the
+model records one, else its creation time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db.models import Model, Q, QuerySet
+
+from mesocare.clinics.permissions import Perm
+
+FHIR_BASE_PATH = "/fhir/R4"
+SearchType = Literal["token", "date", "reference", "string", "number", "quantity", "uri"]
+# A filter turns ONE search value (one item of a comma-separated list) into a Q of the source's
+# model; it raises `mesocare.fhir.outcome.FhirError` (400) for a value it cannot read.
+Filter = Callable[[str], Q]
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    name: str
+    type: SearchType
+    documentation: str
+
+
+@dataclass
+class MappingContext:
+    org_id: int
+    base_url: str
+    _memberships: dict[int, int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_org(cls, org_id: int) -> MappingContext:
+        return cls(org_id=org_id, base_url=f"{settings.SITE_URL}{FHIR_BASE_PATH}")
+
+    def canonical(self, path: str) -> str:
+        """The canonical URL of something this server defines (``"CodeSystem/scale-item"``)."""
+        return f"{self.base_url}/{path}"
+
+    @property
+    def membership_by_user(self) -> dict[int, int]:
+        """user pk → membership pk in this organization (one query, then cached)."""
+        if self._memberships is None:
+            from mesocare.clinics.models import Membership
+
+            self._memberships = dict(
+                Membership.objects.for_org(self.org_id).values_list("user_id", "id")
+            )
+        return self._memberships
+
+
+def version_of(resource: dict[str, Any]) -> str:
+    body = {k: v for k, v in resource.items() if k != "meta"}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return digest[:16]
+
+
+def instant(value: datetime) -> str:
+    return value.isoformat()
+
+
+@dataclass
+class Source:
+    """One model mapped to a FHIR type (see the module docstring)."""
+
+    model: type[Model]
+    build: Callable[[Any, MappingContext], dict[str, Any]]
+    last_updated: str
+    patient_path: str | None = "patient"
+    id_prefix: str = ""
+    select: tuple[str, ...] = ()
+    prefetch: tuple[Any, ...] = ()
+    scope: Callable[[QuerySet[Any], MappingContext], QuerySet[Any]] | None = None
+    filters: dict[str, Filter] = field(default_factory=dict)
+    resource_type: str = ""
+
+    def fhir_id(self, pk: int) -> str:
+        return f"{self.id_prefix}-{pk}" if self.id_prefix else str(pk)
+
+    def pk_of(self, fhir_id: str) -> int | None:
+        raw = fhir_id
+        if self.id_prefix:
+            head, sep, raw = fhir_id.rpartition("-")
+            if not sep or head != self.id_prefix:
+                return None
+        if not raw.isdigit() or len(raw) > 18:
+            return None
+        return int(raw)
+
+    def queryset(
+        self,
+        ctx: MappingContext,
+        since: datetime | None = None,
+        patient_ids: Iterable[int] | None = None,
+    ) -> QuerySet[Any]:
+        manager: Any = self.model._default_manager
+        if hasattr(manager, "for_org"):
+            qs = manager.for_org(ctx.org_id)
+        else:  # the Organization itself
+            qs = manager.filter(pk=ctx.org_id)
+        if self.scope is not None:
+            qs = self.scope(qs, ctx)
+        if self.select:
+            qs = qs.select_related(*self.select)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        if since is not None:
+            qs = qs.filter(**{f"{self.last_updated}__gte": since})
+        if patient_ids is not None:
+            if self.patient_path is None:
+                return qs.none()
+            qs = qs.filter(**{f"{self.patient_path}__in": list(patient_ids)})
+        return qs.order_by("pk")
+
+    def to_fhir(self, obj: Any, ctx: MappingContext) -> dict[str, Any]:
+        resource = {"resourceType": self.resource_type, "id": self.fhir_id(obj.pk)}
+        resource.update(self.build(obj, ctx))
+        updated = _path_value(obj, self.last_updated)
+        resource["meta"] = {"versionId": version_of(resource), "lastUpdated": instant(updated)}
+        return resource
+
+    def patient_pk(self, obj: Any) -> int | None:
+        if self.patient_path is None:
+            return None
+        if self.patient_path == "pk":
+            return int(obj.pk)
+        value = _path_value(obj, f"{self.patient_path}_id")
+        return int(value) if value is not None else None
+
+
+def _path_value(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class Include:
+    """``_include=<Type>:<param>``: the resources a row references through ``param``."""
+
+    param: str
+    target: str
+    target_ids: Callable[[Any], list[str]]
+
+
+@dataclass
+class ResourceType:
+    name: str
+    perm: Perm
+    sources: tuple[Source, ...]
+    params: tuple[SearchParam, ...] = ()
+    includes: tuple[Include, ...] = ()
+    patient_data: bool = True
+    profile: str = ""
+    documentation: str = ""
+
+    def __post_init__(self) -> None:
+        for source in self.sources:
+            source.resource_type = self.name
+        if not self.profile:
+            self.profile = f"http://hl7.org/fhir/StructureDefinition/{self.name}"
+
+    def source_of(self, fhir_id: str) -> tuple[Source, int] | None:
+        for source in self.sources:
+            pk = source.pk_of(fhir_id)
+            if pk is not None:
+                return source, pk
+        return None
+
+    def iter_resources(
+        self,
+        ctx: MappingContext,
+        since: datetime | None = None,
+        patient_ids: Iterable[int] | None = None,
+        chunk_size: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        ids = list(patient_ids) if patient_ids is not None else None
+        for source in self.sources:
+            qs = source.queryset(ctx, since=since, patient_ids=ids)
+            for obj in qs.iterator(chunk_size=chunk_size):
+                yield source.to_fhir(obj, ctx)
+
+
+REGISTRY: dict[str, ResourceType] = {}
+
+
+def register(resource_type: ResourceType) -> ResourceType:
+    if resource_type.name in REGISTRY:
+        raise ValueError(f"FHIR type {resource_type.name} registered twice")
+    REGISTRY[resource_type.name] = resource_type
+    return resource_type
+
+
+def resource_types() -> list[ResourceType]:
+    """Every registered type, in the order the mapping modules registered them."""
+    import mesocare.fhir.resources  # noqa: F401  (registers every type)
+
+    return list(REGISTRY.values())
+
+
+def get_type(name: str) -> ResourceType | None:
+    import mesocare.fhir.resources  # noqa: F401
+
+    return REGISTRY.get(name)

@@ -1,0 +1,75 @@
+"""Patient: demographics and contact details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.resources.common import compact, day
+from mesocare.fhir.search import date_filter, token_filter
+from mesocare.patients.models import Patient
+
+# http://hl7.org/fhir/R4/valueset-administrative-gender.html
+GENDER = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
+GENDER_FILTER = {
+    "female": Q(sex_at_birth="female"),
+    "male": Q(sex_at_birth="male"),
+    "other": Q(sex_at_birth="intersex"),
+    "unknown": Q(sex_at_birth="unknown"),
+}
+ACTIVE = {"true": Q(is_active=True), "false": Q(is_active=False)}
+
+
+def build(patient: Patient, ctx: MappingContext) -> dict[str, Any]:
+    telecom = []
+    if patient.phone:
+        telecom.append({"system": "phone", "value": patient.phone})
+    if patient.email:
+        telecom.append({"system": "email", "value": patient.email})
+    return compact(
+        {
+            "active": patient.is_active,
+            "name": [
+                {
+                    "use": "official",
+                    "family": patient.family_name,
+                    "given": [patient.given_name],
+                    "text": patient.full_name,
+                }
+            ],
+            "telecom": telecom,
+            "gender": GENDER.get(patient.sex_at_birth, "unknown"),
+            "birthDate": day(patient.birth_date),
+            "address": [{"text": patient.address}] if patient.address else [],
+            "managingOrganization": {"reference": f"Organization/{patient.organization_id}"},
+        }
+    )
+
+
+PATIENT = register(
+    ResourceType(
+        name="Patient",
+        perm=Perm.PATIENT_VIEW,
+        sources=(
+            Source(
+                Patient,
+                build,
+                last_updated="updated_at",
+                patient_path="pk",
+                filters={
+                    "birthdate": date_filter("birth_date", date_only=True),
+                    "gender": token_filter(GENDER_FILTER),
+                    "active": token_filter(ACTIVE),
+                },
+            ),
+        ),
+        params=(
+            SearchParam("birthdate", "date", "The patient's date of birth."),
+            SearchParam("gender", "token", "female | male | other | unknown"),
+            SearchParam("active", "token", "true | false"),
+        ),
+    )
+)
