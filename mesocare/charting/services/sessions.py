@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import diff, record
+from mesocare.billing.services.packages import consume_for_signed_session
 from mesocare.catalog.choices import Technique
 from mesocare.catalog.models import Protocol, Zone
 from mesocare.charting.choices import NeedleKind, SideEffectKind
@@ -286,6 +287,9 @@ def sign_session(
     if locked.appointment_id is not None:
         _complete_appointment(actor, locked.appointment_id, channel)
     _count_for_plan(locked)
+    # The patient's prepaid course for this protocol pays for the session: one session of it
+    # is used in this same transaction (at most once per session).
+    consume_for_signed_session(actor, locked)
     return locked
 
 
