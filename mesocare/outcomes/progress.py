@@ -58,17 +58,16 @@ def plan_progress(actor: Actor, plan_id: Any, *, channel: str = "api") -> dict[s
     sessions_qs = signed_sessions_of_plans(actor.org_id, [plan.pk])
     sessions = []
     session_ids: list[int] = []
-    if sessions_qs is not None:
-        for s in sessions_qs.order_by("signed_at"):
-            session_ids.append(s.pk)
-            sessions.append(
-                {
-                    "session_id": s.pk,
-                    "index": s.course_index,
-                    "signed_at": s.signed_at,
-                    "response_check": s.course_index == plan.response_check_session,
-                }
-            )
+    for s in sessions_qs.order_by("signed_at"):
+        session_ids.append(s.pk)
+        sessions.append(
+            {
+                "session_id": s.pk,
+                "index": s.course_index,
+                "signed_at": s.signed_at,
+                "response_check": s.course_index == plan.response_check_session,
+            }
+        )
     measurements = (
         Measurement.objects.for_org(actor.org_id)
         .filter(patient=plan.patient)

@@ -24,13 +24,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from mesocare.assessments.models import Assessment
+from mesocare.charting.models import SideEffect, TreatmentSession
 from mesocare.clinics.actor import Actor
+from mesocare.clinics.models import OpeningHours, Room
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import get_scale
 from mesocare.core.stats import mean_ci, median
-from mesocare.outcomes.sessions import side_effect_model, signed_sessions_of_plans
+from mesocare.outcomes.sessions import signed_sessions_of_plans
 from mesocare.plans.choices import PlanStatus
 from mesocare.plans.models import TreatmentPlan
+from mesocare.scheduling.models import Appointment
 
 
 @dataclass
@@ -102,15 +105,13 @@ def outcomes_report(
     sessions = signed_sessions_of_plans(actor.org_id, plan_ids)
     sessions_per_plan: Counter[int] = Counter()
     session_plan: dict[int, int] = {}
-    if sessions is not None:
-        for sid, plan_ref in sessions.values_list("pk", "plan_ref"):
-            sessions_per_plan[plan_ref] += 1
-            session_plan[sid] = plan_ref
+    for sid, plan_ref in sessions.values_list("pk", "plan_ref"):
+        sessions_per_plan[plan_ref] += 1
+        session_plan[sid] = plan_ref
     effects: dict[int, Counter[tuple[str, int]]] = defaultdict(Counter)
-    se_model = side_effect_model()
-    if se_model is not None and session_plan:
+    if session_plan:
         rows = (
-            se_model.objects.for_org(actor.org_id)
+            SideEffect.objects.for_org(actor.org_id)
             .filter(session_id__in=list(session_plan))
             .values("session_id", "kind", "grade")
             .annotate(n=Count("id"))
@@ -228,25 +229,21 @@ def business_report(
     today = today or timezone.localdate()
     org_id = actor.org_id
     report: dict[str, Any] = {"from": date_from, "to": date_to}
-    from mesocare.outcomes.sessions import session_model
-
-    sessions = session_model()
-    if sessions is not None:
-        rows = (
-            sessions.objects.for_org(org_id)
-            .filter(signed_at__date__gte=date_from, signed_at__date__lte=date_to)
-            .values("practitioner_id", "practitioner__user__email", "practitioner__user__full_name")
-            .annotate(n=Count("id"))
-            .order_by("-n")
-        )
-        report["sessions_per_practitioner"] = [
-            {
-                "practitioner_id": r["practitioner_id"],
-                "name": r["practitioner__user__full_name"] or r["practitioner__user__email"],
-                "sessions": r["n"],
-            }
-            for r in rows
-        ]
+    rows = (
+        TreatmentSession.objects.for_org(org_id)
+        .filter(signed_at__date__gte=date_from, signed_at__date__lte=date_to)
+        .values("practitioner_id", "practitioner__user__email", "practitioner__user__full_name")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    report["sessions_per_practitioner"] = [
+        {
+            "practitioner_id": r["practitioner_id"],
+            "name": r["practitioner__user__full_name"] or r["practitioner__user__email"],
+            "sessions": r["n"],
+        }
+        for r in rows
+    ]
     report["rooms"] = _room_utilisation(org_id, date_from, date_to)
     lapsed = (
         TreatmentPlan.objects.for_org(org_id)
@@ -283,14 +280,8 @@ def _without_rebooked(
     org_id: int, rows: list[dict[str, Any]], today: dt.date
 ) -> list[dict[str, Any]]:
     """A patient with a future appointment is not lapsed."""
-    from django.apps import apps
-
-    try:
-        appointment = apps.get_model("scheduling", "Appointment")
-    except LookupError:
-        return rows
     booked = set(
-        appointment.objects.for_org(org_id)
+        Appointment.objects.for_org(org_id)
         .filter(patient_id__in=[r["patient_id"] for r in rows], start__date__gte=today)
         .exclude(status__in=["cancelled", "no_show"])
         .values_list("patient_id", flat=True)
@@ -299,14 +290,6 @@ def _without_rebooked(
 
 
 def _room_utilisation(org_id: int, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
-    from django.apps import apps
-
-    from mesocare.clinics.models import OpeningHours, Room
-
-    try:
-        appointment = apps.get_model("scheduling", "Appointment")
-    except LookupError:
-        return []
     rooms = list(Room.objects.for_org(org_id).filter(is_active=True).select_related("location"))
     open_minutes: dict[int, int] = defaultdict(int)  # location → minutes open in the period
     hours = OpeningHours.objects.filter(location__organization_id=org_id)
@@ -322,7 +305,7 @@ def _room_utilisation(org_id: int, date_from: dt.date, date_to: dt.date) -> list
         day += dt.timedelta(days=1)
     booked: dict[int, int] = defaultdict(int)
     for room_id, start, end in (
-        appointment.objects.for_org(org_id)
+        Appointment.objects.for_org(org_id)
         .filter(start__date__gte=date_from, start__date__lte=date_to)
         .exclude(status__in=["cancelled", "no_show"])
         .values_list("room_id", "start", "end")

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Invalid
+from mesocare.inventory.models import ProductLot
 from mesocare.patients.models import Patient
 from mesocare.safety.services import PlannedProduct
 
@@ -49,21 +49,10 @@ def _catalog(model: Any, org_id: int) -> Any:
     return model.objects.filter(Q(organization__isnull=True) | Q(organization_id=org_id))
 
 
-def _lot_model() -> Any:
-    try:
-        return apps.get_model("inventory", "ProductLot")
-    except LookupError:
-        return None
-
-
 def _lots(org_id: int, ids: set[int]) -> dict[int, Any]:
-    model = _lot_model()
-    if model is None or not ids:
+    if not ids:
         return {}
-    qs = model.objects.filter(pk__in=ids)
-    if any(f.name == "organization" for f in model._meta.get_fields()):
-        qs = qs.filter(organization_id=org_id)
-    return {lot.pk: lot for lot in qs}
+    return {lot.pk: lot for lot in ProductLot.objects.for_org(org_id).filter(pk__in=ids)}
 
 
 def resolve_request(

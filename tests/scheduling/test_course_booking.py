@@ -157,7 +157,7 @@ def test_the_safety_check_runs_first_and_its_block_books_nothing(
         calls.append((moment, kwargs.get("protocol")))
         raise Conflict("safety_block", "pregnant", findings=[{"code": "pregnancy"}])
 
-    monkeypatch.setattr("mesocare.safety.services.require_safe", blocked)
+    monkeypatch.setattr("mesocare.scheduling.services.hooks.require_safe", blocked)
     with pytest.raises(Conflict) as caught:
         book_course(sched.actor(), plan, choices(sched, h, [0, 7, 14, 21]))
     assert caught.value.code == "safety_block"

@@ -17,8 +17,8 @@ from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scheduling import CourseRequest, CourseResult, Proposal, place_course
 from mesocare.errors import Conflict, Invalid, NotFound
-from mesocare.plans.choices import PlanStatus
-from mesocare.plans.models import PlannedSession, TreatmentPlan
+from mesocare.plans.choices import PlanEventKind, PlanStatus
+from mesocare.plans.models import PlanEvent, PlannedSession, TreatmentPlan
 from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, ConflictReason
 from mesocare.scheduling.models import Appointment
 from mesocare.scheduling.services import hooks
@@ -496,22 +496,16 @@ def _activate(actor: Actor, plan: TreatmentPlan, channel: str) -> None:
     TreatmentPlan.objects.filter(pk=plan.pk, status=PlanStatus.PROPOSED).update(
         status=PlanStatus.ACTIVE, status_changed_at=now, status_changed_by=actor.user
     )
-    try:  # the plan's own history of state changes, where the plans domain keeps one
-        from mesocare.plans.choices import PlanEventKind
-        from mesocare.plans.models import PlanEvent
-    except ImportError:
-        pass
-    else:
-        PlanEvent.objects.create(
-            organization_id=actor.org_id,
-            plan=plan,
-            kind=PlanEventKind.ACTIVATED,
-            from_status=PlanStatus.PROPOSED,
-            to_status=PlanStatus.ACTIVE,
-            reason=_("Course booked."),
-            at=now,
-            by=actor.user,
-        )
+    PlanEvent.objects.create(
+        organization_id=actor.org_id,
+        plan=plan,
+        kind=PlanEventKind.ACTIVATED,
+        from_status=PlanStatus.PROPOSED,
+        to_status=PlanStatus.ACTIVE,
+        reason=_("Course booked."),
+        at=now,
+        by=actor.user,
+    )
     record(
         actor,
         AuditAction.UPDATE,
