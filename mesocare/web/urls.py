@@ -8,6 +8,7 @@ from mesocare.web.views import (
     catalog,
     charting,
     home,
+    imports,
     inventory,
     membership,
     messages,
@@ -137,6 +138,8 @@ urlpatterns = [
         name="lot-recipients-csv",
     ),
     # organization (foundation UI)
+    path("org/imports", imports.import_index, name="imports"),
+    path("org/imports/<int:upload_id>", imports.import_detail, name="import-detail"),
     path("org/locations", org.location_list, name="location-list"),
     path("org/locations/new", org.location_create, name="location-create"),
     path("org/locations/<int:location_id>/edit", org.location_edit, name="location-edit"),
