@@ -163,7 +163,9 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.exit(run_backup_command(args))
     elif args.command == "catalog":
-        counts = __import__("mesocare.catalog.loader", fromlist=["load_catalog"]).load_catalog()
+        from mesocare.catalog.loader import load_catalog
+
+        counts = load_catalog()
         print(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
 
 
