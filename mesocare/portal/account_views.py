@@ -200,7 +200,8 @@ def consent(request: HttpRequest, session: PortalSession, kind: str) -> HttpResp
         except Invalid as exc:
             for error in exc.errors or [{"field": None, "message": exc.message}]:
                 field = error.get("field")
-                form.add_error(field if field in form.fields else None, error["message"])
+                shown = field in ("signature", "agree")  # `kind` is a hidden input
+                form.add_error(field if shown else None, error["message"])
         else:
             return HttpResponseRedirect(reverse("portal:home") + "#consents")
     context = {
