@@ -30,3 +30,14 @@ class InvitationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     REVOKED = "revoked", _("revoked")
     EXPIRED = "expired", _("expired")
+
+
+class TaxRegime(models.TextChoices):
+    """The FatturaPA RegimeFiscale codes a clinic may be under (Agenzia delle Entrate, table
+    of the FatturaPA technical specifications, element 1.2.1.8)."""
+
+    ORDINARY = "RF01", _("Ordinary (RF01)")
+    MINIMUM = "RF02", _("Minimum taxpayers, L. 244/2007 (RF02)")
+    CASH_VAT = "RF17", _("VAT on a cash basis, art. 32-bis DL 83/2012 (RF17)")
+    OTHER = "RF18", _("Other (RF18)")
+    FLAT_RATE = "RF19", _("Flat-rate scheme, L. 190/2014 (RF19)")

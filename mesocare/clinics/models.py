@@ -9,7 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mesocare.clinics.choices import InvitationStatus, Role, RoomKind, Weekday
+from mesocare.clinics.choices import InvitationStatus, Role, RoomKind, TaxRegime, Weekday
 from mesocare.clinics.tenancy import OrgOwned
 
 
@@ -177,3 +177,101 @@ class Invitation(OrgOwned):
         if self.expires_at <= now:
             return InvitationStatus.EXPIRED
         return InvitationStatus.PENDING
+
+
+def _validate_vat_number(value: str) -> None:
+    from stdnum.eu import vat
+
+    if not vat.is_valid(value):
+        raise ValidationError(
+            _("Enter a valid VAT number with its country prefix, e.g. IT12345678903.")
+        )
+
+
+def _validate_iban(value: str) -> None:
+    from stdnum import iban
+
+    if not iban.is_valid(value):
+        raise ValidationError(_("Enter a valid IBAN."))
+
+
+class LegalDetails(models.Model):
+    """The organization as an invoice names it (EN 16931 seller, FatturaPA CedentePrestatore)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="legal_details"
+    )
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    vat_number = models.CharField(
+        _("VAT number"),
+        max_length=20,
+        validators=[_validate_vat_number],
+        help_text=_("With its country prefix, e.g. IT12345678903."),
+    )
+    tax_code = models.CharField(
+        _("tax code (codice fiscale)"),
+        max_length=16,
+        blank=True,
+        help_text=_("Italian companies: usually the VAT number's 11 digits."),
+    )
+    address_line1 = models.CharField(_("address"), max_length=100)
+    address_line2 = models.CharField(_("address, second line"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=12)
+    city = models.CharField(_("city"), max_length=60)
+    province = models.CharField(
+        _("province"), max_length=2, blank=True, help_text=_("Two letters, e.g. MI.")
+    )
+    country = models.CharField(
+        _("country"), max_length=2, default="IT", help_text=_("ISO 3166 code, e.g. IT.")
+    )
+    tax_regime = models.CharField(
+        _("tax regime"), max_length=4, choices=TaxRegime.choices, default=TaxRegime.ORDINARY
+    )
+    rea_office = models.CharField(
+        _("REA office"), max_length=2, blank=True, help_text=_("Province of the register, e.g. MI.")
+    )
+    rea_number = models.CharField(_("REA number"), max_length=20, blank=True)
+    iban = models.CharField(
+        _("IBAN"),
+        max_length=34,
+        blank=True,
+        validators=[_validate_iban],
+        help_text=_("Printed on invoices paid by bank transfer."),
+    )
+    email = models.EmailField(_("billing email"), blank=True)
+    default_recipient_code = models.CharField(
+        _("default SDI recipient code"),
+        max_length=7,
+        default="0000000",
+        help_text=_("Seven characters; 0000000 for patients without an SDI channel."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("legal details")
+        verbose_name_plural = _("legal details")
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        country = (self.country or "").upper()
+        if country == "IT":
+            from stdnum.it import codicefiscale, iva
+
+            if self.postcode and not (self.postcode.isdigit() and len(self.postcode) == 5):
+                errors["postcode"] = _("An Italian postcode (CAP) has five digits.")
+            if not self.province or not self.province.isalpha():
+                errors["province"] = _("Enter the province's two letters, e.g. MI.")
+            if self.tax_code and not (
+                iva.is_valid(self.tax_code) or codicefiscale.is_valid(self.tax_code)
+            ):
+                errors["tax_code"] = _("Enter a valid codice fiscale (11 digits or 16 characters).")
+        if self.rea_number and len(self.rea_office or "") != 2:
+            errors["rea_office"] = _("Enter the REA office's two letters, e.g. MI.")
+        code = self.default_recipient_code or ""
+        if len(code) != 7 or not code.isalnum():
+            errors["default_recipient_code"] = _("A recipient code has seven letters or digits.")
+        if errors:
+            raise ValidationError(errors)
