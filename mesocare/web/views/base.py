@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -11,10 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from mesocare.audit.services import record_refused
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.middleware import must_choose
+from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError, Forbidden, NotFound
 
@@ -42,7 +45,8 @@ def staff_view(*perms: Perm | None) -> Callable[[View], View]:
                 _audit_refusal(request, actor, kwargs, 403)
                 raise PermissionDenied(f"Your role may not do this ({needed}).")
             try:
-                return view(request, actor, *args, **kwargs)
+                with timezone.override(actor_zone(actor)):
+                    return view(request, actor, *args, **kwargs)
             except NotFound as exc:
                 _audit_refusal(request, actor, kwargs, 404)
                 raise Http404(exc.message) from exc
@@ -53,6 +57,16 @@ def staff_view(*perms: Perm | None) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def actor_zone(actor: Actor) -> dt.tzinfo:
+    """The zone staff pages show times in when a time belongs to no location of its own: the
+    member's default location, else the organization's first location."""
+    location = actor.membership.default_location
+    if location is not None:
+        return location.tz
+    first = Location.objects.for_org(actor.org_id).order_by("pk").only("timezone").first()
+    return first.tz if first is not None else timezone.get_default_timezone()
 
 
 def _audit_refusal(request: HttpRequest, actor: Actor, kwargs: dict[str, Any], status: int) -> None:
