@@ -28,9 +28,10 @@ demo: install  ## migrate, load demo data, print the logins, serve on http://127
 serve: install
 	$(VENV)/bin/mesocare serve --port $(PORT)
 
-lint: install-dev  ## ruff, formatting, migrations in sync, mypy
+lint: install-dev  ## ruff, formatting, layer contracts, migrations in sync, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mesocare manage makemigrations --check --dry-run
 	$(VENV)/bin/mypy mesocare
 

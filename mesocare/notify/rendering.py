@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from mesocare.notify.ics import appointment_ics
-from mesocare.portal.links import portal_url
+from mesocare.notify.links import portal_url
 
 if TYPE_CHECKING:
     from mesocare.notify.models import OutboxMessage

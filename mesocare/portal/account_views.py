@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from mesocare.clinics.middleware import client_ip
 from mesocare.errors import DomainError, Invalid
+from mesocare.notify.links import make_token
 from mesocare.portal import accounts, record
 from mesocare.portal.choices import SignInMethod
-from mesocare.portal.links import make_token
 from mesocare.portal.models import PortalAccount, PortalTotp
 from mesocare.portal.session import (
     PortalSession,

@@ -12,10 +12,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.notify.links import LinkError, read_token
 from mesocare.portal import services
 from mesocare.portal.forms import CheckInForm
 from mesocare.portal.grading import CheckInAnswers
-from mesocare.portal.links import LinkError, read_token
 
 View = Callable[..., HttpResponse]
 

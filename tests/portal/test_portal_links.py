@@ -12,9 +12,9 @@ from django.utils import timezone
 from PIL import Image
 
 from mesocare.charting.models import SideEffect
+from mesocare.notify.links import LinkError, make_token, portal_url, read_token
 from mesocare.notify.models import Alert
 from mesocare.outcomes.models import Photo
-from mesocare.portal.links import LinkError, make_token, portal_url, read_token
 from mesocare.portal.models import CheckInResponse, PreCareConfirmation
 from mesocare.portal.services import precare_status
 

@@ -1,4 +1,5 @@
-"""Signed, expiring links for the patient portal: no login, one purpose per link.
+"""Signed, expiring links into the patient portal: no login, one purpose per link. The
+messages domain signs them when it sends; the portal reads them.
 
 A token is `TimestampSigner(salt="mesocare.portal.<purpose>").sign_object(data)`: the salt
 keeps a check-in token from opening a pre-care form, the timestamp bounds its life, and the
