@@ -99,3 +99,45 @@ class Alert(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message[:40]}"
+
+
+class SmsOptOut(OrgOwned):
+    """A phone number that texted STOP: no SMS to it until it texts START (see notify.sms)."""
+
+    phone_digits = models.CharField(max_length=40)
+    keyword = models.CharField(max_length=32, blank=True)
+    provider = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "phone_digits"], name="sms_opt_out_once_per_number"
+            )
+        ]
+        indexes = [models.Index(fields=["phone_digits"], name="sms_opt_out_phone")]
+
+    def __str__(self) -> str:
+        return f"SMS opt-out …{self.phone_digits[-4:]}"
+
+
+class SmsReceipt(OrgOwned):
+    """A delivery receipt (status callback) from the SMS provider for one sent message."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="receipts")
+    provider_ref = models.CharField(max_length=200)
+    status = models.CharField(_("delivery status"), max_length=20)
+    error_code = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "status"], name="sms_receipt_once_per_status"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_ref}: {self.status}"
