@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("p/", include("mesocare.portal.urls")),
+    path("book/", include("mesocare.booking.web.urls")),
     path("fhir/R4/", include("mesocare.fhir.urls")),
     path("", include("mesocare.web.urls")),
 ]
