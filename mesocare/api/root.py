@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mesocare.api import (
     assessments,
+    billing,
     catalog,
     charting,
     clinics,
@@ -54,3 +55,4 @@ api.add_router("", plans.router)
 api.add_router("", scheduling.router)
 api.add_router("", notify.router)
 api.add_router("", outcomes.router)
+api.add_router("", billing.router)

@@ -307,6 +307,60 @@ def _feed_body(c: Any, role: str) -> dict[str, Any]:
     return {"practitioner": c.members[role].pk}
 
 
+# ------------------------------------------------------------------ the till (billing)
+
+
+def price_item(c: Any, kind: str = "product") -> int:
+    from mesocare.billing.models import PriceItem
+    from mesocare.billing.services.prices import create_price_item
+
+    n = PriceItem.objects.filter(organization=c.org).count()
+    extra: dict[str, Any] = {"tax_category": "S", "tax_rate": "22"}
+    if kind == "session":
+        extra = {"protocol_id": protocol(c), "tax_category": "E", "exemption_reason": "medical"}
+    return create_price_item(
+        c.actor(), code=f"item-{n}", name=f"Item {n}", kind=kind, amount="20.00", **extra
+    ).pk
+
+
+def offer(c: Any) -> int:
+    from mesocare.billing.services.packages import create_offer
+
+    return create_offer(
+        c.actor(),
+        name="Course",
+        protocol_id=protocol(c),
+        sessions=4,
+        price="400.00",
+        exemption_reason="medical",
+    ).pk
+
+
+def patient_package(c: Any) -> int:
+    from mesocare.billing.services.packages import sell_package
+
+    return sell_package(
+        c.actor(), patient_id=c.patient.pk, offer_id=offer(c), location_id=c.location.pk
+    ).pk
+
+
+def invoice(c: Any) -> int:
+    from mesocare.billing.services.invoicing import ItemRequest, issue_retail_invoice
+
+    return issue_retail_invoice(
+        c.actor(),
+        patient_id=c.patient.pk,
+        location_id=c.location.pk,
+        items=[ItemRequest(price_item(c), Decimal(2))],
+    ).pk
+
+
+def cancellation_policy(c: Any) -> int:
+    from mesocare.billing.services.prices import set_cancellation_policy
+
+    return set_cancellation_policy(c.actor(), late_cancel_hours=24).version
+
+
 R = Request
 CALLS: dict[tuple[str, str], Builder] = {
     # organization
@@ -603,6 +657,85 @@ CALLS: dict[tuple[str, str], Builder] = {
     ("GET", "photos/{photo_id}/file"): lambda c, r: R(f"photos/{photo(c)}/file"),
     ("GET", "plans/{plan_id}/progress"): lambda c, r: R(f"plans/{plan(c)}/progress"),
     ("GET", "reports/outcomes"): lambda c, r: R("reports/outcomes"),
+    # the till (billing)
+    ("GET", "prices"): lambda c, r: R("prices"),
+    ("POST", "prices"): lambda c, r: R(
+        "prices",
+        {
+            "code": f"p-{r}",
+            "name": "Serum",
+            "kind": "product",
+            "amount": "24.59",
+            "tax_category": "S",
+            "tax_rate": "22",
+        },
+    ),
+    ("GET", "prices/{item_id}"): lambda c, r: R(f"prices/{price_item(c)}"),
+    ("PATCH", "prices/{item_id}"): lambda c, r: R(f"prices/{price_item(c)}", {"amount": "25.00"}),
+    ("GET", "packages"): lambda c, r: R("packages"),
+    ("POST", "packages"): lambda c, r: R(
+        "packages",
+        {
+            "name": "Course",
+            "protocol_id": protocol(c),
+            "sessions": 6,
+            "price": "600.00",
+            "exemption_reason": "medical care",
+        },
+        ids_in_body=True,
+    ),
+    ("GET", "packages/{offer_id}"): lambda c, r: R(f"packages/{offer(c)}"),
+    ("PATCH", "packages/{offer_id}"): lambda c, r: R(f"packages/{offer(c)}", {"name": "Course B"}),
+    ("GET", "patients/{patient_id}/packages"): lambda c, r: R(f"patients/{c.patient.pk}/packages"),
+    ("POST", "patients/{patient_id}/packages"): lambda c, r: R(
+        f"patients/{c.patient.pk}/packages",
+        {"offer_id": offer(c), "location_id": c.location.pk},
+        ids_in_body=True,
+    ),
+    ("POST", "patients/{patient_id}/packages/{package_id}/cancel"): lambda c, r: R(
+        f"patients/{c.patient.pk}/packages/{patient_package(c)}/cancel", {"reason": "moved"}
+    ),
+    ("GET", "patients/{patient_id}/account"): lambda c, r: R(f"patients/{c.patient.pk}/account"),
+    ("POST", "invoices"): lambda c, r: R(
+        "invoices",
+        {
+            "kind": "retail",
+            "patient_id": c.patient.pk,
+            "location_id": c.location.pk,
+            "items": [{"item_id": price_item(c), "quantity": "1"}],
+        },
+        ids_in_body=True,
+    ),
+    ("GET", "invoices"): lambda c, r: R("invoices"),
+    ("GET", "invoices/{invoice_id}"): lambda c, r: R(f"invoices/{invoice(c)}"),
+    ("GET", "invoices/{invoice_id}/credit-notes"): lambda c, r: R(
+        f"invoices/{invoice(c)}/credit-notes"
+    ),
+    ("POST", "invoices/{invoice_id}/credit-notes"): lambda c, r: R(
+        f"invoices/{invoice(c)}/credit-notes", {"reason": "returned"}
+    ),
+    ("GET", "payments"): lambda c, r: R("payments"),
+    ("POST", "payments"): lambda c, r: R(
+        "payments",
+        {
+            "amount": "10.00",
+            "method": "cash",
+            "location_id": c.location.pk,
+            "invoice_id": invoice(c),
+        },
+        ids_in_body=True,
+    ),
+    ("GET", "deposits"): lambda c, r: R("deposits"),
+    ("GET", "cancellation-policy"): lambda c, r: R(
+        "cancellation-policy" if cancellation_policy(c) else "cancellation-policy"
+    ),
+    ("POST", "cancellation-policy"): lambda c, r: R(
+        "cancellation-policy", {"late_cancel_hours": 24}
+    ),
+    ("GET", "reports/takings"): lambda c, r: R("reports/takings", query={"date": DAY}),
+    ("GET", "reports/takings.csv"): lambda c, r: R(
+        "reports/takings.csv", query={"date_from": DAY, "date_to": LATER}
+    ),
 }
 
 
