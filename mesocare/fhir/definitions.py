@@ -16,7 +16,7 @@ from mesocare.charting.choices import SideEffectKind
 from mesocare.clinics.choices import Role
 from mesocare.core.scales import all_scales
 from mesocare.outcomes.choices import Landmark
-from mesocare.patients.choices import ConditionCode, ConsentKind, DrugClass
+from mesocare.patients.choices import ConditionCode, ConsentKind, DrugClass, PhotoUse
 
 DEFINITION_TYPES = ("StructureDefinition", "CodeSystem")
 FHIR_VERSION = "4.0.1"
@@ -34,6 +34,12 @@ CS_DRUG_CLASS = "drug-class"
 CS_LANDMARK = "landmark"
 CS_CONSENT_KIND = "consent-kind"
 CS_STAFF_ROLE = "staff-role"
+CS_INGREDIENT = "ingredient"
+CS_ALLERGEN_FAMILY = "allergen-family"
+CS_PHOTO_USE = "photo-use"
+CS_INDICATION = "indication"
+CS_MEASUREMENT = "measurement"
+CS_CHECK_IN = "check-in"
 SD_INJECTION = "injection"
 
 # Sub-extensions of the injection extension: (url, value type, short description).
@@ -64,6 +70,25 @@ def _products() -> list[tuple[str, str]]:
 
     curated = Product.objects.filter(organization__isnull=True).order_by("code")
     return [(code, str(name)) for code, name in curated.values_list("code", "name")]
+
+
+def _ingredients() -> list[tuple[str, str]]:
+    from mesocare.catalog.models import Ingredient
+
+    return [(c, str(n)) for c, n in Ingredient.objects.order_by("code").values_list("code", "name")]
+
+
+def _allergen_families() -> list[tuple[str, str]]:
+    from mesocare.catalog.models import AllergenFamily
+
+    rows = AllergenFamily.objects.order_by("code").values_list("code", "name")
+    return [(c, str(n)) for c, n in rows]
+
+
+def _indications() -> list[tuple[str, str]]:
+    from mesocare.catalog.models import Indication
+
+    return [(c, str(n)) for c, n in Indication.objects.order_by("code").values_list("code", "name")]
 
 
 def _scales() -> list[tuple[str, str]]:
@@ -105,6 +130,18 @@ _CODE_SYSTEMS: dict[str, tuple[str, str, Callable[[], list[tuple[str, str]]]]] =
     ),
     CS_CONSENT_KIND: ("Consent kinds", "What a consent covers.", lambda: _choices(ConsentKind)),
     CS_STAFF_ROLE: ("Staff roles", "A staff member's role in the clinic.", lambda: _choices(Role)),
+    CS_INGREDIENT: ("Ingredients", "Active ingredients of products.", _ingredients),
+    CS_ALLERGEN_FAMILY: (
+        "Allergen families",
+        "Groups of substances that cross-react.",
+        _allergen_families,
+    ),
+    CS_PHOTO_USE: (
+        "Photo use",
+        "What a patient allows photos to be used for.",
+        lambda: _choices(PhotoUse),
+    ),
+    CS_INDICATION: ("Indications", "What a treatment course treats.", _indications),
     CS_PRODUCT: (
         "Products",
         "The curated products (a clinic's own products use the same system).",

@@ -124,6 +124,8 @@ class Source:
     select: tuple[str, ...] = ()
     prefetch: tuple[Any, ...] = ()
     scope: Callable[[QuerySet[Any], MappingContext], QuerySet[Any]] | None = None
+    # Computed columns (e.g. the change time ``last_updated`` names when no one column holds it).
+    annotations: dict[str, Any] = field(default_factory=dict)
     filters: dict[str, Filter] = field(default_factory=dict)
     resource_type: str = ""
 
@@ -153,6 +155,8 @@ class Source:
             qs = manager.filter(pk=ctx.org_id)
         if self.scope is not None:
             qs = self.scope(qs, ctx)
+        if self.annotations:
+            qs = qs.annotate(**self.annotations)
         if self.select:
             qs = qs.select_related(*self.select)
         if self.prefetch:

@@ -156,6 +156,35 @@ def code_filter(systems: dict[str, str]) -> Filter:
     return build
 
 
+def local_code_filter(local: dict[str, str], standard: dict[str, str] | None = None) -> Filter:
+    """``token`` filter on codes of the code systems this server publishes ({code system id:
+    model path}; a system URL matches by its ending ``/CodeSystem/<id>``) and of standard
+    systems ({system URL: model path}). A bare code matches in any of them."""
+
+    def build(raw: str) -> Q:
+        token_system, code = split_token(raw)
+        if not code:
+            raise bad_request("A code search needs a code (system|code or code).")
+        if token_system is None:
+            paths = [*local.values(), *(standard or {}).values()]
+            return reduce(or_, (Q(**{p: code}) for p in paths))
+        for cs_id, path in local.items():
+            if token_system.endswith(f"/CodeSystem/{cs_id}"):
+                return Q(**{path: code})
+        if standard and token_system in standard:
+            return Q(**{standard[token_system]: code})
+        return Q(pk__in=[])
+
+    return build
+
+
+def reference_filter(path: str, target: str) -> Filter:
+    def build(raw: str) -> Q:
+        return Q(**{path: reference_pk(raw, target)})
+
+    return build
+
+
 def reference_pk(raw: str, target: str) -> int:
     """``Patient/12``, ``12`` or an absolute URL ending in ``Patient/12`` → 12."""
     value = raw.rstrip("/")

@@ -1,37 +1,16 @@
-"""FHIR test helpers: a client that speaks to /fhir/R4/ with a clinic member's bearer token."""
+"""FHIR test fixtures; the helpers in fhir_helpers.py are importable from every FHIR test."""
 
 from __future__ import annotations
 
-import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from mesocare.accounts.models import ApiToken
-from mesocare.clinics.models import Membership
+sys.path.insert(0, str(Path(__file__).parent))
 
-BASE = "/fhir/R4"
-
-
-class Fhir:
-    def __init__(self, token: str | None) -> None:
-        self.client = Client()
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-
-    def get(self, path: str, params: Any = None, **headers: str) -> Any:
-        url = path if path.startswith("/") else f"{BASE}/{path}"
-        return self.client.get(url, data=params or {}, **self.headers, **headers)
-
-    def json(self, path: str, params: Any = None, status: int = 200) -> Any:
-        response = self.get(path, params)
-        assert response.status_code == status, (response.status_code, response.content[:500])
-        return json.loads(response.content)
-
-
-def fhir_for(membership: Membership) -> Fhir:
-    _token, raw = ApiToken.issue(membership)
-    return Fhir(raw)
+from fhir_helpers import Fhir, fhir_for  # noqa: E402
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""Appointment: bookings (a course's sessions are the activities of its CarePlan)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.resources.common import compact, ref, when
+from mesocare.fhir.search import date_filter, reference_filter, token_filter
+from mesocare.scheduling.models import Appointment
+
+# mesocare status → http://hl7.org/fhir/R4/valueset-appointmentstatus.html
+STATUS = {
+    "booked": "booked",
+    "checked_in": "checked-in",
+    "completed": "fulfilled",
+    "cancelled": "cancelled",
+    "no_show": "noshow",
+}
+STATUS_FILTER = {fhir: Q(status=ours) for ours, fhir in STATUS.items()}
+
+
+def build(appointment: Appointment, ctx: MappingContext) -> dict[str, Any]:
+    participants = [
+        {
+            "actor": ref("Patient", appointment.patient_id),
+            "required": "required",
+            "status": "accepted",
+        },
+        {
+            "actor": ref("Practitioner", appointment.practitioner_id),
+            "required": "required",
+            "status": "accepted",
+        },
+        {
+            "actor": ref("Location", appointment.location_id),
+            "required": "required",
+            "status": "accepted",
+        },
+    ]
+    description = None
+    if appointment.plan_id is not None:
+        description = f"Session {appointment.course_index} of a course"
+    return compact(
+        {
+            "status": STATUS[appointment.status],
+            "cancelationReason": {"text": appointment.cancel_reason}
+            if appointment.cancel_reason
+            else None,
+            "description": description,
+            "start": when(appointment.start),
+            "end": when(appointment.end),
+            "minutesDuration": appointment.duration_min,
+            "created": when(appointment.created_at),
+            "comment": appointment.notes,
+            "participant": participants,
+        }
+    )
+
+
+APPOINTMENT = register(
+    ResourceType(
+        name="Appointment",
+        perm=Perm.SCHEDULE_VIEW,
+        sources=(
+            Source(
+                Appointment,
+                build,
+                last_updated="updated_at",
+                filters={
+                    "date": date_filter("start"),
+                    "status": token_filter(STATUS_FILTER),
+                    "practitioner": reference_filter("practitioner_id", "Practitioner"),
+                    "location": reference_filter("location_id", "Location"),
+                },
+            ),
+        ),
+        params=(
+            SearchParam("date", "date", "When the appointment starts."),
+            SearchParam("status", "token", " | ".join(STATUS.values())),
+            SearchParam("practitioner", "reference", "The practitioner (Practitioner/<id>)."),
+            SearchParam("location", "reference", "The location (Location/<id>)."),
+        ),
+    )
+)

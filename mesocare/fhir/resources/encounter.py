@@ -1,0 +1,56 @@
+"""Encounter: a treatment visit (one per charted session, signed or still open)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from mesocare.charting.models import TreatmentSession
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.resources.common import coding, compact, ref, when
+from mesocare.fhir.search import date_filter, token_filter
+
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+STATUS_FILTER = {"finished": Q(signed_at__isnull=False), "in-progress": Q(signed_at__isnull=True)}
+
+
+def build(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
+    return compact(
+        {
+            "status": "finished" if session.signed_at else "in-progress",
+            "class": coding(ACT_CODE, "AMB", "ambulatory"),
+            "subject": ref("Patient", session.patient_id),
+            "participant": [{"individual": ref("Practitioner", session.practitioner_id)}],
+            "appointment": [ref("Appointment", session.appointment_id)]
+            if session.appointment_id
+            else [],
+            "period": compact({"start": when(session.started_at), "end": when(session.signed_at)}),
+            "location": [{"location": ref("Location", session.location_id)}],
+            "serviceProvider": ref("Organization", session.organization_id),
+        }
+    )
+
+
+ENCOUNTER = register(
+    ResourceType(
+        name="Encounter",
+        perm=Perm.CLINICAL_VIEW,
+        sources=(
+            Source(
+                TreatmentSession,
+                build,
+                last_updated="updated_at",
+                filters={
+                    "date": date_filter("started_at"),
+                    "status": token_filter(STATUS_FILTER),
+                },
+            ),
+        ),
+        params=(
+            SearchParam("date", "date", "When the visit started."),
+            SearchParam("status", "token", "finished | in-progress"),
+        ),
+    )
+)

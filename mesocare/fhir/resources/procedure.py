@@ -1,0 +1,160 @@
+"""Procedure: a signed treatment session — zones treated, and per injection its technique,
+depth, points and volume in the `injection` extension this server defines
+(``<base>/StructureDefinition/injection``). Unsigned sessions are not a record yet and are
+not served."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q
+
+from mesocare.charting.models import InjectionRecord, TreatmentSession
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.definitions import CS_INDICATION, CS_TECHNIQUE, CS_ZONE, SD_INJECTION
+from mesocare.fhir.registry import (
+    Include,
+    MappingContext,
+    ResourceType,
+    SearchParam,
+    Source,
+    register,
+)
+from mesocare.fhir.resources.common import compact, number, quantity, ref, when
+from mesocare.fhir.search import date_filter, reference_pk, token_filter
+
+
+def plan_id(session: TreatmentSession) -> int | None:
+    """The course the session belongs to (by its planned session, else its appointment)."""
+    if session.planned_session_id is not None:
+        return int(session.planned_session.plan_id)
+    if session.appointment_id is not None and session.appointment.plan_id is not None:
+        return int(session.appointment.plan_id)
+    return None
+
+
+def _injection(injection: InjectionRecord, ctx: MappingContext) -> dict[str, Any]:
+    parts = [
+        {
+            "url": "zone",
+            "valueCoding": {
+                "system": ctx.canonical(f"CodeSystem/{CS_ZONE}"),
+                "code": injection.zone_id,
+                "display": injection.zone.name,
+            },
+        },
+        {
+            "url": "technique",
+            "valueCoding": {
+                "system": ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}"),
+                "code": injection.technique,
+                "display": injection.get_technique_display(),
+            },
+        },
+        {"url": "depth", "valueQuantity": quantity(injection.depth_mm, "mm")},
+        {"url": "points", "valuePositiveInt": injection.points},
+        {"url": "volume", "valueQuantity": quantity(injection.total_volume_ml, "mL")},
+    ]
+    return {"url": ctx.canonical(f"StructureDefinition/{SD_INJECTION}"), "extension": parts}
+
+
+def build(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
+    injections = list(session.injections.all())
+    zones: dict[str, str] = {}
+    for injection in injections:
+        zones.setdefault(injection.zone_id, injection.zone.name)
+    plan = plan_id(session)
+    protocol = session.protocol
+    reason = []
+    if protocol is not None:
+        reason.append(
+            {
+                "coding": [
+                    {
+                        "system": ctx.canonical(f"CodeSystem/{CS_INDICATION}"),
+                        "code": protocol.indication.code,
+                        "display": protocol.indication.name,
+                    }
+                ],
+                "text": protocol.indication.name,
+            }
+        )
+    note = [{"text": session.notes}] if session.notes else []
+    if session.pain_vas is not None:
+        note.append({"text": f"Pain during the session (VAS 0–10): {number(session.pain_vas)}"})
+    return compact(
+        {
+            "extension": [_injection(i, ctx) for i in injections],
+            "basedOn": [ref("CarePlan", plan)] if plan is not None else [],
+            "status": "completed",
+            "code": {"text": f"Mesotherapy: {protocol.name}" if protocol else "Mesotherapy"},
+            "subject": ref("Patient", session.patient_id),
+            "encounter": ref("Encounter", session.pk),
+            "performedPeriod": {"start": when(session.started_at), "end": when(session.signed_at)},
+            "performer": [{"actor": ref("Practitioner", session.practitioner_id)}],
+            "location": ref("Location", session.location_id),
+            "reasonCode": reason,
+            "bodySite": [
+                {
+                    "coding": [
+                        {
+                            "system": ctx.canonical(f"CodeSystem/{CS_ZONE}"),
+                            "code": code,
+                            "display": name,
+                        }
+                    ],
+                    "text": name,
+                }
+                for code, name in zones.items()
+            ],
+            "note": note,
+        }
+    )
+
+
+def _based_on(raw: str) -> Q:
+    pk = reference_pk(raw, "CarePlan")
+    return Q(planned_session__plan_id=pk) | Q(planned_session__isnull=True, appointment__plan_id=pk)
+
+
+def _signed(qs: Any, ctx: MappingContext) -> Any:
+    return qs.filter(signed_at__isnull=False)
+
+
+def _plan_ids(session: TreatmentSession) -> list[str]:
+    plan = plan_id(session)
+    return [str(plan)] if plan is not None else []
+
+
+PROCEDURE = register(
+    ResourceType(
+        name="Procedure",
+        perm=Perm.CLINICAL_VIEW,
+        sources=(
+            Source(
+                TreatmentSession,
+                build,
+                last_updated="signed_at",
+                scope=_signed,
+                select=("planned_session", "appointment", "protocol__indication"),
+                prefetch=(
+                    Prefetch(
+                        "injections",
+                        queryset=InjectionRecord.objects.select_related("zone").order_by("n"),
+                    ),
+                ),
+                filters={
+                    "date": date_filter("started_at"),
+                    "status": token_filter({"completed": Q()}),
+                    "based-on": _based_on,
+                },
+            ),
+        ),
+        params=(
+            SearchParam("date", "date", "When the session took place."),
+            SearchParam("status", "token", "completed (only signed sessions are served)"),
+            SearchParam("based-on", "reference", "The course (CarePlan/<id>)."),
+        ),
+        includes=(Include("based-on", "CarePlan", _plan_ids),),
+    )
+)
