@@ -25,16 +25,15 @@ from mesocare.assessments.services import (
     link_to_plan,
     record_assessment,
 )
-from mesocare.audit.choices import AuditAction
-from mesocare.audit.services import record
 from mesocare.catalog.services import course_rules
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.core.planning import PlanningError, Review, maintenance_due, review_course
 from mesocare.errors import Conflict, Invalid
 from mesocare.plans.choices import PlanEventKind, PlanStatus, ReviewOutcome
-from mesocare.plans.models import PlanEvent, TreatmentPlan
+from mesocare.plans.models import TreatmentPlan
 from mesocare.plans.services.creation import planning_invalid
+from mesocare.plans.services.states import transition
 
 IN_PROGRESS = (PlanStatus.ACTIVE, PlanStatus.REVIEW_NEEDED)
 
@@ -190,45 +189,29 @@ def review_plan(
         proposed_maintenance = maintenance_due(
             timezone.localdate(current.assessed_at), plan.maintenance_interval_days
         )
-    before = plan.status
+    before = target = plan.status
     if outcome == ReviewOutcome.REVIEW_NEEDED:
-        plan.status = PlanStatus.REVIEW_NEEDED
+        target = PlanStatus.REVIEW_NEEDED
     elif outcome == ReviewOutcome.RESPONDING and before == PlanStatus.REVIEW_NEEDED:
-        plan.status = PlanStatus.ACTIVE
-    now = timezone.now()
-    if plan.status != before:
-        plan.status_changed_at, plan.status_changed_by = now, actor.user
-        plan.status_reason = review.reason
+        target = PlanStatus.ACTIVE
     plan.sessions_done = done
     plan.review_outcome, plan.review_reason = outcome.value, review.reason
-    plan.reviewed_at, plan.review_assessment = now, current
+    plan.reviewed_at, plan.review_assessment = timezone.now(), current
     plan.maintenance_due_on = proposed_maintenance
-    plan.save()
-    PlanEvent.objects.create(
-        organization_id=actor.org_id,
-        plan=plan,
-        kind=PlanEventKind.REVIEWED,
-        from_status=before,
-        to_status=plan.status,
-        outcome=outcome.value,
-        reason=review.reason,
-        assessment=current,
-        at=now,
-        by=actor.user,
-    )
-    record(
+    transition(
         actor,
-        AuditAction.UPDATE,
         plan,
-        patient_id=plan.patient_id,
+        target,
+        kind=PlanEventKind.REVIEWED,
+        reason=review.reason,
         summary=f"plan {plan.pk} review: {outcome.value}",
         changes={
-            "status": [before, plan.status],
             "review_outcome": outcome.value,
             "assessment": current.pk,
             "sessions_done": done,
         },
         channel=channel,
+        event={"outcome": outcome.value, "assessment": current},
     )
     return PlanReview(
         plan=plan,

@@ -6,6 +6,7 @@ Every change records who, when and why on the plan, as a ``PlanEvent`` and in th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,16 +66,50 @@ def change_status(
     reason = (reason or "").strip()
     if reason_required(action, plan.status) and len(reason) < MIN_REASON:
         raise Invalid.field("reason", _("Give a reason."))
-    before, now = plan.status, timezone.now()
-    plan.status = target
-    plan.status_changed_at, plan.status_changed_by, plan.status_reason = now, actor.user, reason
     if action == "complete":
         plan.completed_on = on or timezone.localdate()
         plan.maintenance_due_on = maintenance_due(plan.completed_on, plan.maintenance_interval_days)
     elif on is not None:
         raise Invalid.field("on", _("A date is only given when completing a plan."))
+    before = plan.status
+    transition(
+        actor,
+        plan,
+        target,
+        kind=kind,
+        reason=reason,
+        summary=f"plan {plan.pk}: {before} → {target}",
+        changes={"reason": reason},
+        channel=channel,
+    )
+    return plan
+
+
+def _past(action: str) -> str:
+    return {"activate": _("activated"), "complete": _("completed"), "stop": _("stopped")}[action]
+
+
+def transition(
+    actor: Actor,
+    plan: TreatmentPlan,
+    target: str,
+    *,
+    kind: str,
+    summary: str,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+    channel: str = "api",
+    event: dict[str, Any] | None = None,
+) -> PlanEvent:
+    """The one path for a plan's status: set `target` (a review may keep the plan where it
+    is), save the plan with whatever else the caller changed on it, and record the
+    `PlanEvent` and the audit entry. Runs inside the caller's transaction."""
+    before, now = plan.status, timezone.now()
+    if target != before:
+        plan.status = target
+        plan.status_changed_at, plan.status_changed_by, plan.status_reason = now, actor.user, reason
     plan.save()
-    PlanEvent.objects.create(
+    plan_event = PlanEvent.objects.create(
         organization_id=actor.org_id,
         plan=plan,
         kind=kind,
@@ -83,18 +118,15 @@ def change_status(
         reason=reason,
         at=now,
         by=actor.user,
+        **(event or {}),
     )
     record(
         actor,
         AuditAction.UPDATE,
         plan,
         patient_id=plan.patient_id,
-        summary=f"plan {plan.pk}: {before} → {target}",
-        changes={"status": [before, target], "reason": reason},
+        summary=summary,
+        changes={"status": [before, target], **(changes or {})},
         channel=channel,
     )
-    return plan
-
-
-def _past(action: str) -> str:
-    return {"activate": _("activated"), "complete": _("completed"), "stop": _("stopped")}[action]
+    return plan_event

@@ -18,7 +18,8 @@ from mesocare.clinics.permissions import Perm
 from mesocare.core.scheduling import CourseRequest, CourseResult, Proposal, place_course
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.plans.choices import PlanEventKind, PlanStatus
-from mesocare.plans.models import PlanEvent, PlannedSession, TreatmentPlan
+from mesocare.plans.models import PlannedSession, TreatmentPlan
+from mesocare.plans.services.states import transition
 from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, ConflictReason
 from mesocare.scheduling.models import Appointment
 from mesocare.scheduling.services import hooks
@@ -492,30 +493,20 @@ def _write(
 
 
 def _activate(actor: Actor, plan: TreatmentPlan, channel: str) -> None:
-    now = timezone.now()
-    TreatmentPlan.objects.filter(pk=plan.pk, status=PlanStatus.PROPOSED).update(
-        status=PlanStatus.ACTIVE, status_changed_at=now, status_changed_by=actor.user
-    )
-    PlanEvent.objects.create(
-        organization_id=actor.org_id,
-        plan=plan,
-        kind=PlanEventKind.ACTIVATED,
-        from_status=PlanStatus.PROPOSED,
-        to_status=PlanStatus.ACTIVE,
-        reason=_("Course booked."),
-        at=now,
-        by=actor.user,
-    )
-    record(
+    """A proposed plan whose course is booked becomes active (unless it changed meanwhile)."""
+    current = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if current.status != PlanStatus.PROPOSED:
+        return
+    transition(
         actor,
-        AuditAction.UPDATE,
-        plan,
-        patient_id=plan.patient_id,
+        current,
+        PlanStatus.ACTIVE,
+        kind=PlanEventKind.ACTIVATED,
+        reason=_("Course booked."),
         summary=f"plan {plan.pk} active: its course is booked",
-        changes={"status": [PlanStatus.PROPOSED, PlanStatus.ACTIVE]},
         channel=channel,
     )
-    plan.status, plan.status_changed_at = PlanStatus.ACTIVE, now
+    plan.status, plan.status_changed_at = current.status, current.status_changed_at
 
 
 def book_course(
