@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "mesocare.booking",
     "mesocare.idempotency",
     "mesocare.imports",
+    "mesocare.fhir.bulk",
     "mesocare.api",
     "mesocare.web",
     "mesocare.demo",
@@ -197,6 +198,8 @@ AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)
 # Days a staff invitation link stays valid; password-reset links are valid for minutes.
 MESOCARE_INVITATION_DAYS = env_int("MESOCARE_INVITATION_DAYS", 7)
+# Largest CSV file the switching import reads (admin page and `mesocare import csv`).
+IMPORT_MAX_BYTES = env_int("MESOCARE_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
 # "Forgot my password" requests accepted per hour, per email address and per client address.
 MESOCARE_RESET_LIMIT_PER_EMAIL = env_int("MESOCARE_RESET_LIMIT_PER_EMAIL", 3)
