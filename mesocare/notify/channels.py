@@ -249,17 +249,21 @@ class WebhookSmsBackend:
         return None
 
 
-SMS_BACKENDS = {
+SMS_BACKENDS: dict[str, Any] = {
     "console": ConsoleSmsBackend,
     "webhook": WebhookSmsBackend,
     "journal": JournalSmsBackend,
     "null": NullBackend,
+    "twilio": "mesocare.notify.sms_providers.TwilioSmsBackend",
+    "http": "mesocare.notify.sms_providers.HttpSmsBackend",
 }
 
 
 def sms_backend() -> Backend:
     name = settings.SMS_BACKEND
-    cls = SMS_BACKENDS.get(name) or import_string(name)
+    cls = SMS_BACKENDS.get(name) or name
+    if isinstance(cls, str):
+        cls = import_string(cls)
     backend: Backend = cls()
     return backend
 

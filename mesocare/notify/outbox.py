@@ -17,6 +17,7 @@ from mesocare.clinics.permissions import Perm
 from mesocare.errors import Conflict
 from mesocare.notify.choices import MessageChannel, MessageKind, MessageStatus
 from mesocare.notify.models import OutboxMessage
+from mesocare.notify.sms import is_opted_out
 from mesocare.patients.choices import Channel
 
 if TYPE_CHECKING:
@@ -54,8 +55,11 @@ def resolve_channel(patient: Patient) -> str | None:
     if patient.preferred_channel == Channel.SMS:
         order.reverse()
     for channel in order:
-        if address_for(patient, channel):
-            return channel
+        if not address_for(patient, channel):
+            continue
+        if channel == MessageChannel.SMS and is_opted_out(patient.organization_id, patient.phone):
+            continue  # the number texted STOP
+        return channel
     return None
 
 
