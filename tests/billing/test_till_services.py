@@ -12,7 +12,7 @@ from mesocare.audit.models import AuditEvent
 from mesocare.billing.models import Invoice, PackageConsumption, Payment
 from mesocare.billing.services import invoicing, packages, payments
 from mesocare.billing.services.invoicing import CreditRequest, ItemRequest
-from mesocare.errors import Conflict, Forbidden, Invalid
+from mesocare.errors import Conflict, Forbidden, Invalid, NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +209,7 @@ def test_payment_in_another_currency_or_for_another_patient_changes_nothing(
             invoice_id=package.invoice_id,
             patient_id=other_clinic.patient.pk,
         )
-    with pytest.raises(Invalid):
+    with pytest.raises(NotFound):
         payments.record_payment(
             other_clinic.actor("reception"),
             amount="10.00",

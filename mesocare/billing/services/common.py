@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from mesocare.billing.choices import TaxCategory
 from mesocare.core import money
-from mesocare.errors import Invalid
+from mesocare.errors import Invalid, NotFound
 from mesocare.patients.models import Patient
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -85,3 +85,9 @@ def lock_patient(org_id: int, patient_id: int) -> Patient:
     from mesocare.clinics.tenancy import get_for_org
 
     return get_for_org(Patient, org_id, patient_id, queryset=Patient.objects.select_for_update())
+
+
+def missing(field: str, message: str) -> NotFound:
+    """An id in the request body that names nothing of this organization: 404, like an id in
+    the path (another organization's object is never hinted at), with the field named."""
+    return NotFound("not_found", message, errors=[{"field": field, "message": message}])

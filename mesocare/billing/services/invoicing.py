@@ -34,7 +34,7 @@ from mesocare.billing.models import (
     PriceItem,
     PriceVersion,
 )
-from mesocare.billing.services.common import amount_in, currency_code
+from mesocare.billing.services.common import amount_in, currency_code, missing
 from mesocare.billing.services.prices import price_at, session_item
 from mesocare.charting.models import TreatmentSession
 from mesocare.clinics.actor import Actor
@@ -221,7 +221,7 @@ def item_specs(
         where = f"items[{n}].item_id"
         item = items.get(req.item_id)
         if item is None:
-            raise Invalid.field(where, _("No price item with id %s.") % req.item_id)
+            raise missing(where, _("No price item with id %s.") % req.item_id)
         if not item.active:
             raise Invalid.field(where, _("%(item)s is no longer sold.") % {"item": item.name})
         if item.kind not in kinds:
@@ -258,7 +258,7 @@ def _location(actor: Actor, location_id: Any) -> Location:
     try:
         return get_for_org(Location, actor.org_id, location_id)
     except Exception:
-        raise Invalid.field("location_id", _("No location with id %s.") % location_id) from None
+        raise missing("location_id", _("No location with id %s.") % location_id) from None
 
 
 @transaction.atomic
@@ -449,7 +449,7 @@ def _patient(actor: Actor, patient_id: Any) -> Patient:
     try:
         return get_for_org(Patient, actor.org_id, patient_id)
     except Exception:
-        raise Invalid.field("patient_id", _("No patient with id %s.") % patient_id) from None
+        raise missing("patient_id", _("No patient with id %s.") % patient_id) from None
 
 
 # Reading ----------------------------------------------------------------------------------

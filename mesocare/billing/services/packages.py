@@ -22,7 +22,7 @@ from mesocare.billing.models import (
     PackageOffer,
     PatientPackage,
 )
-from mesocare.billing.services.common import amount_in, check_tax, currency_code
+from mesocare.billing.services.common import amount_in, check_tax, currency_code, missing
 from mesocare.billing.services.invoicing import (
     LineSpec,
     _location,
@@ -176,7 +176,7 @@ def sell_package(
     location = _location(actor, location_id)
     offer = PackageOffer.objects.for_org(actor.org_id).filter(pk=offer_id).first()
     if offer is None:
-        raise Invalid.field("offer_id", _("No package offer with id %s.") % offer_id)
+        raise missing("offer_id", _("No package offer with id %s.") % offer_id)
     if not offer.active:
         raise Invalid.field("offer_id", _("This package is no longer sold."))
     if not isinstance(instalments, int) or not 1 <= instalments <= offer.max_instalments:

@@ -22,7 +22,7 @@ from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record, record_list_read
 from mesocare.billing.choices import DepositStatus, PaymentMethod
 from mesocare.billing.models import CreditNote, Deposit, Invoice, Payment, PriceItem
-from mesocare.billing.services.common import amount_in, currency_code, lock_patient
+from mesocare.billing.services.common import amount_in, currency_code, lock_patient, missing
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
@@ -108,7 +108,7 @@ def _location(actor: Actor, location_id: Any) -> Location:
     try:
         return get_for_org(Location, actor.org_id, location_id)
     except Exception:
-        raise Invalid.field("location_id", _("No location with id %s.") % location_id) from None
+        raise missing("location_id", _("No location with id %s.") % location_id) from None
 
 
 def _method(method: str) -> str:
@@ -162,11 +162,11 @@ def record_payment(
     if invoice_id is not None:
         invoice = Invoice.objects.for_org(actor.org_id).filter(pk=invoice_id).first()
         if invoice is None:
-            raise Invalid.field("invoice_id", _("No invoice with id %s.") % invoice_id)
+            raise missing("invoice_id", _("No invoice with id %s.") % invoice_id)
     if deposit_id is not None:
         deposit = Deposit.objects.for_org(actor.org_id).filter(pk=deposit_id).first()
         if deposit is None:
-            raise Invalid.field("deposit_id", _("No deposit with id %s.") % deposit_id)
+            raise missing("deposit_id", _("No deposit with id %s.") % deposit_id)
     owner_id = invoice.patient_id if invoice else deposit.patient_id if deposit else None
     if patient_id is not None and owner_id is not None and int(patient_id) != owner_id:
         raise Invalid.field(
@@ -180,7 +180,7 @@ def record_payment(
     try:
         patient = lock_patient(actor.org_id, patient_pk)
     except Exception:
-        raise Invalid.field("patient_id", _("No patient with id %s.") % patient_pk) from None
+        raise missing("patient_id", _("No patient with id %s.") % patient_pk) from None
     expected = (
         invoice.currency
         if invoice
@@ -255,13 +255,13 @@ def record_refund(
     if credit_note_id is not None:
         note = CreditNote.objects.for_org(actor.org_id).filter(pk=credit_note_id).first()
         if note is None:
-            raise Invalid.field("credit_note_id", _("No credit note with id %s.") % credit_note_id)
+            raise missing("credit_note_id", _("No credit note with id %s.") % credit_note_id)
         patient_id = note.patient_id
         expected = note.currency
     elif deposit_id is not None:
         deposit = Deposit.objects.for_org(actor.org_id).filter(pk=deposit_id).first()
         if deposit is None:
-            raise Invalid.field("deposit_id", _("No deposit with id %s.") % deposit_id)
+            raise missing("deposit_id", _("No deposit with id %s.") % deposit_id)
         patient_id = deposit.patient_id
         expected = deposit.currency
     else:

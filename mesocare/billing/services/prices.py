@@ -15,7 +15,7 @@ from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
 from mesocare.billing.choices import DepositKind, RefundPolicy, ServiceKind
 from mesocare.billing.models import CancellationPolicy, DepositRule, PriceItem, PriceVersion
-from mesocare.billing.services.common import amount_in, check_tax, currency_code
+from mesocare.billing.services.common import amount_in, check_tax, currency_code, missing
 from mesocare.catalog.models import Protocol
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
@@ -88,7 +88,7 @@ def _protocol(actor: Actor, protocol_id: Any) -> Protocol | None:
         pk=protocol_id,
     ).first()
     if protocol is None:
-        raise Invalid.field("protocol_id", _("No protocol with id %s.") % protocol_id)
+        raise missing("protocol_id", _("No protocol with id %s.") % protocol_id)
     return protocol
 
 

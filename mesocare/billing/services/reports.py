@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
 from mesocare.billing.models import CreditNote, Invoice, Payment
+from mesocare.billing.services.common import missing
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
@@ -66,7 +67,7 @@ def takings(actor: Actor, day: dt.date, *, location_id: int | None = None) -> li
     if location_id is not None:
         locations = locations.filter(pk=location_id)
         if not locations.exists():
-            raise Invalid.field("location", _("No location with id %s.") % location_id)
+            raise missing("location", _("No location with id %s.") % location_id)
     report = []
     for location in locations:
         start, end = local_day_bounds(day, location.tz)
