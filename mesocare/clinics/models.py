@@ -184,7 +184,7 @@ def _validate_vat_number(value: str) -> None:
 
     if not vat.is_valid(value):
         raise ValidationError(
-            _("Enter a valid VAT number with its country prefix, e.g. IT12345678903.")
+            _("Enter a valid VAT number with its country prefix, e.g. IT12345670017.")
         )
 
 
@@ -206,7 +206,7 @@ class LegalDetails(models.Model):
         _("VAT number"),
         max_length=20,
         validators=[_validate_vat_number],
-        help_text=_("With its country prefix, e.g. IT12345678903."),
+        help_text=_("With its country prefix, e.g. IT12345670017."),
     )
     tax_code = models.CharField(
         _("tax code (codice fiscale)"),
@@ -255,7 +255,7 @@ class LegalDetails(models.Model):
         return self.legal_name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, object] = {}
         country = (self.country or "").upper()
         if country == "IT":
             from stdnum.it import codicefiscale, iva

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('legal_name', models.CharField(max_length=200, verbose_name='legal name')),
-                ('vat_number', models.CharField(help_text='With its country prefix, e.g. IT12345678903.', max_length=20, validators=[mesocare.clinics.models._validate_vat_number], verbose_name='VAT number')),
+                ('vat_number', models.CharField(help_text='With its country prefix, e.g. IT12345670017.', max_length=20, validators=[mesocare.clinics.models._validate_vat_number], verbose_name='VAT number')),
                 ('tax_code', models.CharField(blank=True, help_text="Italian companies: usually the VAT number's 11 digits.", max_length=16, verbose_name='tax code (codice fiscale)')),
                 ('address_line1', models.CharField(max_length=100, verbose_name='address')),
                 ('address_line2', models.CharField(blank=True, max_length=100, verbose_name='address, second line')),
