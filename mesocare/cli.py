@@ -7,6 +7,11 @@ import os
 import sys
 
 DEMO_URL = "http://127.0.0.1:{port}"
+# `mesocare A B ...` runs management command C with the rest of the arguments.
+FORWARDED = {
+    ("import", "csv"): "import_csv",
+    ("fhir", "client"): "smart_client",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp_csv.add_argument("args", nargs=argparse.REMAINDER)
 
+    fhir = sub.add_parser("fhir", help="FHIR bulk access")
+    fhir_sub = fhir.add_subparsers(dest="fhir_command", required=True)
+    fhir_sub.add_parser(
+        "client", help="register, list or deactivate SMART Backend Services clients"
+    )
+
     manage = sub.add_parser("manage", help="any Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -112,12 +123,13 @@ def _serve(host: str, port: int, prod: bool, workers: int) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:2] == ["import", "csv"]:
+    forwarded = FORWARDED.get(tuple(argv[:2]))
+    if forwarded is not None:
         # Forwarded whole (argparse's REMAINDER would swallow the command's own --help).
         _setup(prod=os.environ.get("MESOCARE_PROD") == "1")
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(["mesocare import", "import_csv", *argv[2:]])
+        execute_from_command_line([f"mesocare {argv[0]}", forwarded, *argv[2:]])
         return
     args = _parser().parse_args(argv)
     if args.command == "manage":
