@@ -240,6 +240,10 @@ def plan_pdf(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     context = _plan_context(actor, plan)
     context["patient"] = plan.patient
     context["organization"] = actor.organization
+    first = plan.appointments.select_related("location").order_by("start").first()
+    context["letterhead_location"] = (
+        first.location if first is not None else actor.membership.default_location
+    )
     html = render_to_string("web/plans/pdf.html", context, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     record(
