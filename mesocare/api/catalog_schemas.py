@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from mesocare.catalog.choices import EvidenceLevel, ProductRole, Technique
 from mesocare.clinics.choices import RoomKind
+from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 
 
 class Citation(Schema):
@@ -126,7 +127,7 @@ class ProtocolChanges(Schema):
     responder_min_improvement: Decimal | None = Field(None, gt=0, max_digits=6, decimal_places=2)
     target_band: str | None = Field(None, max_length=32)
     maintenance_interval_days: int | None = Field(None, ge=1, le=3650)
-    session_duration_min: int | None = Field(None, ge=5, le=480)
+    session_duration_min: int | None = Field(None, ge=MIN_DURATION_MIN, le=MAX_DURATION_MIN)
     room_kind: RoomKind | None = None
     pre_care: str | None = Field(None, description="Instruction set code")
     aftercare: str | None = Field(None, description="Instruction set code")

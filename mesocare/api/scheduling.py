@@ -45,6 +45,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
+from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 from mesocare.errors import Invalid
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
@@ -163,7 +164,7 @@ class AvailabilityQuery(Schema):
     location: int
     date_from: dt.date
     date_to: dt.date
-    duration_min: int = Field(ge=5, le=720)
+    duration_min: int = Field(ge=MIN_DURATION_MIN, le=MAX_DURATION_MIN)
     practitioner: int | None = None
     window: str | None = Field(None, description="local time-of-day window, e.g. 11:30-14:30")
     room_kind: str | None = None

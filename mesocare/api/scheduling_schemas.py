@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field, model_validator
 
+from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
 
 
@@ -138,7 +139,7 @@ class AppointmentIn(Schema):
     practitioner: int
     room: int
     start: dt.datetime
-    duration_min: int | None = Field(None, ge=1, le=720)
+    duration_min: int | None = Field(None, ge=MIN_DURATION_MIN, le=MAX_DURATION_MIN)
     plan: int | None = None
     course_index: int | None = Field(None, ge=1)
     notes: str = Field("", max_length=5000)
@@ -175,7 +176,7 @@ class WaitlistIn(Schema):
     latest: dt.date | None = None
     practitioner: int | None = None
     window: WindowIn | None = None
-    duration_min: int = Field(ge=1, le=720)
+    duration_min: int = Field(ge=MIN_DURATION_MIN, le=MAX_DURATION_MIN)
     plan: int | None = None
     course_index: int | None = Field(None, ge=1)
     notes: str = Field("", max_length=2000)

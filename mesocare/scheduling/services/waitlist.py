@@ -18,6 +18,7 @@ from mesocare.audit.services import SYSTEM, record, record_system
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
+from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN, duration_ok
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
@@ -63,8 +64,12 @@ def add_to_waitlist(
         raise Invalid.field("latest", _("Must not be before the earliest date."))
     if window is not None and not window[0] < window[1]:
         raise Invalid.field("window", _("The window must end after it starts."))
-    if not 1 <= duration_min <= 720:
-        raise Invalid.field("duration_min", _("Give a duration between 1 and 720 minutes."))
+    if not duration_ok(duration_min):
+        raise Invalid.field(
+            "duration_min",
+            _("Give a duration between %(min)d and %(max)d minutes.")
+            % {"min": MIN_DURATION_MIN, "max": MAX_DURATION_MIN},
+        )
     if plan is not None and plan.patient_id != patient.pk:
         raise Invalid.field("plan", _("This plan is for another patient."))
     entry = WaitlistEntry.objects.create(

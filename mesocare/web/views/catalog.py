@@ -22,6 +22,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.choices import RoomKind
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import all_scales
+from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 from mesocare.errors import DomainError
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
@@ -76,7 +77,9 @@ class ProtocolForm(forms.Form):
         label=gettext_lazy("Maintenance interval (days)"), required=False, min_value=1
     )
     session_duration_min = forms.IntegerField(
-        label=gettext_lazy("Session duration (min)"), min_value=5
+        label=gettext_lazy("Session duration (min)"),
+        min_value=MIN_DURATION_MIN,
+        max_value=MAX_DURATION_MIN,
     )
     room_kind = forms.ChoiceField(label=gettext_lazy("Room"), choices=RoomKind.choices)
     evidence_level = forms.ChoiceField(
