@@ -17,7 +17,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 
 DATETIME = "SHORT_DATETIME_FORMAT"
 DATE = "SHORT_DATE_FORMAT"
@@ -68,6 +68,14 @@ def format_datetime(
     # A clinical record reads the 24-hour clock in every language ("12/01/2026 09:00 CET").
     day_format = LONG_DATE if fmt in ("DATETIME_FORMAT", LONG_DATE) else DATE
     text = f"{formats.date_format(local, day_format)} {formats.time_format(local, 'H:i')}"
+    return f"{text} {local.tzname()}" if zone and local.tzname() else text
+
+
+def format_pattern(value: dt.datetime, where: Any, pattern: str, *, zone: bool = True) -> str:
+    """`value` on the wall clock of `where` in a date-format pattern ("l j F Y, H:i" for
+    messages to patients), followed by the zone's abbreviation."""
+    local = localize(value, where)
+    text = dateformat.format(local, pattern)
     return f"{text} {local.tzname()}" if zone and local.tzname() else text
 
 

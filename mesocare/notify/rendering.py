@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from mesocare.lib.local_time import format_pattern
 from mesocare.notify.ics import appointment_ics
 from mesocare.notify.links import portal_url
 
@@ -49,19 +51,30 @@ def message_context(message: OutboxMessage) -> dict[str, Any]:
         "tz": tz,
         "site_url": settings.SITE_URL,
     }
+    context["when"] = (
+        format_pattern(context["starts_at_local"], tz, "l j F Y, H:i")
+        if context["starts_at_local"]
+        else ""
+    )
     for link in payload.get("links", []):
         context[link["name"]] = portal_url(link["purpose"], link["data"])
     return context
 
 
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template rendered as text: no HTML escaping ("St John's wort", not
+    "St John&#x27;s wort"); subject, body and SMS are not HTML."""
+    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
+
+
 def render_message(message: OutboxMessage) -> Rendered:
-    context = message_context(message)
     base = f"notify/{message.template}"
     with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
-        text = render_to_string(f"{base}.txt", context).strip() + "\n"
+        context = message_context(message)
+        subject = " ".join(render_text(f"{base}.subject.txt", context).split())
+        text = render_text(f"{base}.txt", context).strip() + "\n"
         html = render_to_string(f"{base}.html", context)
-        sms = " ".join(render_to_string(f"{base}.sms.txt", context).split())
+        sms = " ".join(render_text(f"{base}.sms.txt", context).split())
     attachments = []
     if message.payload.get("ics"):
         attachments.append(("appointment.ics", appointment_ics(message), "text/calendar"))
