@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
-from mesocare.catalog.models import Protocol, Zone
+from mesocare.catalog.models import Protocol
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError, Invalid
@@ -27,6 +27,7 @@ from mesocare.outcomes import progress, reports, services
 from mesocare.outcomes.choices import Landmark, MeasurementKind, ViewAngle
 from mesocare.outcomes.imaging import MAX_BYTES
 from mesocare.outcomes.models import Photo
+from mesocare.web.labels import zone_name, zone_names
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -65,7 +66,10 @@ class PhotoForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         zone: Any = self.fields["body_zone"]
-        zone.choices = list(Zone.objects.values_list("code", "name"))
+        # Nothing clinical is preselected: the zone starts empty and must be chosen.
+        zone.choices = [("", "—"), *sorted(zone_names().items(), key=lambda item: item[1])]
+        view: Any = self.fields["view"]
+        view.choices = [("", "—"), *ViewAngle.choices]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -117,9 +121,11 @@ def patient_outcomes(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
         except DomainError as exc:
             flash.error(request, exc.message)
     photos = list(services.list_photos(actor, patient))
+    names = zone_names()
     groups: dict[tuple[str, str], list[Photo]] = {}
     for photo in photos:
-        groups.setdefault((photo.body_zone, photo.view), []).append(photo)
+        photo.zone_label = zone_name(photo.body_zone, names)  # type: ignore[attr-defined]
+        groups.setdefault((photo.zone_label, photo.get_view_display()), []).append(photo)  # type: ignore[attr-defined]
     context.update(
         {
             "measurements": list(services.list_measurements(actor, patient)[:100]),
@@ -159,6 +165,7 @@ def photo_compare(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
     if before.taken_at > after.taken_at:
         before, after = after, before
     same = list(photos.filter(body_zone=before.body_zone, view=before.view))
+    context["zone_label"] = zone_name(before.body_zone)
     context.update({"before": before, "after": after, "same": same})
     return render(request, "web/outcomes/compare.html", context)
 
