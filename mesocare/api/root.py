@@ -11,6 +11,7 @@ from mesocare.api import (
     errors,
     inventory,
     notify,
+    online_booking,
     outcomes,
     patients,
     plans,
@@ -56,3 +57,4 @@ api.add_router("", scheduling.router)
 api.add_router("", notify.router)
 api.add_router("", outcomes.router)
 api.add_router("", billing.router)
+api.add_router("", online_booking.router)

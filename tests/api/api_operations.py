@@ -362,6 +362,17 @@ def cancellation_policy(c: Any) -> int:
 
 
 R = Request
+
+
+def online_service(c: Any) -> int:
+    from mesocare.booking.models import OnlineService
+
+    service, _created = OnlineService.objects.get_or_create(
+        organization=c.org, name="Consultation", defaults={"duration_min": 30}
+    )
+    return service.pk
+
+
 CALLS: dict[tuple[str, str], Builder] = {
     # organization
     ("GET", "me"): lambda c, r: R("me"),
@@ -557,6 +568,16 @@ CALLS: dict[tuple[str, str], Builder] = {
     ("GET", "availability"): lambda c, r: R(
         "availability",
         query={"location": c.location.pk, "date_from": DAY, "date_to": DAY, "duration_min": 30},
+    ),
+    ("GET", "online-booking/services"): lambda c, r: R("online-booking/services"),
+    ("GET", "online-booking/slots"): lambda c, r: R(
+        "online-booking/slots",
+        query={
+            "service": online_service(c),
+            "location": c.location.pk,
+            "date_from": DAY,
+            "date_to": DAY,
+        },
     ),
     ("POST", "plans/{plan_id}/course-proposals"): lambda c, r: R(
         f"plans/{plan(c)}/course-proposals",
