@@ -188,3 +188,8 @@ urlpatterns += messages.urlpatterns + outcomes.urlpatterns
 
 # time off (blocks) of practitioners and rooms, per location
 urlpatterns += time_off.urlpatterns
+
+# online booking: settings, services offered online, patient-reported intake to confirm
+from mesocare.web.views import online_booking  # noqa: E402
+
+urlpatterns += online_booking.urlpatterns
