@@ -33,6 +33,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count as counter
+from typing import NamedTuple
 
 from .availability import AvailabilityIndex
 from .intervals import GapBounds, GapRule
@@ -43,8 +44,26 @@ Step = tuple[int, int, int, int | None]
 # Heap entry: (deviation, last-start bound, first start, starts, practitioner rank, sequence,
 #              kind, session index, day index, steps, extra deviation of a gap round).
 # The sequence number is unique, so tuple comparison never reaches the payload.
-_Entry = tuple[int, int, int, tuple[int, ...], int, int, int, int, int, tuple[Step, ...], int]
 _START_DAY, _GAP_ROUND, _STATE = 0, 1, 2
+
+
+class _Entry(NamedTuple):
+    """One entry of the best-first search's heap. Entries compare field by field, in this
+    order: least deviation first, then the earliest (bound of the) last start, then the
+    earliest first start, then the start times themselves, the practitioner rank, and the
+    insertion sequence, which is unique, so the fields after it never decide."""
+
+    deviation: int
+    last: int  # the last session's start, or a lower bound of it
+    first: int
+    starts: tuple[int, ...]
+    rank: int
+    sequence: int
+    kind: int  # _START_DAY, _GAP_ROUND or _STATE
+    k: int  # 0-based index of the session the entry is at
+    day: int
+    steps: tuple[Step, ...]
+    extra: int  # a gap round's extra deviation
 
 
 @dataclass(frozen=True)
@@ -127,7 +146,9 @@ def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[P
         rank = steps[-1][2] if plan.same_practitioner else 0
         heapq.heappush(
             heap,
-            (deviation, last, starts[0], starts, rank, next(sequence), _STATE, k, day, steps, 0),
+            _Entry(
+                deviation, last, starts[0], starts, rank, next(sequence), _STATE, k, day, steps, 0
+            ),
         )
 
     def push_round(
@@ -145,51 +166,53 @@ def best_paths(index: AvailabilityIndex, plan: CoursePlan, count: int) -> list[P
         last = bound(day + gaps[0] + (n - 2 - k) * target)
         heapq.heappush(
             heap,
-            (
-                deviation + extra,
-                last,
-                starts[0],
-                starts,
-                rank,
-                next(sequence),
-                _GAP_ROUND,
-                k,
-                day,
-                steps,
-                extra,
+            _Entry(
+                deviation=deviation + extra,
+                last=last,
+                first=starts[0],
+                starts=starts,
+                rank=rank,
+                sequence=next(sequence),
+                kind=_GAP_ROUND,
+                k=k,
+                day=day,
+                steps=steps,
+                extra=extra,
+            ),
+        )
+
+    def push_start_day(day: int) -> None:
+        heapq.heappush(
+            heap,
+            _Entry(
+                deviation=0,
+                last=bound(day + (n - 1) * target),
+                first=bound(day),
+                starts=(),
+                rank=-1,
+                sequence=next(sequence),
+                kind=_START_DAY,
+                k=0,
+                day=day,
+                steps=(),
+                extra=0,
             ),
         )
 
     if last_day(0) >= 0:
-        heapq.heappush(
-            heap,
-            (0, bound((n - 1) * target), bound(0), (), -1, next(sequence), _START_DAY, 0, 0, (), 0),
-        )
+        push_start_day(0)
     expanded: dict[tuple[int, int, int], int] = {}
     found: list[Path] = []
     seen: set[tuple[int, ...]] = set()
     while heap and len(found) < count:
-        deviation, _, _, starts, rank, _, kind, k, day, steps, extra = heapq.heappop(heap)
+        entry = heapq.heappop(heap)
+        deviation, starts, rank, kind = entry.deviation, entry.starts, entry.rank, entry.kind
+        k, day, steps, extra = entry.k, entry.day, entry.steps, entry.extra
         if kind == _START_DAY:
             for start, p, room in options(0, day, None):
                 push_state(0, 0, day, ((day, start, p, room),), (start,))
             if day < last_day(0):
-                heapq.heappush(
-                    heap,
-                    (
-                        0,
-                        bound(day + 1 + (n - 1) * target),
-                        bound(day + 1),
-                        (),
-                        -1,
-                        next(sequence),
-                        _START_DAY,
-                        0,
-                        day + 1,
-                        (),
-                        0,
-                    ),
-                )
+                push_start_day(day + 1)
         elif kind == _STATE:
             key = (k, day, rank)
             times = expanded.get(key, 0)
