@@ -15,7 +15,7 @@ from mesocare.catalog.choices import Technique
 from mesocare.charting.choices import SideEffectKind
 from mesocare.clinics.choices import Role
 from mesocare.core.scales import all_scales
-from mesocare.outcomes.choices import Landmark
+from mesocare.outcomes.choices import Landmark, MeasurementKind
 from mesocare.patients.choices import ConditionCode, ConsentKind, DrugClass, PhotoUse
 
 DEFINITION_TYPES = ("StructureDefinition", "CodeSystem")
@@ -91,6 +91,26 @@ def _indications() -> list[tuple[str, str]]:
     return [(c, str(n)) for c, n in Indication.objects.order_by("code").values_list("code", "name")]
 
 
+# The items of a patient's side-effect check-in (Observation.component.code).
+CHECK_IN_ITEMS: tuple[tuple[str, str], ...] = (
+    ("pain_vas", "Pain (0–10)"),
+    ("bruising", "Bruising"),
+    ("swelling", "Swelling"),
+    ("redness", "Redness"),
+    ("warmth", "Warmth"),
+    ("nodules", "Nodules"),
+    ("fever", "Fever"),
+    ("discharge", "Discharge"),
+    ("skin_colour_change", "Skin colour change"),
+    ("max_grade", "Highest side-effect grade found"),
+)
+CHECK_IN_CODE = ("side-effect-check-in", "Side-effect check-in after a session")
+
+
+def _check_in() -> list[tuple[str, str]]:
+    return [CHECK_IN_CODE, *CHECK_IN_ITEMS]
+
+
 def _scales() -> list[tuple[str, str]]:
     return [(scale.id, scale.name) for scale in all_scales()]
 
@@ -142,6 +162,16 @@ _CODE_SYSTEMS: dict[str, tuple[str, str, Callable[[], list[tuple[str, str]]]]] =
         lambda: _choices(PhotoUse),
     ),
     CS_INDICATION: ("Indications", "What a treatment course treats.", _indications),
+    CS_MEASUREMENT: (
+        "Measurements",
+        "Kinds of body measurement.",
+        lambda: _choices(MeasurementKind),
+    ),
+    CS_CHECK_IN: (
+        "Side-effect check-in",
+        "The check-in a patient answers after a session, and its items.",
+        _check_in,
+    ),
     CS_PRODUCT: (
         "Products",
         "The curated products (a clinic's own products use the same system).",

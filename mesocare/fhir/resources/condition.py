@@ -1,0 +1,78 @@
+"""Condition: the medical-history flags of a patient (keloids, autoimmune disease, …)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.definitions import CS_CONDITION
+from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.resources.common import compact, practitioner_ref, ref, status_concept, when
+from mesocare.fhir.search import local_code_filter, token_filter
+from mesocare.patients.models import Condition
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CLINICAL_STATUS = {"active": Q(is_active=True), "inactive": Q(is_active=False)}
+
+
+def build(condition: Condition, ctx: MappingContext) -> dict[str, Any]:
+    label = str(condition.get_code_display())
+    return compact(
+        {
+            "clinicalStatus": status_concept(
+                CLINICAL, "active" if condition.is_active else "inactive"
+            ),
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": CATEGORY,
+                            "code": "problem-list-item",
+                            "display": "Problem List Item",
+                        }
+                    ]
+                }
+            ],
+            "code": {
+                "coding": [
+                    {
+                        "system": ctx.canonical(f"CodeSystem/{CS_CONDITION}"),
+                        "code": condition.code,
+                        "display": label,
+                    }
+                ],
+                "text": label,
+            },
+            "bodySite": [{"text": condition.body_area}] if condition.body_area else [],
+            "subject": ref("Patient", condition.patient_id),
+            "recordedDate": when(condition.recorded_at),
+            "recorder": practitioner_ref(ctx, condition.recorded_by_id),
+            "note": [{"text": condition.note}] if condition.note else [],
+        }
+    )
+
+
+CONDITION = register(
+    ResourceType(
+        name="Condition",
+        perm=Perm.CLINICAL_VIEW,
+        sources=(
+            Source(
+                Condition,
+                build,
+                last_updated="recorded_at",
+                filters={
+                    "clinical-status": token_filter(CLINICAL_STATUS, system=CLINICAL),
+                    "code": local_code_filter({CS_CONDITION: "code"}),
+                },
+            ),
+        ),
+        params=(
+            SearchParam("clinical-status", "token", "active | inactive"),
+            SearchParam("code", "token", "The condition (code system condition)."),
+        ),
+    )
+)

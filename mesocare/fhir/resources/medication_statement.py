@@ -1,0 +1,60 @@
+"""MedicationStatement: what the patient takes (with its drug class, which the safety checks
+use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.definitions import CS_DRUG_CLASS
+from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.resources.common import compact, ref, when
+from mesocare.fhir.search import local_code_filter, token_filter
+from mesocare.patients.models import Medication
+
+STATUS_FILTER = {"active": Q(is_active=True), "stopped": Q(is_active=False)}
+
+
+def build(medication: Medication, ctx: MappingContext) -> dict[str, Any]:
+    return compact(
+        {
+            "status": "active" if medication.is_active else "stopped",
+            "medicationCodeableConcept": {
+                "coding": [
+                    {
+                        "system": ctx.canonical(f"CodeSystem/{CS_DRUG_CLASS}"),
+                        "code": medication.drug_class,
+                        "display": str(medication.get_drug_class_display()),
+                    }
+                ],
+                "text": medication.name,
+            },
+            "subject": ref("Patient", medication.patient_id),
+            "dateAsserted": when(medication.recorded_at),
+        }
+    )
+
+
+MEDICATION_STATEMENT = register(
+    ResourceType(
+        name="MedicationStatement",
+        perm=Perm.CLINICAL_VIEW,
+        sources=(
+            Source(
+                Medication,
+                build,
+                last_updated="recorded_at",
+                filters={
+                    "status": token_filter(STATUS_FILTER),
+                    "code": local_code_filter({CS_DRUG_CLASS: "drug_class"}),
+                },
+            ),
+        ),
+        params=(
+            SearchParam("status", "token", "active | stopped"),
+            SearchParam("code", "token", "The drug class (code system drug-class)."),
+        ),
+    )
+)

@@ -1,0 +1,98 @@
+"""Provenance: who signed each treatment session, and each later amendment (who, when, why)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mesocare.charting.models import Amendment, TreatmentSession
+from mesocare.clinics.permissions import Perm
+from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.resources.common import compact, practitioner_ref, ref, when
+from mesocare.fhir.search import date_filter
+
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
+
+
+def _agent(ctx: MappingContext, user_id: int | None, role: str, display: str) -> dict[str, Any]:
+    who = practitioner_ref(ctx, user_id) or {"display": "former staff member"}
+    return {
+        "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": role, "display": display}]},
+        "who": who,
+    }
+
+
+def build_signature(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
+    agent = _agent(ctx, session.signed_by_id, "author", "Author")
+    return compact(
+        {
+            "target": [ref("Procedure", session.pk)],
+            "recorded": when(session.signed_at),
+            "activity": {
+                "coding": [{"system": DATA_OPERATION, "code": "CREATE", "display": "create"}],
+                "text": "Signed",
+            },
+            "agent": [agent],
+            "signature": [
+                {
+                    "type": [
+                        {
+                            "system": SIGNATURE_TYPE,
+                            "code": "1.2.840.10065.1.12.1.1",
+                            "display": "Author's Signature",
+                        }
+                    ],
+                    "when": when(session.signed_at),
+                    "who": agent["who"],
+                }
+            ],
+        }
+    )
+
+
+def build_amendment(amendment: Amendment, ctx: MappingContext) -> dict[str, Any]:
+    return compact(
+        {
+            "target": [ref("Procedure", amendment.session_id)],
+            "recorded": when(amendment.at),
+            "reason": [{"text": amendment.reason}],
+            "activity": {
+                "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+                "text": "Amended",
+            },
+            "agent": [_agent(ctx, amendment.by_id, "author", "Author")],
+        }
+    )
+
+
+def _signed(qs: Any, ctx: MappingContext) -> Any:
+    return qs.filter(signed_at__isnull=False)
+
+
+PROVENANCE = register(
+    ResourceType(
+        name="Provenance",
+        perm=Perm.CLINICAL_VIEW,
+        sources=(
+            Source(
+                TreatmentSession,
+                build_signature,
+                id_prefix="signature",
+                last_updated="signed_at",
+                scope=_signed,
+                filters={"recorded": date_filter("signed_at")},
+            ),
+            Source(
+                Amendment,
+                build_amendment,
+                id_prefix="amendment",
+                last_updated="at",
+                patient_path="session__patient",
+                select=("session",),
+                filters={"recorded": date_filter("at")},
+            ),
+        ),
+        params=(SearchParam("recorded", "date", "When the signature or amendment was made."),),
+    )
+)
