@@ -17,15 +17,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from mesocare.notify.channels import DeliveryError, Outgoing
 from mesocare.notify.choices import MessageStatus
 from mesocare.notify.models import Alert, OutboxMessage, SmsOptOut, SmsReceipt
 from mesocare.notify.outbox import resolve_channel
 from mesocare.notify.services import enqueue
-from mesocare.notify.sms_providers import twilio_signature
+from mesocare.notify.sms_providers import TwilioSmsBackend, twilio_signature
 from mesocare.notify.worker import deliver_due
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +160,7 @@ def twilio(settings: Any) -> Any:
     settings.SMS_TWILIO_BASE_URL = fake.base_url
     settings.SITE_URL = "https://clinic.example"
     settings.NOTIFY_QUIET_HOURS = ""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield fake
     fake.close()
 
@@ -311,6 +314,9 @@ def test_an_unsubscribed_recipient_fails_and_is_recorded_as_opted_out(
 def test_inbound_stop_opts_the_patient_out_and_start_opts_back_in(
     twilio: FakeTwilio, clinic, sms_patient, other_clinic
 ):
+    stranger = other_clinic.patient
+    stranger.phone = "+39 333 999 0000"  # another number: not touched
+    stranger.save()
     inbound = "https://clinic.example/sms/twilio/inbound"
     params = {"From": "+393331234567", "To": FROM, "Body": "STOP", "MessageSid": "SM" + "0" * 32}
     response = post_signed(inbound, params)
@@ -319,7 +325,8 @@ def test_inbound_stop_opts_the_patient_out_and_start_opts_back_in(
     assert SmsOptOut.objects.filter(organization=clinic.org).count() == 1
     assert not SmsOptOut.objects.filter(organization=other_clinic.org).exists()
     # The outbox now picks email for this patient; an SMS already queued is refused unsent.
-    sms_patient.refresh_from_db()
+    sms_patient.email = "giulia@example.org"
+    sms_patient.save()
     assert resolve_channel(sms_patient) == "email"
     queued = OutboxMessage.objects.create(
         organization=clinic.org,
@@ -333,10 +340,15 @@ def test_inbound_stop_opts_the_patient_out_and_start_opts_back_in(
         idempotency_key="queued-before-stop",
         timezone="Europe/Rome",
     )
-    assert deliver_due(now=T0).failed == 1
+    assert deliver_due(now=T0).sent == 1
     queued.refresh_from_db()
-    assert "STOP" in queued.last_error
+    assert queued.channel == "email"  # the worker chose again at send time
+    assert len(mail.outbox) == 1
     assert twilio.requests == []
+    # The adapter itself refuses the number too, permanently (whatever chose it).
+    with pytest.raises(DeliveryError) as refused:
+        TwilioSmsBackend().send(Outgoing("k", "sms", sms_patient.phone, "", "hello"))
+    assert refused.value.permanent and "STOP" in str(refused.value)
     post_signed(inbound, {**params, "Body": "START"})
     assert not SmsOptOut.objects.exists()
     assert resolve_channel(sms_patient) == "sms"
