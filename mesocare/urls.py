@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("p/", include("mesocare.portal.urls")),
     path("book/", include("mesocare.booking.web.urls")),
+    path("fhir/R4/", include("mesocare.fhir.bulk.urls")),
     path("fhir/R4/", include("mesocare.fhir.urls")),
     path("", include("mesocare.web.urls")),
 ]
