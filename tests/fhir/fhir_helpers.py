@@ -53,7 +53,7 @@ def populate(clinic: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     from mesocare.assessments.models import Assessment
-    from mesocare.catalog.models import Product, Protocol, ProtocolVersion, Zone
+    from mesocare.catalog.models import Ingredient, Product, Protocol, ProtocolVersion, Zone
     from mesocare.charting.models import (
         Amendment,
         CocktailComponent,
@@ -217,7 +217,12 @@ def populate(clinic: Any) -> dict[str, Any]:
         "message": message,
         "check_in": check_in,
         "allergy": Allergy.objects.create(
-            **common, substance="Lidocaine", severity="severe", reaction="Hives", recorded_by=user
+            **common,
+            substance="Lidocaine",
+            ingredient=Ingredient.objects.order_by("code").first(),
+            severity="severe",
+            reaction="Hives",
+            recorded_by=user,
         ),
         "condition": Condition.objects.create(**common, code="diabetes", recorded_by=user),
         "medication": Medication.objects.create(
