@@ -29,6 +29,8 @@ from mesocare.plans import services
 from mesocare.plans.models import TreatmentPlan
 from mesocare.plans.services.review import IN_PROGRESS
 from mesocare.plans.services.states import reason_required
+from mesocare.scheduling.choices import ACTIVE_STATUSES
+from mesocare.scheduling.services.courses import OPEN_PLAN_STATUSES
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.assessments import item_fields, items_of, scale_form
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -156,10 +158,27 @@ def patient_plans(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 
 def _plan_context(actor: Actor, plan: TreatmentPlan) -> dict[str, Any]:
     snapshot = plan.protocol_version.snapshot
+    booked = {
+        a.course_index: a
+        for a in plan.appointments.filter(status__in=ACTIVE_STATUSES).select_related("location")
+    }
+    can_book = (
+        actor.can(Perm.SCHEDULE_EDIT)
+        and plan.status in OPEN_PLAN_STATUSES
+        and len(booked) < plan.sessions_planned
+    )
+    course_done = plan.sessions_done >= plan.sessions_planned
     actions = []
     if actor.can(Perm.CLINICAL_EDIT):
+        # (action, label, primary): the main button is what the plan needs next — booking its
+        # course, activating it, or completing it once every session is done; completing a
+        # course early or stopping it stay secondary.
         actions = [
-            (action, ACTION_LABELS[action])
+            (
+                action,
+                ACTION_LABELS[action],
+                (action == "activate" and not can_book) or (action == "complete" and course_done),
+            )
             for action, (sources, _t, _k) in services.TRANSITIONS.items()
             if plan.status in sources
         ]
@@ -169,6 +188,8 @@ def _plan_context(actor: Actor, plan: TreatmentPlan) -> dict[str, Any]:
         "scale": get_scale(snapshot["scale"]) if snapshot.get("scale") else None,
         "sessions_remaining": max(plan.sessions_planned - plan.sessions_done, 0),
         "actions": actions,
+        "can_book": can_book,
+        "session_rows": [(s, booked.get(s.index)) for s in plan.planned_sessions.all()],
         "today": timezone.localdate(),
     }
 
