@@ -31,6 +31,7 @@ class AlertKind(models.TextChoices):
     CHECK_IN = "check_in", _("Patient check-in needs attention")
     BOOKING_REQUEST = "booking_request", _("Patient asks to book")
     DELIVERY = "delivery", _("Message delivery problem")
+    DATA_REQUEST = "data_request", _("Patient asks for erasure of their data")
 
 
 class AlertSeverity(models.TextChoices):
