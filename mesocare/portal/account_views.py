@@ -9,7 +9,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -272,3 +272,47 @@ def security(request: HttpRequest, session: PortalSession) -> HttpResponse:
         "has_password": bool(account.password),
     }
     return _page(request, "portal/account/security.html", context)
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Anything the clinic should know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def data(request: HttpRequest, session: PortalSession) -> HttpResponse:
+    form = ErasureForm(request.POST or None)
+    requested = False
+    if request.method == "POST" and form.is_valid():
+        record.request_erasure(session, form.cleaned_data["reason"], client_ip(request))
+        requested = True
+        form = ErasureForm()
+    context = {
+        "session": session,
+        "clinic": session.organization.name,
+        "form": form,
+        "requested": requested,
+    }
+    status = 422 if request.method == "POST" and not requested else 200
+    return _page(request, "portal/account/data.html", context, status=status)
+
+
+@portal_view
+def record_json(request: HttpRequest, session: PortalSession) -> HttpResponse:
+    response = JsonResponse(
+        record.export_record(session, client_ip(request)), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-record.json"'
+    return response
+
+
+@portal_view
+def record_pdf(request: HttpRequest, session: PortalSession) -> HttpResponse:
+    response = HttpResponse(record.record_pdf(session, client_ip(request)), "application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="my-record.pdf"'
+    return response

@@ -227,3 +227,120 @@ def own_session(session: PortalSession, session_id: Any) -> TreatmentSession:
     if found is None:
         raise NotFound("not_found", _("No such session."))
     return found
+
+
+# --- data rights -----------------------------------------------------------------------------
+
+RETENTION_NOTE = (
+    "Clinical records (treatment sessions, injected products and lots, consents, side effects) "
+    "and invoices are kept for as long as the law requires the clinic to keep them, even after "
+    "an erasure request; everything else is erased or anonymized by the clinic."
+)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def export_record(session: PortalSession, ip: str | None = None) -> dict[str, Any]:
+    """The signed-in patient's record as plain JSON-able data (audited as an export)."""
+    from mesocare.charting.models import SideEffect
+    from mesocare.patients.models import Allergy, Condition, Medication, Weight
+    from mesocare.portal.models import CheckInResponse
+
+    patient = session.patient
+    org_id = session.org_id
+
+    def rows(model: Any, fields: list[str], **filters: Any) -> list[dict[str, Any]]:
+        qs = model.objects.for_org(org_id).filter(**filters).order_by("pk").values(*fields)
+        return [{k: _iso(v) for k, v in row.items()} for row in qs]
+
+    data: dict[str, Any] = {
+        "format": "mesocare.patient-record",
+        "version": 1,
+        "exported_at": timezone.now().isoformat(),
+        "clinic": session.organization.name,
+        "patient": {
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "birth_date": patient.birth_date.isoformat(),
+            "sex_at_birth": patient.sex_at_birth,
+            "email": patient.email,
+            "phone": patient.phone,
+            "address": patient.address,
+            "preferred_channel": patient.preferred_channel,
+        },
+        "allergies": rows(Allergy, ["substance", "reaction", "severity"], patient=patient),
+        "medications": rows(Medication, ["name", "drug_class"], patient=patient),
+        "conditions": rows(Condition, ["code"], patient=patient),
+        "weights": rows(Weight, ["kg", "measured_on"], patient=patient),
+        "consents": rows(
+            Consent,
+            ["kind", "version", "signed_on", "photo_use", "signed_by", "withdrawn_on"],
+            patient=patient,
+        ),
+        "appointments": rows(Appointment, ["start", "end", "status"], patient=patient),
+        "treatment_sessions": rows(
+            TreatmentSession, ["id", "started_at", "signed_at"], patient=patient
+        ),
+        "side_effects": rows(
+            SideEffect, ["kind", "grade", "onset", "source"], session__patient=patient
+        ),
+        "check_ins": rows(
+            CheckInResponse, ["when", "pain_vas", "max_grade", "submitted_at"], patient=patient
+        ),
+        "retention": RETENTION_NOTE,
+    }
+    with transaction.atomic():
+        audit(
+            session.account,
+            AuditAction.EXPORT,
+            "portal: patient downloaded own record",
+            obj_type="patients.patient",
+            obj_id=str(patient.pk),
+            patient_id=patient.pk,
+            ip=ip,
+        )
+    return data
+
+
+def record_pdf(session: PortalSession, ip: str | None = None) -> bytes:
+    """A printable summary of the same export (weasyprint)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    data = export_record(session, ip)
+    html = render_to_string("portal/account/record_pdf.html", {"data": data})
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+@transaction.atomic
+def request_erasure(session: PortalSession, reason: str, ip: str | None = None) -> Any:
+    """Ask the clinic to erase the patient's data: a task (alert) for the clinic, once a day."""
+    from mesocare.notify.alerts import raise_alert
+    from mesocare.notify.choices import AlertKind, AlertSeverity
+
+    if len(reason) > 2000:
+        raise Invalid.field("reason", _("Keep the reason under 2000 characters."))
+    patient = session.patient
+    alert = raise_alert(
+        session.org_id,
+        kind=AlertKind.DATA_REQUEST,
+        severity=AlertSeverity.INFO,
+        patient_id=patient.pk,
+        message=_("%(patient)s asks for their data to be erased.") % {"patient": patient.full_name}
+        + (f" {reason}" if reason else ""),
+        details={"requested_by": session.account.email, "retention": RETENTION_NOTE},
+        source_ref=f"erasure:{patient.pk}:{timezone.localdate().isoformat()}",
+    )
+    audit(
+        session.account,
+        AuditAction.CREATE,
+        "portal: erasure requested",
+        obj_type="notify.alert",
+        obj_id=str(alert.pk),
+        patient_id=patient.pk,
+        ip=ip,
+    )
+    return alert

@@ -22,4 +22,7 @@ urlpatterns = [
         name="report_side_effect",
     ),
     path("account/security", account_views.security, name="security"),
+    path("account/data", account_views.data, name="data"),
+    path("account/data/record.json", account_views.record_json, name="record_json"),
+    path("account/data/record.pdf", account_views.record_pdf, name="record_pdf"),
 ]
