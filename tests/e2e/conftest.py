@@ -72,6 +72,11 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/patients/\d+/plans$", 48),  # a plan from an assessment, with its safety check
         (r"^/appointments/\d+/session$", 38),
         (r"^/plans/\d+$", 29),
+        # online booking (59 measured): a new patient, their reported intake, safety check,
+        # booking, outbox, audit
+        (r"^/book/[\w-]+/details/", 72),
+        # the slot checked again and held (16), or taken: the next free times (21 measured)
+        (r"^/book/[\w-]+/hold$", 26),
         (r"^/login$", 30),  # 21 measured, plus room for the lockout checks
         (r"^/p/check-in/", 17),
         (r"^/plans/\d+/activate$", 16),
