@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mesocare.accounts.models import User
+from mesocare.booking.demo import load_online_booking
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Organization, Room, WorkingHours
 from mesocare.clinics.services import save_location, save_room, set_working_hours
@@ -124,6 +125,7 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
             membership.save(update_fields=["default_location"])
     created = _load_patients(admin, org, today)
     clinic_day = load_clinic_day(admin, memberships, locations)
+    load_online_booking(admin)
     return DemoResult(org, password, generated, created, clinic_day)
 
 
