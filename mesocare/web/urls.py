@@ -5,6 +5,8 @@ from mesocare.web.views import (
     assessments,
     audit,
     auth,
+    billing,
+    billing_legal,
     catalog,
     charting,
     home,
@@ -140,6 +142,7 @@ urlpatterns = [
     # organization (foundation UI)
     path("org/imports", imports.import_index, name="imports"),
     path("org/imports/<int:upload_id>", imports.import_detail, name="import-detail"),
+    path("org/legal", billing_legal.legal_details, name="legal-details"),
     path("org/locations", org.location_list, name="location-list"),
     path("org/locations/new", org.location_create, name="location-create"),
     path("org/locations/<int:location_id>/edit", org.location_edit, name="location-edit"),
@@ -188,6 +191,9 @@ urlpatterns += messages.urlpatterns + outcomes.urlpatterns
 
 # time off (blocks) of practitioners and rooms, per location
 urlpatterns += time_off.urlpatterns
+
+# the till: patient account, checkout, invoices, takings, prices and courses
+urlpatterns += billing.urlpatterns
 
 # online booking: settings, services offered online, patient-reported intake to confirm
 from mesocare.web.views import online_booking  # noqa: E402
