@@ -54,12 +54,18 @@ from mesocare.billing.services import deposits, invoicing, packages, payments, p
 from mesocare.billing.services.invoicing import CreditRequest, ItemRequest
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
+from mesocare.core import money
 from mesocare.patients.models import Patient
 
 router = Router(tags=["billing"])
 
 
 # Prices -------------------------------------------------------------------------------------
+
+
+def _amount(value: Any, currency: str) -> Decimal | None:
+    """A database aggregate as the currency's minor units (SQLite returns it unscaled)."""
+    return None if value is None else money.round_money(value, currency)
 
 
 def price_out(item: PriceItem) -> dict[str, Any]:
@@ -71,7 +77,7 @@ def price_out(item: PriceItem) -> dict[str, Any]:
         "kind": item.kind,
         "protocol_id": item.protocol_id,
         "currency": item.currency,
-        "amount": getattr(item, "current_amount", None),
+        "amount": _amount(getattr(item, "current_amount", None), item.currency),
         "tax_category": item.tax_category,
         "tax_rate": item.tax_rate,
         "exemption_code": item.exemption_code,

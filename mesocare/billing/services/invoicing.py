@@ -463,9 +463,6 @@ def invoice_queryset(org_id: int) -> models.QuerySet[Invoice]:
             Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
             Prefetch("credit_notes", queryset=CreditNote.objects.order_by("issued_at", "id")),
         )
-        .annotate(
-            paid_direct=Sum("payments__amount", filter=models.Q(payments__amount__gt=0)),
-        )
     )
 
 
@@ -531,7 +528,7 @@ class CreditRequest:
 def creditable(invoice: Invoice) -> Decimal:
     """What is left to credit on the invoice: its total less its credit notes."""
     done = CreditNote.objects.filter(invoice=invoice).aggregate(s=Sum("gross_total"))["s"]
-    return invoice.gross_total - (done or Decimal(0))
+    return invoice.gross_total - money.round_money(done or 0, invoice.currency)
 
 
 def credited_quantities(invoice: Invoice) -> dict[int, Decimal]:

@@ -27,6 +27,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
+from mesocare.core import money
 from mesocare.errors import Conflict, Invalid
 from mesocare.patients.models import Patient
 
@@ -71,14 +72,15 @@ def account_currency(org_id: int, patient_id: int) -> str:
 def balance_of(org_id: int, patient_id: int) -> Balance:
     """Three aggregate queries, whatever the number of documents."""
 
+    currency = account_currency(org_id, patient_id)
+
     def total(qs: models.QuerySet[Any], field: str) -> Decimal:
-        return (
-            qs.filter(organization_id=org_id, patient_id=patient_id).aggregate(s=Sum(field))["s"]
-            or ZERO
-        )
+        value = qs.filter(organization_id=org_id, patient_id=patient_id).aggregate(s=Sum(field))
+        # SQLite returns a sum unscaled; the account's amounts are in its minor units.
+        return money.round_money(value["s"] or ZERO, currency)
 
     return Balance(
-        currency=account_currency(org_id, patient_id),
+        currency=currency,
         invoiced=total(Invoice.objects.all(), "gross_total"),
         paid=total(Payment.objects.all(), "amount"),
         credited=total(CreditNote.objects.all(), "gross_total"),
@@ -86,21 +88,39 @@ def balance_of(org_id: int, patient_id: int) -> Balance:
 
 
 def open_invoices(org_id: int, patient_id: int) -> dict[int, Decimal]:
-    """What is still due on each invoice: money received (payments and credit notes) settles
-    the oldest invoices first. Invoices fully settled are left out."""
+    """What is still due on each invoice. A payment taken against an invoice and the invoice's
+    credit notes settle that invoice first; everything else the patient paid (payments on
+    account, paid deposits, what exceeded an invoice, less refunds) settles the oldest open
+    invoices. Fully settled invoices are left out; the amounts add up to `balance_of().due`."""
+    mine = {"organization_id": org_id, "patient_id": patient_id}
     invoices = list(
-        Invoice.objects.filter(organization_id=org_id, patient_id=patient_id)
-        .order_by("issued_at", "id")
-        .values_list("pk", "gross_total")
+        Invoice.objects.filter(**mine).order_by("issued_at", "id").values_list("pk", "gross_total")
     )
+    direct: dict[int, Decimal] = {}
+    for row in (
+        Payment.objects.filter(**mine, invoice__isnull=False, amount__gt=0)
+        .values("invoice_id")
+        .annotate(s=Sum("amount"))
+    ):
+        direct[row["invoice_id"]] = direct.get(row["invoice_id"], ZERO) + row["s"]
+    for row in (
+        CreditNote.objects.filter(**mine).values("invoice_id").annotate(s=Sum("gross_total"))
+    ):
+        direct[row["invoice_id"]] = direct.get(row["invoice_id"], ZERO) + row["s"]
     b = balance_of(org_id, patient_id)
-    available = b.paid + b.credited
-    due: dict[int, Decimal] = {}
+    pool = b.paid + b.credited
+    left: list[tuple[int, Decimal]] = []
     for pk, gross in invoices:
-        settled = min(gross, max(ZERO, available))
-        available -= settled
-        if gross - settled > 0:
-            due[pk] = gross - settled
+        settled = min(gross, direct.get(pk, ZERO))
+        pool -= settled
+        if gross > settled:
+            left.append((pk, gross - settled))
+    due: dict[int, Decimal] = {}
+    for pk, amount in left:
+        settled = min(amount, max(ZERO, pool))
+        pool -= settled
+        if amount > settled:
+            due[pk] = money.round_money(amount - settled, b.currency)
     return due
 
 
@@ -271,7 +291,9 @@ def record_refund(
     value = amount_in(amount, code, allow_zero=False)
     location = _location(actor, location_id)
     if note is not None:
-        refunded = -(Payment.objects.filter(credit_note=note).aggregate(s=Sum("amount"))["s"] or 0)
+        refunded = -money.round_money(
+            Payment.objects.filter(credit_note=note).aggregate(s=Sum("amount"))["s"] or 0, code
+        )
         if value > note.gross_total - refunded:
             raise Invalid.field(
                 "amount",

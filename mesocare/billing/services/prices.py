@@ -46,7 +46,11 @@ def price_items(org_id: int) -> models.QuerySet[PriceItem]:
     return (
         PriceItem.objects.for_org(org_id)
         .select_related("deposit_rule")
-        .annotate(current_amount=Subquery(current))
+        .annotate(
+            current_amount=Subquery(
+                current, output_field=models.DecimalField(max_digits=12, decimal_places=2)
+            )
+        )
         .prefetch_related(
             Prefetch("versions", queryset=PriceVersion.objects.order_by("-valid_from", "-id"))
         )

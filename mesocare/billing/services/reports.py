@@ -19,6 +19,7 @@ from mesocare.billing.services.common import missing
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
+from mesocare.core import money
 from mesocare.errors import Invalid
 from mesocare.lib.csv_export import csv_text
 
@@ -97,15 +98,15 @@ def takings(actor: Actor, day: dt.date, *, location_id: int | None = None) -> li
             location.timezone,
             currency,
             invoices_issued=issued["n"] or 0,
-            invoiced_total=issued["s"] or Decimal(0),
+            invoiced_total=money.round_money(issued["s"] or 0, currency),
         )
         for row in rows:
             entry.methods.append(
                 MethodTakings(
                     row["method"],
                     row["n"],
-                    row["received"] or Decimal(0),
-                    -(row["refunded"] or Decimal(0)),
+                    money.round_money(row["received"] or 0, currency),
+                    -money.round_money(row["refunded"] or 0, currency),
                 )
             )
         report.append(entry)
