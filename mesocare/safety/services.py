@@ -191,6 +191,7 @@ def _treatment(
 ) -> Treatment:
     return Treatment(
         protocol_id=str(protocol.pk) if protocol is not None else None,
+        protocol_name=protocol.name if protocol is not None else None,
         protocol_min_interval_days=protocol.interval_min_days if protocol is not None else None,
         protocol_min_interval_months=protocol.interval_min_months if protocol else None,
         indication=protocol.indication.code if protocol is not None else None,

@@ -214,6 +214,7 @@ class Treatment:
     (e.g. ``"cr-smfrs"`` grade 3), when known."""
 
     protocol_id: str | None = None
+    protocol_name: str | None = None
     protocol_min_interval_days: int | None = None
     protocol_min_interval_months: int | None = None
     indication: str | None = None

@@ -11,7 +11,7 @@ undeliverable. Sources and the practice figures: ``docs/clinical-sources.md``, "
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
@@ -329,12 +329,21 @@ def deoxycholic_course_limit(check: Check) -> Iterator[Finding]:
             )
 
 
+CATALOG_INTERVAL_SOURCE = (
+    "the clinic catalog's minimum interval for this product (docs/clinical-sources.md, Products)"
+)
+PROTOCOL_INTERVAL_SOURCE = (
+    "the protocol's minimum interval between sessions (docs/clinical-sources.md, Protocols)"
+)
+
+
 @dataclass(frozen=True)
 class _Interval:
     label: str
     days: int
     months: int
     matches: Callable[[PreviousSession], bool]
+    source: str  # what sets this interval: the label, the practice source or the catalog
 
 
 def _product_interval(product: ProductFacts) -> _Interval | None:
@@ -350,6 +359,12 @@ def _product_interval(product: ProductFacts) -> _Interval | None:
         days = max(days, PC_MIN_INTERVAL_DAYS)
     if not days and not months:
         return None
+    sources = []
+    if single_dca and months == DCA_MIN_INTERVAL_MONTHS:
+        sources.append(KYBELLA_LABEL)
+    if has_pc and days == PC_MIN_INTERVAL_DAYS:
+        sources.append(PC_DC_SOURCE)
+    source = "; ".join(sources) or CATALOG_INTERVAL_SOURCE
 
     def matches(session: PreviousSession) -> bool:
         return (
@@ -358,7 +373,7 @@ def _product_interval(product: ProductFacts) -> _Interval | None:
             or (has_pc and _is_pc_session(session, frozenset()))
         )
 
-    return _Interval(product.name, days, months, matches)
+    return _Interval(product.name, days, months, matches, source)
 
 
 def interval_too_short(check: Check) -> Iterator[Finding]:
@@ -372,25 +387,36 @@ def interval_too_short(check: Check) -> Iterator[Finding]:
         protocol = treatment.protocol_id
         intervals.append(
             _Interval(
-                f"protocol {protocol}",
+                treatment.protocol_name or f"protocol {protocol}",
                 protocol_days,
                 protocol_months,
                 lambda s: s.protocol_id == protocol,
+                PROTOCOL_INTERVAL_SOURCE,
             )
         )
     intervals += [i for p in treatment.products if (i := _product_interval(p)) is not None]
+    # Products whose intervals fire for the same reason (same source, same last session, same
+    # earliest date) make one finding naming them all, not one block per product.
+    fired: dict[tuple[str, date, date, str], list[str]] = {}
     for interval in intervals:
         last = next((s for s in check.past_sessions if interval.matches(s)), None)
         if last is None:
             continue
         earliest = earliest_after(last.on, interval.days, interval.months)
         if check.on < earliest:
-            yield INTERVAL.finding(
-                check,
-                f"{interval.label}: last session {last.on.isoformat()}, minimum interval "
-                f"{_describe(interval)}, so not before {earliest.isoformat()}",
-                {"product": interval.label, "last_session": last.on, "earliest": earliest},
-            )
+            key = (interval.source, last.on, earliest, _describe(interval))
+            names = fired.setdefault(key, [])
+            if interval.label not in names:
+                names.append(interval.label)
+    for (source, last_on, earliest, described), names in fired.items():
+        label = ", ".join(names)
+        finding = INTERVAL.finding(
+            check,
+            f"{label}: last session {last_on.isoformat()}, minimum interval "
+            f"{described}, so not before {earliest.isoformat()}",
+            {"product": label, "last_session": last_on, "earliest": earliest},
+        )
+        yield replace(finding, source=source)
 
 
 def earliest_after(last: date, days: int, months: int) -> date:
