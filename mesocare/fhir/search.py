@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from mesocare.fhir.outcome import bad_request
 from mesocare.fhir.registry import (
@@ -66,7 +67,9 @@ def parse_date_range(raw: str) -> tuple[str, dt.datetime, dt.datetime]:
     """A date search value → (prefix, start, end): the half-open UTC range it denotes."""
     match = _DATE_RE.match(raw) or _DATETIME_RE.match(raw)
     if match is None:
-        raise bad_request(f"Cannot read the date {raw!r} (use e.g. ge2026-01-31).")
+        raise bad_request(
+            _("Cannot read the date %(value)s (use e.g. ge2026-01-31).") % {"value": raw}
+        )
     prefix = match.group("prefix") or "eq"
     value = match.group("value")
     try:
@@ -90,9 +93,9 @@ def parse_date_range(raw: str) -> tuple[str, dt.datetime, dt.datetime]:
             start = dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.UTC)
             end = start + dt.timedelta(days=1)
     except (ValueError, OverflowError):
-        raise bad_request(f"{raw!r} is not a valid date.") from None
+        raise bad_request(_("%(value)s is not a valid date.") % {"value": raw}) from None
     if not (1900 <= start.year <= 2199):
-        raise bad_request(f"{raw!r} is outside the years 1900–2199.")
+        raise bad_request(_("%(value)s is outside the years 1900–2199.") % {"value": raw})
     return prefix, start, end
 
 
@@ -122,7 +125,7 @@ def date_filter(path: str, *, date_only: bool = False) -> Filter:
 
 def split_token(raw: str) -> tuple[str | None, str]:
     if "|" in raw:
-        system, _, code = raw.partition("|")
+        system, _sep, code = raw.partition("|")
         return system, code
     return None, raw
 
@@ -135,7 +138,10 @@ def token_filter(codes: dict[str, Q], *, system: str | None = None) -> Filter:
         if token_system and system and token_system != system:
             return Q(pk__in=[])
         if code not in codes:
-            raise bad_request(f"Unknown code {code!r}; known: {', '.join(sorted(codes))}.")
+            raise bad_request(
+                _("Unknown code %(code)s; known: %(known)s.")
+                % {"code": code, "known": ", ".join(sorted(codes))}
+            )
         return codes[code]
 
     return build
@@ -147,7 +153,7 @@ def code_filter(systems: dict[str, str]) -> Filter:
     def build(raw: str) -> Q:
         token_system, code = split_token(raw)
         if not code:
-            raise bad_request("A code search needs a code (system|code or code).")
+            raise bad_request(_("A code search needs a code (system|code or code)."))
         if token_system:
             path = systems.get(token_system)
             return Q(**{path: code}) if path else Q(pk__in=[])
@@ -164,7 +170,7 @@ def local_code_filter(local: dict[str, str], standard: dict[str, str] | None = N
     def build(raw: str) -> Q:
         token_system, code = split_token(raw)
         if not code:
-            raise bad_request("A code search needs a code (system|code or code).")
+            raise bad_request(_("A code search needs a code (system|code or code)."))
         if token_system is None:
             paths = [*local.values(), *(standard or {}).values()]
             return reduce(or_, (Q(**{p: code}) for p in paths))
@@ -191,10 +197,12 @@ def reference_pk(raw: str, target: str) -> int:
     if "/" in value:
         parts = value.split("/")
         if parts[-2] != target:
-            raise bad_request(f"{raw!r} is not a reference to a {target}.")
+            raise bad_request(
+                _("%(value)s is not a reference to a %(type)s.") % {"value": raw, "type": target}
+            )
         value = parts[-1]
     if not value.isdigit() or len(value) > 18:
-        raise bad_request(f"{raw!r} is not a {target} id.")
+        raise bad_request(_("%(value)s is not a %(type)s id.") % {"value": raw, "type": target})
     return int(value)
 
 
@@ -219,33 +227,38 @@ def parse(rtype: ResourceType, query: Any) -> ParsedSearch:
         if name == "_count":
             raw = values[-1]
             if not raw.isdigit() or int(raw) < 1:
-                raise bad_request("_count must be a whole number from 1.")
+                raise bad_request(_("_count must be a whole number from 1."))
             parsed.count = min(int(raw), MAX_COUNT)
         elif name == "_include":
             for value in values:
                 if value not in include_names:
-                    supported = ", ".join(sorted(include_names)) or "none"
+                    supported = ", ".join(sorted(include_names)) or "-"
                     raise bad_request(
-                        f"_include={value} is not supported for {rtype.name} "
-                        f"(supported: {supported})."
+                        _("_include=%(value)s is not supported for %(type)s (supported: %(ok)s).")
+                        % {"value": value, "type": rtype.name, "ok": supported}
                     )
                 parsed.includes.append(value)
         elif name == "_cursor":
-            head, _, tail = values[-1].partition(".")
+            head, _sep, tail = values[-1].partition(".")
             if not (head.isdigit() and tail.isdigit()) or len(tail) > 18:
-                raise bad_request("_cursor is not one this server gave.")
+                raise bad_request(_("_cursor is not one this server gave."))
             parsed.cursor = (int(head), int(tail))
         elif name == "_format":
             continue
         elif name not in known:
             raise bad_request(
-                f"The search parameter {name!r} is not supported for {rtype.name} "
-                "(see the CapabilityStatement at metadata)."
+                _(
+                    "The search parameter %(name)s is not supported for %(type)s "
+                    "(see the CapabilityStatement at metadata)."
+                )
+                % {"name": name, "type": rtype.name}
             )
         else:
             for value in values:
                 if value == "":
-                    raise bad_request(f"The search parameter {name!r} has no value.")
+                    raise bad_request(
+                        _("The search parameter %(name)s has no value.") % {"name": name}
+                    )
                 parsed.filters.append((name, value.split(",")))
     return parsed
 
@@ -290,7 +303,7 @@ def run(rtype: ResourceType, parsed: ParsedSearch, ctx: MappingContext) -> Page:
         qs = filtered(source, parsed, source.queryset(ctx))
         if qs is not None:
             querysets.append((index, source, qs))
-    total = sum(qs.count() for _, _, qs in querysets)
+    total = sum(qs.count() for _index, _source, qs in querysets)
     rows: list[tuple[Source, Any]] = []
     positions: list[tuple[int, int]] = []
     for index, source, qs in querysets:
@@ -339,6 +352,14 @@ def page_url(base: str, type_name: str, query: Any, cursor: str | None = None) -
         pairs.append(("_cursor", cursor))
     encoded = urlencode(pairs)
     return f"{base}/{type_name}" + (f"?{encoded}" if encoded else "")
+
+
+def filtered_patient(parsed: ParsedSearch) -> int | None:
+    """The one patient a search was filtered to (for the audit trail), if it names one."""
+    for name, values in parsed.filters:
+        if name in ("patient", "subject") and len(values) == 1:
+            return reference_pk(values[0], "Patient")
+    return None
 
 
 def patient_ids_of(rows: Iterable[tuple[Source, Any]]) -> list[int | None]:

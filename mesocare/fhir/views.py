@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -90,7 +91,9 @@ def _context(request: HttpRequest, actor: Actor) -> MappingContext:
 
 
 def base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri(FHIR_BASE_PATH)
+    """The server's FHIR base: from SITE_URL (never the request's Host header), so that links
+    and canonical URLs are the same in every answer and in exports."""
+    return f"{settings.SITE_URL}{FHIR_BASE_PATH}"
 
 
 def _type_for(actor: Actor, type_name: str) -> ResourceType:
@@ -220,6 +223,7 @@ def search_type(request: HttpRequest, type_name: str) -> HttpResponse:
         actor,
         f"fhir.{type_name}",
         search.patient_ids_of(page.rows + page.included),
+        patient_id=search.filtered_patient(parsed),
         summary=f"FHIR search {type_name}: {len(page.rows)} of {page.total}",
         channel=CHANNEL,
     )

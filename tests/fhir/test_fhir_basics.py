@@ -78,3 +78,47 @@ def test_no_token_is_401_operation_outcome(clinic: Any) -> None:
     response = Client().get(f"/fhir/R4/Patient/{clinic.patient.pk}")
     assert response.status_code == 401
     assert json.loads(response.content)["issue"][0]["code"] == "login"
+
+
+def test_only_get_is_allowed(clinic: Any, fhir: Any) -> None:
+    response = fhir.client.post(f"/fhir/R4/Patient/{clinic.patient.pk}", **fhir.headers)
+    assert response.status_code == 405
+    assert json.loads(response.content)["resourceType"] == "OperationOutcome"
+
+
+def test_format_json_and_accept_are_honoured(clinic: Any, fhir: Any) -> None:
+    plain = fhir.get("Patient", {"_format": "application/json"})
+    assert plain.status_code == 200
+    assert plain["Content-Type"].startswith("application/json")
+    assert fhir.get("Patient", {"_format": "json"})["Content-Type"].startswith(
+        "application/fhir+json"
+    )
+    assert fhir.get("Patient", HTTP_ACCEPT="application/fhir+xml").status_code == 406
+
+
+def test_a_staff_session_reads_too(clinic: Any) -> None:
+    client = Client()
+    client.force_login(clinic.user("practitioner"))
+    assert client.get(f"/fhir/R4/Patient/{clinic.patient.pk}").status_code == 200
+
+
+def test_last_updated_search_follows_meta_last_updated(clinic: Any, fhir: Any) -> None:
+    resource = fhir.json(f"Patient/{clinic.patient.pk}")
+    stamp = resource["meta"]["lastUpdated"]
+    assert fhir.json("Patient", {"_lastUpdated": f"ge{stamp}"})["total"] == 1
+    assert fhir.json("Patient", {"_lastUpdated": f"gt{stamp}"})["total"] == 0
+    assert fhir.json("Patient", {"_lastUpdated": "lt2000"})["total"] == 0
+
+
+def test_a_search_filtered_to_one_patient_shows_on_that_patients_audit(
+    clinic: Any, fhir: Any
+) -> None:
+    fhir.json("Observation", {"patient": f"Patient/{clinic.patient.pk}"})
+    event = AuditEvent.objects.get(object_type="fhir.Observation")
+    assert event.patient_id == clinic.patient.pk
+
+
+def test_or_within_a_parameter_and_across_repeats(clinic: Any, fhir: Any) -> None:
+    assert fhir.json("Patient", {"gender": "male,female"})["total"] == 1
+    response = fhir.get("Patient?gender=female&gender=male")
+    assert json.loads(response.content)["total"] == 0

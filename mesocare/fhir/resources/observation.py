@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from mesocare.assessments.models import Assessment
 from mesocare.clinics.permissions import Perm
@@ -72,7 +73,10 @@ def category_filter(mine: dict[str, Q]) -> Filter:
         if system and system != CATEGORY_SYSTEM:
             return Q(pk__in=[])
         if code not in CATEGORIES:
-            raise bad_request(f"Unknown category {code!r}; known: {', '.join(CATEGORIES)}.")
+            raise bad_request(
+                _("Unknown code %(code)s; known: %(known)s.")
+                % {"code": code, "known": ", ".join(CATEGORIES)}
+            )
         return mine.get(code, Q(pk__in=[]))
 
     return build
