@@ -11,6 +11,7 @@ DEMO_URL = "http://127.0.0.1:{port}"
 FORWARDED = {
     ("import", "csv"): "import_csv",
     ("fhir", "client"): "smart_client",
+    ("fhir", "purge-exports"): "fhir_export_purge",
 }
 
 
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     fhir_sub.add_parser(
         "client", help="register, list or deactivate SMART Backend Services clients"
     )
+    fhir_sub.add_parser("purge-exports", help="remove export files past their retention")
 
     manage = sub.add_parser("manage", help="any Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)

@@ -200,6 +200,11 @@ MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)
 MESOCARE_INVITATION_DAYS = env_int("MESOCARE_INVITATION_DAYS", 7)
 # Largest CSV file the switching import reads (admin page and `mesocare import csv`).
 IMPORT_MAX_BYTES = env_int("MESOCARE_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# FHIR Bulk Data export: exports running at once per organization (more: 429), lines per ndjson
+# file, hours the files are kept.
+FHIR_EXPORT_MAX_RUNNING = env_int("MESOCARE_FHIR_EXPORT_MAX_RUNNING", 2)
+FHIR_EXPORT_FILE_LINES = env_int("MESOCARE_FHIR_EXPORT_FILE_LINES", 100_000)
+FHIR_EXPORT_RETENTION_HOURS = env_int("MESOCARE_FHIR_EXPORT_RETENTION_HOURS", 24)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
 # "Forgot my password" requests accepted per hour, per email address and per client address.
 MESOCARE_RESET_LIMIT_PER_EMAIL = env_int("MESOCARE_RESET_LIMIT_PER_EMAIL", 3)
