@@ -38,6 +38,7 @@ from mesocare.api.billing_schemas import (
     SellIn,
     TakingsOut,
     TakingsQuery,
+    XmlQuery,
 )
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.billing.models import (
@@ -354,6 +355,45 @@ def get_invoice(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
     return invoice_out(invoicing.get_invoice(actor_of(request), invoice_id))
 
 
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response={200: None, **PROBLEM_RESPONSES},
+    summary="The invoice as PDF/A-3 with its EN 16931 XML embedded (Factur-X)",
+)
+@requires(Perm.BILLING_VIEW)
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    from mesocare.billing import documents
+
+    invoice = invoicing.get_invoice(actor_of(request), invoice_id)
+    response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
+    name = invoice.display_number.replace("/", "-")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.get(
+    "/invoices/{invoice_id}/xml",
+    response={200: None, **PROBLEM_RESPONSES},
+    summary="The invoice's XML: EN 16931 CII (format=cii) or Italian FatturaPA",
+)
+@requires(Perm.BILLING_VIEW)
+def invoice_xml(request: HttpRequest, invoice_id: int, params: Query[XmlQuery]) -> HttpResponse:
+    from mesocare.billing import documents
+
+    invoice = invoicing.get_invoice(actor_of(request), invoice_id)
+    if params.format == "fatturapa":
+        body = documents.invoice_fatturapa_xml(invoice)
+        name = documents.fatturapa_filename(invoice)
+    else:
+        body = documents.invoice_cii_xml(invoice)
+        name = "invoice-" + invoice.display_number.replace("/", "-") + ".xml"
+    response = HttpResponse(body, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def credit_note_out(note: CreditNote) -> dict[str, Any]:
     return {
         "id": note.pk,
@@ -580,7 +620,7 @@ def takings(request: HttpRequest, params: Query[TakingsQuery]) -> dict[str, Any]
 
 @router.get(
     "/reports/takings.csv",
-    response={200: str, **PROBLEM_RESPONSES},
+    response={200: None, **PROBLEM_RESPONSES},
     summary="Invoices, credit notes and payments of a period, as CSV for the accountant",
 )
 @requires(Perm.BILLING_VIEW)

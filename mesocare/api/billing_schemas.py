@@ -394,3 +394,7 @@ class TakingsOut(Schema):
 class ExportQuery(Schema):
     date_from: dt.date
     date_to: dt.date
+
+
+class XmlQuery(Schema):
+    format: Literal["cii", "fatturapa"] = "cii"

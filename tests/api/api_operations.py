@@ -355,6 +355,26 @@ def invoice(c: Any) -> int:
     ).pk
 
 
+def documented_invoice(c: Any) -> int:
+    """An invoice of an organization with its legal details (the documents need them)."""
+    from mesocare.clinics.legal import legal_details, save_legal_details
+
+    if legal_details(c.org.pk) is None:
+        save_legal_details(
+            c.actor(),
+            legal_name=f"Clinica {c.org.slug} S.r.l.",
+            vat_number="IT12345670017",
+            tax_code="12345670017",
+            address_line1="Via Brera 12",
+            postcode="20121",
+            city="Milano",
+            province="MI",
+            country="IT",
+            tax_regime="RF01",
+        )
+    return invoice(c)
+
+
 def cancellation_policy(c: Any) -> int:
     from mesocare.billing.services.prices import set_cancellation_policy
 
@@ -729,6 +749,8 @@ CALLS: dict[tuple[str, str], Builder] = {
     ),
     ("GET", "invoices"): lambda c, r: R("invoices"),
     ("GET", "invoices/{invoice_id}"): lambda c, r: R(f"invoices/{invoice(c)}"),
+    ("GET", "invoices/{invoice_id}/pdf"): lambda c, r: R(f"invoices/{documented_invoice(c)}/pdf"),
+    ("GET", "invoices/{invoice_id}/xml"): lambda c, r: R(f"invoices/{documented_invoice(c)}/xml"),
     ("GET", "invoices/{invoice_id}/credit-notes"): lambda c, r: R(
         f"invoices/{invoice(c)}/credit-notes"
     ),
