@@ -78,6 +78,8 @@ urlpatterns = [
     path("safety/rules/<slug:code>", safety.set_safety_rule, name="safety-rule-set"),
     # scheduling
     path("calendar", scheduling.calendar, name="calendar"),
+    path("calendar/book", scheduling.appointment_new, name="appointment-new"),
+    path("calendar/book/patients", scheduling.book_patient_search, name="book-patient-search"),
     path(
         "appointments/<int:appointment_id>",
         scheduling.appointment_panel,
@@ -191,6 +193,11 @@ urlpatterns += messages.urlpatterns + outcomes.urlpatterns
 
 # time off (blocks) of practitioners and rooms, per location
 urlpatterns += time_off.urlpatterns
+
+# reached from the calendar: the waitlist of a location, calendar feeds
+from mesocare.web.views import calendar_tools  # noqa: E402
+
+urlpatterns += calendar_tools.urlpatterns
 
 # the till: patient account, checkout, invoices, takings, prices and courses
 urlpatterns += billing.urlpatterns
