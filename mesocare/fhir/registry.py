@@ -170,7 +170,7 @@ class Source:
         return qs.order_by("pk")
 
     def to_fhir(self, obj: Any, ctx: MappingContext) -> dict[str, Any]:
-        resource = {"resourceType": self.resource_type, "id": self.fhir_id(obj.pk)}
+        resource: dict[str, Any] = {"resourceType": self.resource_type, "id": self.fhir_id(obj.pk)}
         resource.update(self.build(obj, ctx))
         updated = _path_value(obj, self.last_updated)
         resource["meta"] = {"versionId": version_of(resource), "lastUpdated": instant(updated)}

@@ -44,7 +44,10 @@ def _content_type(request: HttpRequest) -> str:
 
 
 def _respond(
-    request: HttpRequest, body: dict[str, Any], status: int = 200, **headers: str
+    request: HttpRequest,
+    body: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     try:
         content_type = _content_type(request)
@@ -55,15 +58,18 @@ def _respond(
         status=status,
         content_type=f"{content_type}; charset=utf-8",
     )
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
+    for name, value in (headers or {}).items():
+        response[name] = value
     return response
 
 
 def _outcome(request: HttpRequest, exc: FhirError) -> HttpResponse:
-    headers = {"WWW_Authenticate": 'Bearer realm="fhir"'} if exc.status == 401 else {}
+    headers = {"WWW-Authenticate": 'Bearer realm="fhir"'} if exc.status == 401 else {}
     return _respond(
-        request, operation_outcome(exc.status, exc.diagnostics, exc.code), exc.status, **headers
+        request,
+        operation_outcome(exc.status, exc.diagnostics, exc.code),
+        exc.status,
+        headers=headers,
     )
 
 
@@ -163,13 +169,18 @@ def read(request: HttpRequest, type_name: str, fhir_id: str) -> HttpResponse:
         channel=CHANNEL,
     )
     etag = f'W/"{resource["meta"]["versionId"]}"'
-    headers = {"ETag": etag, "Last_Modified": http_date(_timestamp(resource))}
-    match = request.headers.get("If-None-Match", "")
-    if match and etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*":
+    headers = {"ETag": etag, "Last-Modified": http_date(_timestamp(resource))}
+    if _matches(request.headers.get("If-None-Match", ""), resource["meta"]["versionId"]):
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    return _respond(request, resource, **headers)
+    return _respond(request, resource, headers=headers)
+
+
+def _matches(if_none_match: str, version: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2): ``W/"v"`` and ``"v"`` both match version v."""
+    tags = [tag.strip() for tag in if_none_match.split(",") if tag.strip()]
+    return "*" in tags or any(tag.removeprefix("W/").strip('"') == version for tag in tags)
 
 
 def _timestamp(resource: dict[str, Any]) -> float:

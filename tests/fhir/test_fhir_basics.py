@@ -29,6 +29,8 @@ def test_if_none_match_gives_304_and_a_change_a_new_version(clinic: Any, fhir: A
     first = fhir.get(f"Patient/{clinic.patient.pk}")
     etag = first["ETag"]
     assert fhir.get(f"Patient/{clinic.patient.pk}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    strong = etag.removeprefix("W/")
+    assert fhir.get(f"Patient/{clinic.patient.pk}", HTTP_IF_NONE_MATCH=strong).status_code == 304
     clinic.patient.phone = "+39 333 000 0000"
     clinic.patient.save()
     again = fhir.get(f"Patient/{clinic.patient.pk}", HTTP_IF_NONE_MATCH=etag)
@@ -77,6 +79,7 @@ def test_errors_are_operation_outcomes(fhir: Any, path: str, status: int, code: 
 def test_no_token_is_401_operation_outcome(clinic: Any) -> None:
     response = Client().get(f"/fhir/R4/Patient/{clinic.patient.pk}")
     assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     assert json.loads(response.content)["issue"][0]["code"] == "login"
 
 

@@ -40,7 +40,7 @@ REACTION_SEVERITY = {
 
 def build(allergy: Allergy, ctx: MappingContext) -> dict[str, Any]:
     codings = []
-    if allergy.ingredient_id:
+    if allergy.ingredient is not None:
         codings.append(
             {
                 "system": ctx.canonical(f"CodeSystem/{CS_INGREDIENT}"),
@@ -48,7 +48,7 @@ def build(allergy: Allergy, ctx: MappingContext) -> dict[str, Any]:
                 "display": allergy.ingredient.name,
             }
         )
-    if allergy.allergen_family_id:
+    if allergy.allergen_family is not None:
         codings.append(
             {
                 "system": ctx.canonical(f"CodeSystem/{CS_ALLERGEN_FAMILY}"),

@@ -26,9 +26,9 @@ from mesocare.fhir.search import date_filter, reference_pk, token_filter
 
 def plan_id(session: TreatmentSession) -> int | None:
     """The course the session belongs to (by its planned session, else its appointment)."""
-    if session.planned_session_id is not None:
+    if session.planned_session is not None:
         return int(session.planned_session.plan_id)
-    if session.appointment_id is not None and session.appointment.plan_id is not None:
+    if session.appointment is not None and session.appointment.plan_id is not None:
         return int(session.appointment.plan_id)
     return None
 
