@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from mesocare.clinics.actor import Actor
 
 SYSTEM = "system"  # actor label and channel of what the system does on its own
+PATIENT = "patient"  # actor label of what a patient does through the portal or a link
 
 
 def _jsonable(value: Any) -> Any:
@@ -138,6 +139,30 @@ def record_system(
         summary=summary[:255],
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
         channel=SYSTEM,
+    )
+
+
+def record_by_patient(
+    organization_id: int,
+    action: AuditAction,
+    obj: models.Model,
+    *,
+    patient_id: int,
+    summary: str = "",
+    channel: str = "portal",
+) -> AuditEvent:
+    """What a patient did through the portal or a signed link (no staff user)."""
+    return AuditEvent.objects.create(
+        organization_id=organization_id,
+        actor=None,
+        actor_label=PATIENT,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        patient_id=patient_id,
+        summary=summary[:255],
+        changes={},
+        channel=channel,
     )
 
 

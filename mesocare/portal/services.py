@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesocare.catalog.models import InstructionSet
+from mesocare.charting.models import TreatmentSession
+from mesocare.charting.services.injections import (
+    ReportedEffect,
+    record_patient_reported_side_effects,
+)
 from mesocare.errors import Conflict, NotFound
 from mesocare.notify.alerts import raise_alert
 from mesocare.notify.choices import AlertKind, AlertSeverity
@@ -27,6 +31,7 @@ from mesocare.outcomes.services import store_photo
 from mesocare.patients.models import Patient
 from mesocare.portal.grading import CheckInAnswers, alert_severity, grade_check_in, needs_alert
 from mesocare.portal.models import CheckInResponse, PreCareConfirmation
+from mesocare.scheduling.models import Appointment
 
 
 def _id(data: dict[str, Any], key: str) -> int:
@@ -96,12 +101,10 @@ def precare_status(appointment: Any) -> PreCareStatus:
     return PreCareStatus(precare_items(protocol.pre_care.code), [], responded=False)
 
 
-def _appointment(data: dict[str, Any], patient: Patient) -> Any:
-    try:
-        model = apps.get_model("scheduling", "Appointment")
-    except LookupError:
-        return None
-    appointment = model.objects.filter(pk=_id(data, "a"), organization_id=patient.organization_id)
+def _appointment(data: dict[str, Any], patient: Patient) -> Appointment:
+    appointment = Appointment.objects.filter(
+        pk=_id(data, "a"), organization_id=patient.organization_id
+    )
     found = appointment.first()
     if found is None or found.patient_id != patient.pk:
         raise NotFound("not_found", _("This link is no longer valid."))
@@ -122,7 +125,7 @@ def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any
 def confirm_precare(data: dict[str, Any], confirmed: list[str]) -> PreCareConfirmation:
     patient, appointment, items, _done = precare_form(data)
     codes = [i["code"] for i in items]
-    if appointment is not None and appointment.start < timezone.now():
+    if appointment.start < timezone.now():
         raise Conflict("too_late", _("This appointment has already started."))
     answer, _created = PreCareConfirmation.objects.update_or_create(
         organization_id=patient.organization_id,
@@ -140,12 +143,10 @@ def confirm_precare(data: dict[str, Any], confirmed: list[str]) -> PreCareConfir
 # --- side-effect check-ins -----------------------------------------------------------------
 
 
-def _treatment_session(data: dict[str, Any], patient: Patient) -> Any:
-    try:
-        model = apps.get_model("charting", "TreatmentSession")
-    except LookupError:
-        return None
-    session = model.objects.filter(pk=_id(data, "s"), organization_id=patient.organization_id)
+def _treatment_session(data: dict[str, Any], patient: Patient) -> TreatmentSession:
+    session = TreatmentSession.objects.filter(
+        pk=_id(data, "s"), organization_id=patient.organization_id
+    )
     found = session.first()
     if found is None or found.patient_id != patient.pk:
         raise NotFound("not_found", _("This link is no longer valid."))
@@ -163,23 +164,16 @@ def check_in_form(data: dict[str, Any]) -> tuple[Patient, Any, CheckInResponse |
     return patient, session, existing
 
 
-def _side_effects(session: Any, findings: list[Any], now: dt.datetime, notes: str) -> None:
+def _side_effects(
+    session: TreatmentSession, findings: list[Any], now: dt.datetime, notes: str
+) -> None:
     """Patient-reported side effects in charting (source=patient), appended to the session."""
-    try:
-        model = apps.get_model("charting", "SideEffect")
-    except LookupError:
-        return
-    for finding in findings:
-        model.objects.create(
-            organization_id=session.organization_id,
-            session=session,
-            kind=finding.kind,
-            grade=finding.grade,
-            onset=now,
-            source="patient",
-            notes=f"check-in: {finding.reason}" + (f" — {notes}" if notes else ""),
-            recorded_after_signing=session.signed_at is not None,
-        )
+    suffix = f" — {notes}" if notes else ""
+    record_patient_reported_side_effects(
+        session,
+        [ReportedEffect(f.kind, f.grade, f"check-in: {f.reason}{suffix}") for f in findings],
+        onset=now,
+    )
 
 
 @transaction.atomic
@@ -231,8 +225,7 @@ def submit_check_in(
             response.save()
     except IntegrityError:
         raise Conflict("already_answered", _("This check-in was already answered.")) from None
-    if session is not None:
-        _side_effects(session, findings, now, notes[:500])
+    _side_effects(session, findings, now, notes[:500])
     if needs_alert(findings):
         summary = "; ".join(f"{f.kind} grade {f.grade} ({f.reason})" for f in findings)
         response.alert = raise_alert(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from mesocare.audit.models import AuditEvent
 from mesocare.charting.models import SideEffect
 from mesocare.notify.links import LinkError, make_token, portal_url, read_token
 from mesocare.notify.models import Alert
@@ -115,6 +116,11 @@ def test_a_mild_check_in_records_patient_side_effects_without_alert(clinic, make
         ("pain", 1, "patient"),
     ]
     assert all(e.recorded_after_signing for e in effects)
+    audited = AuditEvent.objects.filter(object_type="charting.sideeffect", action="create")
+    assert sorted(audited.values_list("object_id", flat=True)) == sorted(str(e.pk) for e in effects)
+    assert {(a.actor_label, a.channel, a.patient_id) for a in audited} == {
+        ("patient", "portal", session.patient_id)
+    }
     assert not Alert.objects.exists()
     # The same link cannot be answered twice.
     again = Client().post(checkin_url(clinic, session), {**ANSWERS, "pain_vas": "9"})

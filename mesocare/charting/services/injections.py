@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
-from mesocare.audit.services import record
+from mesocare.audit.services import record, record_by_patient
 from mesocare.catalog.choices import Technique
 from mesocare.catalog.models import Zone
 from mesocare.charting.choices import NeedleKind, SideEffectSource
@@ -295,6 +295,47 @@ def add_side_effect(
         channel=channel,
     )
     return effect
+
+
+@dataclass(frozen=True)
+class ReportedEffect:
+    kind: str
+    grade: int
+    notes: str = ""
+
+
+@transaction.atomic
+def record_patient_reported_side_effects(
+    session: TreatmentSession,
+    effects: list[ReportedEffect],
+    *,
+    onset: dt.datetime,
+    channel: str = "portal",
+) -> list[SideEffect]:
+    """Side effects the patient reported after the session (a check-in or the portal),
+    appended to the session with source "patient" and audited as the patient's."""
+    written = []
+    for effect in effects:
+        row = SideEffect.objects.create(
+            organization_id=session.organization_id,
+            session=session,
+            kind=effect.kind,
+            grade=effect.grade,
+            onset=onset,
+            source=SideEffectSource.PATIENT,
+            notes=effect.notes,
+            recorded_after_signing=session.signed_at is not None,
+        )
+        record_by_patient(
+            session.organization_id,
+            AuditAction.CREATE,
+            row,
+            patient_id=session.patient_id,
+            summary=f"patient reported {effect.kind} grade {effect.grade}, session {session.pk}",
+            channel=channel,
+        )
+        written.append(row)
+    return written
 
 
 def last_injection_for_zone(
