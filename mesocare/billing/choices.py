@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServiceKind(models.TextChoices):
@@ -29,7 +30,7 @@ class RefundPolicy(models.TextChoices):
 
 
 class PackageStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("package status", "Active")
     USED_UP = "used_up", _("Used up")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IngredientKind(models.TextChoices):
@@ -62,6 +63,6 @@ class ZoneRegion(models.TextChoices):
 
 
 class ProductRole(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("product role", "Active")
     ANAESTHETIC = "anaesthetic", _("Anaesthetic")
     DILUENT = "diluent", _("Diluent")

@@ -1,10 +1,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("plan status", "Active")
     REVIEW_NEEDED = "review_needed", _("Review needed")
     COMPLETED = "completed", _("Completed")
     STOPPED = "stopped", _("Stopped")
