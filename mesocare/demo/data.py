@@ -21,6 +21,7 @@ from mesocare.clinics.models import Location, Membership, Organization, Room, Wo
 from mesocare.clinics.services import save_location, save_room, set_working_hours
 from mesocare.demo.clinic_day import ClinicDayResult, load_clinic_day
 from mesocare.demo.names import FAMILY, GIVEN_FEMALE, GIVEN_MALE
+from mesocare.demo.till import load_till
 from mesocare.patients.models import Patient
 from mesocare.patients.services import records
 from mesocare.patients.services.registry import register_patient
@@ -126,6 +127,7 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
     created = _load_patients(admin, org, today)
     clinic_day = load_clinic_day(admin, memberships, locations)
     load_online_booking(admin)
+    load_till(memberships, locations)
     return DemoResult(org, password, generated, created, clinic_day)
 
 
