@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +42,18 @@ class Patient(OrgOwned):
         _("preferred channel"), max_length=8, choices=Channel.choices, default=Channel.EMAIL
     )
     address = models.TextField(_("address"), blank=True)
+    tax_code = models.CharField(
+        _("tax code"),
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9]{11,16}$",
+                _("A tax code is 11 to 16 capital letters and digits (e.g. a codice fiscale)."),
+            )
+        ],
+        help_text=_("The patient's tax identification number, printed on invoices."),
+    )
     pregnancy_status = models.CharField(
         _("pregnancy status"), max_length=16, choices=PregnancyStatus.choices, blank=True
     )

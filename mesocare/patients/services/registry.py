@@ -30,6 +30,7 @@ DEMOGRAPHIC_FIELDS = {
     "phone",
     "preferred_channel",
     "address",
+    "tax_code",
     "notes",
     "is_active",
 }
@@ -55,9 +56,17 @@ def _check_birth_date(birth_date: dt.date | None) -> None:
         raise Invalid.field("birth_date", _("Birth date must be after 1900."))
 
 
+def _normalised(fields: dict[str, Any]) -> dict[str, Any]:
+    """A tax code is kept as printed on tax documents: capitals, no spaces."""
+    if isinstance(fields.get("tax_code"), str):
+        fields["tax_code"] = "".join(fields["tax_code"].split()).upper()
+    return fields
+
+
 @transaction.atomic
 def register_patient(actor: Actor, **fields: Any) -> Patient:
     actor.require(Perm.PATIENT_EDIT)
+    fields = _normalised(fields)
     unknown = set(fields) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS
     if unknown:
         raise Invalid.field(sorted(unknown)[0], _("Unknown field."))
@@ -87,6 +96,7 @@ def _stamp_intake_dates(patient: Patient, changes: dict[str, Any]) -> None:
 @transaction.atomic
 def update_patient(actor: Actor, patient: Patient, **changes: Any) -> Patient:
     actor.require(Perm.PATIENT_EDIT)
+    changes = _normalised(changes)
     unknown = set(changes) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS
     if unknown:
         raise Invalid.field(sorted(unknown)[0], _("Unknown field."))

@@ -29,6 +29,7 @@ DEMOGRAPHIC_FIELDS = (
     "phone",
     "preferred_channel",
     "address",
+    "tax_code",
     "notes",
 )
 
@@ -55,6 +56,12 @@ class PatientForm(forms.Form):
     )
     address = forms.CharField(
         label=_("Address"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+    tax_code = forms.CharField(
+        label=_("Tax code"),
+        required=False,
+        max_length=16,
+        help_text=_("Codice fiscale or another tax number; printed on invoices."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea({"rows": 3})
