@@ -52,6 +52,7 @@ from mesocare.charting.services.injections import (
 from mesocare.charting.services.sessions import open_from_appointment, sign_session, update_session
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room, WorkingHours
+from mesocare.demo.busy_week import fill_week
 from mesocare.inventory.models import ProductLot, StockMovement
 from mesocare.inventory.services.recall import recall_lot
 from mesocare.inventory.services.stock import receive_stock
@@ -309,6 +310,7 @@ class ClinicDayResult:
     courses_created: int = 0
     lots_created: int = 0
     consultations_created: int = 0
+    week_appointments_created: int = 0
     check_ins_created: int = 0
     messages_delivered: int = 0
 
@@ -364,6 +366,9 @@ def load_clinic_day(
     if result.courses_created:
         _recall(cast, lots)
     result.consultations_created = _consultations(cast, patients, used, slots)
+    result.week_appointments_created = fill_week(
+        cast.desk, cast.practitioners, cast.locations, [p for p in patients if p.pk not in used]
+    )
     result.check_ins_created = _patient_check_ins(cast)
     result.messages_delivered = _deliver(cast)
     return result
