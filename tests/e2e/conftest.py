@@ -77,6 +77,12 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/book/[\w-]+/details/", 72),
         # the slot checked again and held (16), or taken: the next free times (21 measured)
         (r"^/book/[\w-]+/hold$", 26),
+        # the till: a sale with its invoice (24 measured), a visit invoice with package use and
+        # deposit (30 measured), a payment (13 measured)
+        (r"^/till/checkout/\d+$", 36),
+        (r"^/patients/\d+/account/sell$", 30),
+        (r"^/till/invoices/\d+/pay$", 16),
+        (r"^/patients/\d+/account/pay$", 16),
         (r"^/login$", 30),  # 21 measured, plus room for the lockout checks
         (r"^/p/check-in/", 17),
         (r"^/plans/\d+/activate$", 16),
