@@ -45,8 +45,9 @@ def validate(resource: dict[str, Any]) -> None:
     assert loaded.resource_type == resource["resourceType"]
 
 
-def populate(clinic: Any) -> dict[str, Any]:
-    """One of each record the FHIR API serves, for one clinic (`tests/conftest.py`)."""
+def populate(clinic: Any, n: int = 0) -> dict[str, Any]:
+    """One of each record the FHIR API serves, for one clinic (`tests/conftest.py`); call it
+    again with another ``n`` for another set (``n`` days earlier)."""
     import datetime as dt
     from decimal import Decimal
 
@@ -72,7 +73,7 @@ def populate(clinic: Any) -> dict[str, Any]:
     org, patient = clinic.org, clinic.patient
     doctor = clinic.members["practitioner"]
     user = doctor.user
-    now = timezone.now().replace(microsecond=0)
+    now = timezone.now().replace(microsecond=0) - dt.timedelta(days=n)
     common = {"organization": org, "patient": patient}
     product = Product.objects.filter(organization__isnull=True, components__isnull=False).first()
     protocol = Protocol.objects.filter(organization__isnull=True).first()
@@ -86,7 +87,7 @@ def populate(clinic: Any) -> dict[str, Any]:
         organization=org,
         product=product,
         location=clinic.location,
-        lot_number=f"L-{org.slug}",
+        lot_number=f"L-{org.slug}-{n}",
         expiry=dt.date(2030, 1, 31),
         received_ml=Decimal(100),
     )
@@ -197,7 +198,7 @@ def populate(clinic: Any) -> dict[str, Any]:
         due_at=now,
         status="sent",
         sent_at=now,
-        idempotency_key=f"fhir-test-{org.slug}",
+        idempotency_key=f"fhir-test-{org.slug}-{n}",
     )
     check_in = CheckInResponse.objects.create(
         **common, session_ref=session.pk, when="24h", pain_vas=Decimal(3), bruising="mild"

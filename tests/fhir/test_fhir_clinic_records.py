@@ -108,13 +108,31 @@ def test_observations_weight_scale_items_and_circumference(records: Any, fhir: A
         validate(fhir.json(system.split("/fhir/R4/", 1)[1]))
 
 
-def test_media_only_with_photo_consent_in_force(records: Any, fhir: Any) -> None:
+def test_media_only_with_photo_consent_in_force(records: Any, clinic: Any, fhir: Any) -> None:
+    import datetime as dt
+
+    from mesocare.patients.models import Consent
+
     assert len(_resources(fhir, "Media")) == 1
+    general = Consent.objects.create(
+        organization=clinic.org,
+        patient=clinic.patient,
+        kind="general",
+        version="1",
+        signed_on=dt.date(2026, 1, 1),
+    )
     consent = records["consent"]
     consent.withdrawn_on = consent.signed_on
     consent.save()
+    # A withdrawn photography consent wins over a general consent in force.
     assert _resources(fhir, "Media") == []
     assert fhir.get(f"Media/{records['photo'].pk}").status_code == 404
+    # Without any photography consent, a general consent in force allows it.
+    consent.delete()
+    assert len(_resources(fhir, "Media")) == 1
+    general.withdrawn_on = general.signed_on
+    general.save()
+    assert _resources(fhir, "Media") == []
 
 
 def test_paging_visits_every_match_once_in_a_stable_order(records: Any, fhir: Any) -> None:
@@ -173,3 +191,27 @@ def test_reception_may_not_read_clinical_resources(records: Any, clinic: Any) ->
     assert response.status_code == 403
     assert json.loads(response.content)["resourceType"] == "OperationOutcome"
     assert reception.get("Patient").status_code == 200
+
+
+def test_a_search_page_costs_the_same_queries_for_one_record_or_many(clinic: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fhir = fhir_for(clinic.members["admin"])
+    populate(clinic, 0)
+
+    def costs() -> dict[str, int]:
+        out = {}
+        for rtype in resource_types():
+            names = [f"{rtype.name}:{i.param}" for i in rtype.includes]
+            includes = {"_include": names} if names else {}
+            with CaptureQueriesContext(connection) as queries:
+                fhir.json(rtype.name, {"_count": 200, **includes})
+            out[rtype.name] = len(queries)
+        return out
+
+    fhir.json("Organization")  # the token's first use records it: not part of a search
+    one = costs()
+    populate(clinic, 1)
+    populate(clinic, 2)
+    assert costs() == one

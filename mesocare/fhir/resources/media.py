@@ -1,12 +1,15 @@
-"""Media: clinical photographs — only of patients whose photography consent is in force
-(signed and not withdrawn); the image itself is downloaded from the audited photo endpoint of
-the REST API with the same bearer token."""
+"""Media: clinical photographs — only of patients whose consent to photography is in force: a
+photography consent signed and not withdrawn or, for a patient who never signed one, a general
+consent in force (every consent records the photo use the patient allows, at least clinical
+records). A withdrawn photography consent stops the export of every photo of that patient. The
+image itself is downloaded from the audited photo endpoint of the REST API with the same bearer
+token."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from mesocare.clinics.permissions import Perm
@@ -26,11 +29,11 @@ from mesocare.patients.models import Consent
 MEDIA_TYPE = "http://terminology.hl7.org/CodeSystem/media-type"
 
 
-def photo_consent_in_force() -> Exists:
-    return Exists(
-        Consent.objects.filter(
-            patient_id=OuterRef("patient_id"), kind="photo", withdrawn_on__isnull=True
-        )
+def photo_consent_in_force() -> Q:
+    mine = Consent.objects.filter(patient_id=OuterRef("patient_id"))
+    in_force = mine.filter(withdrawn_on__isnull=True)
+    return Q(Exists(in_force.filter(kind="photo"))) | (
+        ~Q(Exists(mine.filter(kind="photo"))) & Q(Exists(in_force.filter(kind="general")))
     )
 
 
@@ -80,6 +83,6 @@ MEDIA = register(
             ),
         ),
         params=(SearchParam("created", "date", "When the photo was taken."),),
-        documentation="Only photos of patients whose photography consent is in force.",
+        documentation="Only photos of patients whose consent to photography is in force.",
     )
 )
