@@ -32,7 +32,7 @@ class PatientIn(Schema):
     phone: str | None = Field(None, max_length=40)
     preferred_channel: Channel | None = None
     address: str | None = Field(None, max_length=2000)
-    tax_code: str | None = Field(None, max_length=16, description="e.g. an Italian codice fiscale")
+    tax_code: str | None = Field(None, max_length=32, description="e.g. an Italian codice fiscale")
     notes: str | None = Field(None, max_length=5000)
     pregnancy_status: PregnancyStatus | None = None
     pregnancy_status_on: dt.date | None = None
@@ -68,7 +68,7 @@ class PatientPatch(Patch):
     phone: str | None = Field(None, max_length=40)
     preferred_channel: Channel | None = None
     address: str | None = Field(None, max_length=2000)
-    tax_code: str | None = Field(None, max_length=16, description="e.g. an Italian codice fiscale")
+    tax_code: str | None = Field(None, max_length=32, description="e.g. an Italian codice fiscale")
     notes: str | None = Field(None, max_length=5000)
     is_active: bool | None = None
     pregnancy_status: PregnancyStatus | None = None

@@ -60,7 +60,7 @@ class PatientForm(forms.Form):
     tax_code = forms.CharField(
         label=_("Tax code"),
         required=False,
-        max_length=16,
+        max_length=32,
         help_text=_("Codice fiscale or another tax number; printed on invoices."),
     )
     notes = forms.CharField(
