@@ -9,6 +9,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -109,7 +110,8 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
             except accounts.SignInRefused as exc:
                 form.add_error("password", exc.message)
                 return _page(request, "portal/account/sign_in.html", context, status=422)
-            return _finish(request, account, SignInMethod.PASSWORD)
+            with transaction.atomic():
+                return _finish(request, account, SignInMethod.PASSWORD)
         accounts.request_magic_link(email, ip)
         return _page(request, "portal/account/link_sent.html", {"email": email})
     status = 422 if request.method == "POST" else 200
@@ -123,15 +125,17 @@ def magic_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return _page(request, "portal/account/magic_link.html", {})
     try:
-        account = accounts.consume_magic_link(token, client_ip(request))
+        with transaction.atomic():  # the link is spent if and only if the sign-in happens
+            account = accounts.consume_magic_link(token, client_ip(request))
+            return _finish(request, account, SignInMethod.MAGIC_LINK)
     except accounts.SignInRefused as exc:
+        accounts.refused_link(exc, client_ip(request))
         return _page(
             request,
             "portal/account/sign_in.html",
             {"form": EmailForm(), "error": exc.message, "reason": exc.reason},
             status=410 if exc.reason in ("used", "expired") else 404,
         )
-    return _finish(request, account, SignInMethod.MAGIC_LINK)
 
 
 @never_cache
@@ -152,7 +156,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             target = request.session.pop("mesocare.portal.next", reverse("portal:home"))
             method = request.session.pop("mesocare.portal.method", "")
             complete_second_factor(request)
-            accounts.signed_in(account, f"{method}+totp", ip)
+            with transaction.atomic():
+                accounts.signed_in(account, f"{method}+totp", ip)
             return HttpResponseRedirect(target)
     status = 422 if request.method == "POST" else 200
     return _page(request, "portal/account/second_factor.html", {"form": form}, status=status)

@@ -56,6 +56,7 @@ class SignInRefused(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(f"sign_in_{reason}", message)
         self.reason = reason
+        self.account: PortalAccount | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -247,37 +248,45 @@ def _send_link(account: PortalAccount, token: str) -> None:
     send_mail(subject, body, None, [account.email])
 
 
-@transaction.atomic
 def consume_magic_link(token: str, ip: str | None) -> PortalAccount:
     """The account a sign-in link belongs to; the link is spent. Raises SignInRefused
-    ("invalid", "used" or "expired") and changes nothing else."""
+    ("invalid", "used" or "expired", with `.account` when the link was found) before writing
+    anything; `refused_link` audits the refusal.
+
+    Runs inside the caller's transaction, which also starts the session (`signed_in`), so a
+    link is spent if and only if the sign-in happened."""
+    invalid = SignInRefused("invalid", _("This sign-in link is not valid."))
     if not token or len(token) > 100:
-        raise SignInRefused("invalid", _("This sign-in link is not valid."))
+        raise invalid
     link = (
-        MagicLink.objects.select_for_update()
-        .select_related("account__organization")
+        MagicLink.objects.select_for_update(of=("self",))
+        .select_related("account__organization", "account__totp")
         .filter(token_hash=token_hash(token))
         .first()
     )
-    if link is None:
-        raise SignInRefused("invalid", _("This sign-in link is not valid."))
-    account = link.account
+    if link is None or not link.account.is_active:
+        raise invalid
+    refusal: SignInRefused | None = None
     if link.used_at is not None:
-        audit(account, AuditAction.LOGIN_FAILED, "sign-in link used again", ip=ip)
-        raise SignInRefused("used", _("This sign-in link was already used."))
-    if link.expires_at <= timezone.now():
-        audit(account, AuditAction.LOGIN_FAILED, "expired sign-in link", ip=ip)
-        raise SignInRefused("expired", _("This sign-in link has expired."))
-    if not account.is_active:
-        raise SignInRefused("invalid", _("This sign-in link is not valid."))
+        refusal = SignInRefused("used", _("This sign-in link was already used."))
+    elif link.expires_at <= timezone.now():
+        refusal = SignInRefused("expired", _("This sign-in link has expired."))
+    if refusal is not None:
+        refusal.account = link.account
+        raise refusal
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
-    return account
+    return link.account
 
 
 @transaction.atomic
+def refused_link(refusal: SignInRefused, ip: str | None) -> None:
+    if refusal.account is not None:
+        audit(refusal.account, AuditAction.LOGIN_FAILED, f"sign-in link {refusal.reason}", ip=ip)
+
+
 def signed_in(account: PortalAccount, method: str, ip: str | None) -> None:
-    """Record a completed sign-in (after any second factor)."""
+    """Record a completed sign-in (after any second factor), in the caller's transaction."""
     account.last_sign_in_at = timezone.now()
     account.save(update_fields=["last_sign_in_at"])
     audit(account, AuditAction.LOGIN, f"portal sign-in ({method})", ip=ip)

@@ -182,6 +182,9 @@ def sign_out(request: HttpRequest) -> None:
 def _needs_second_factor(account: PortalAccount) -> bool:
     from mesocare.portal.models import PortalTotp
 
+    if account._state.fields_cache.get("totp", False) is not False:  # select_related'ed
+        device = account._state.fields_cache["totp"]
+        return bool(device is not None and device.confirmed)
     return PortalTotp.objects.filter(account=account, confirmed=True).exists()
 
 
