@@ -12,6 +12,7 @@ FORWARDED = {
     ("import", "csv"): "import_csv",
     ("fhir", "client"): "smart_client",
     ("fhir", "purge-exports"): "fhir_export_purge",
+    ("fhir", "import"): "fhir_import",
 }
 
 
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         "client", help="register, list or deactivate SMART Backend Services clients"
     )
     fhir_sub.add_parser("purge-exports", help="remove export files past their retention")
+    fhir_sub.add_parser(
+        "import", help="read a Bulk Data export (ndjson files) into an organization"
+    )
 
     manage = sub.add_parser("manage", help="any Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)

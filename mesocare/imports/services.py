@@ -92,7 +92,7 @@ class ImportReport:
         return cls(data["kind"], data["source"], data["dry_run"], rows)
 
 
-class _RowSkipped(Exception):
+class RowSkipped(Exception):
     def __init__(self, *reasons: str) -> None:
         super().__init__(reasons[0] if reasons else "")
         self.reasons = list(reasons)
@@ -172,8 +172,8 @@ def import_table(
                 outcome = RowOutcome(table.line_number(index), values.get("external_id", ""), "")
                 report.rows.append(outcome)
                 try:
-                    _import_row(actor, importer, source, kind, values, outcome, seen)
-                except _RowSkipped as exc:
+                    import_row(actor, importer, source, kind, values, outcome, seen)
+                except RowSkipped as exc:
                     outcome.status, outcome.reasons = SKIPPED, exc.reasons
                 except DomainError as exc:
                     outcome.status = SKIPPED
@@ -206,7 +206,7 @@ def _reasons(exc: DomainError) -> list[str]:
 Importer = Callable[[Actor, str, dict[str, str], RowOutcome], tuple[int, bool]]
 
 
-def _import_row(
+def import_row(
     actor: Actor,
     importer: Importer,
     source: str,
@@ -217,11 +217,11 @@ def _import_row(
 ) -> None:
     external_id = values.get("external_id", "")
     if not external_id:
-        raise _RowSkipped(_("The row has no external id."))
+        raise RowSkipped(_("The row has no external id."))
     if len(external_id) > 128:
-        raise _RowSkipped(_("The external id is longer than 128 characters."))
+        raise RowSkipped(_("The external id is longer than 128 characters."))
     if external_id in seen:
-        raise _RowSkipped(_("Another row of this file has the same external id."))
+        raise RowSkipped(_("Another row of this file has the same external id."))
     seen.add(external_id)
     done = ImportedRecord.objects.for_org(actor.org_id).filter(
         source=source, kind=kind, external_id=external_id
@@ -268,14 +268,14 @@ def _choice_lookup(choices: Any, extra: dict[str, tuple[str, ...]] | None = None
 def _sex(text: str) -> str:
     code = _choice_lookup(SexAtBirth, SEX_WORDS).get(normalize_search(text))
     if code is None:
-        raise _RowSkipped(_("Sex at birth '%s' is not female, male, intersex or unknown.") % text)
+        raise RowSkipped(_("Sex at birth '%s' is not female, male, intersex or unknown.") % text)
     return code
 
 
 def _date(text: str, label: str) -> dt.date:
     value = parse_date(text) if text else None
     if value is None:
-        raise _RowSkipped(
+        raise RowSkipped(
             _("%(field)s '%(value)s' is not a date (YYYY-MM-DD or DD/MM/YYYY).")
             % {"field": label, "value": text}
         )
@@ -295,12 +295,12 @@ def _entries(text: str) -> list[tuple[str, str]]:
 # -- patients -------------------------------------------------------------------------------
 
 
-def _import_patient(
+def import_patient(
     actor: Actor, source: str, values: dict[str, str], outcome: RowOutcome
 ) -> tuple[int, bool]:
     given, family = values.get("given_name", ""), values.get("family_name", "")
     if not given or not family:
-        raise _RowSkipped(_("Given and family name are both needed."))
+        raise RowSkipped(_("Given and family name are both needed."))
     outcome.label = f"{given} {family}"
     birth_date = _date(values.get("birth_date", ""), _("Birth date"))
     sex = _sex(values.get("sex_at_birth", ""))
@@ -350,7 +350,7 @@ def _allergy_severity(text: str) -> str:
         return AllergySeverity.UNKNOWN
     code = _choice_lookup(AllergySeverity).get(normalize_search(text))
     if code is None:
-        raise _RowSkipped(_("Allergy severity '%s' is not known.") % text)
+        raise RowSkipped(_("Allergy severity '%s' is not known.") % text)
     return code
 
 
@@ -359,14 +359,14 @@ def _drug_class(text: str) -> str:
         return DrugClass.OTHER
     code = _choice_lookup(DrugClass).get(normalize_search(text))
     if code is None:
-        raise _RowSkipped(_("Medication class '%s' is not known.") % text)
+        raise RowSkipped(_("Medication class '%s' is not known.") % text)
     return code
 
 
 def _condition(text: str) -> str:
     code = _choice_lookup(ConditionCode).get(normalize_search(text))
     if code is None:
-        raise _RowSkipped(
+        raise RowSkipped(
             _("Condition '%(name)s' is not one mesocare records (%(known)s).")
             % {"name": text, "known": ", ".join(str(label) for _v, label in ConditionCode.choices)}
         )
@@ -420,7 +420,7 @@ def _import_appointment(
         Patient.objects.for_org(actor.org_id).filter(pk=link.object_id).first() if link else None
     )
     if patient is None:
-        raise _RowSkipped(
+        raise RowSkipped(
             _(
                 "No patient with external id '%s' was imported from this system; "
                 "import the patients file first."
@@ -433,7 +433,7 @@ def _import_appointment(
         rooms = rooms.filter(location__name__iexact=values["location"])
     found = list(rooms.select_related("location")[:2])
     if len(found) != 1:
-        raise _RowSkipped(
+        raise RowSkipped(
             (
                 _("No room named '%s'.")
                 if not found
@@ -449,16 +449,16 @@ def _import_appointment(
         .first()
     )
     if practitioner is None:
-        raise _RowSkipped(_("No staff member with email '%s'.") % values["practitioner"])
+        raise RowSkipped(_("No staff member with email '%s'.") % values["practitioner"])
     start = _local_datetime(values["start"], ZoneInfo(room.location.timezone))
     if start <= timezone.now():
-        raise _RowSkipped(
+        raise RowSkipped(
             _("The appointment is in the past; only future appointments are imported.")
         )
     try:
         duration = int(values["duration_min"])
     except ValueError:
-        raise _RowSkipped(
+        raise RowSkipped(
             _("Duration '%s' is not a whole number of minutes.") % values["duration_min"]
         ) from None
     appointment = book_appointment(
@@ -498,7 +498,7 @@ def _local_datetime(text: str, tz: ZoneInfo) -> dt.datetime:
         except ValueError:
             continue
     if value is None:
-        raise _RowSkipped(_("Start '%s' is not a date and time (e.g. 2027-03-01 14:30).") % text)
+        raise RowSkipped(_("Start '%s' is not a date and time (e.g. 2027-03-01 14:30).") % text)
     return value.replace(tzinfo=tz)
 
 
@@ -512,7 +512,7 @@ def _import_lot(
     products = visible_products(actor).filter(Q(name__iexact=product_key) | Q(gtin=product_key))
     found = list(products[:2])
     if len(found) != 1:
-        raise _RowSkipped(
+        raise RowSkipped(
             (
                 _("No product named '%s' in the catalog.")
                 if not found
@@ -525,17 +525,17 @@ def _import_lot(
         Location.objects.for_org(actor.org_id).filter(name__iexact=values["location"]).first()
     )
     if location is None:
-        raise _RowSkipped(_("No location named '%s'.") % values["location"])
+        raise RowSkipped(_("No location named '%s'.") % values["location"])
     outcome.label = f"{product.name} {values['lot_number']}"
     expiry = _date(values["expiry"], _("Expiry"))
     try:
         quantity = Decimal(values["quantity_ml"].replace(",", "."))
     except InvalidOperation:
-        raise _RowSkipped(
+        raise RowSkipped(
             _("Quantity '%s' is not a number of mL.") % values["quantity_ml"]
         ) from None
     if not quantity.is_finite() or quantity <= 0 or quantity >= Decimal(10) ** 6:
-        raise _RowSkipped(_("Quantity '%s' must be more than 0 mL.") % values["quantity_ml"])
+        raise RowSkipped(_("Quantity '%s' must be more than 0 mL.") % values["quantity_ml"])
     lot = receive_stock(
         actor,
         product=product,
@@ -549,7 +549,7 @@ def _import_lot(
 
 
 _IMPORTERS: dict[str, Importer] = {
-    ImportKind.PATIENTS: _import_patient,
+    ImportKind.PATIENTS: import_patient,
     ImportKind.APPOINTMENTS: _import_appointment,
     ImportKind.STOCK_LOTS: _import_lot,
 }

@@ -1,0 +1,1 @@
+"""Reading a FHIR Bulk Data export (ndjson files) into an organization (`mesocare fhir import`)."""
