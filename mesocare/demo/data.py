@@ -20,6 +20,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Organization, Room, WorkingHours
 from mesocare.clinics.services import save_location, save_room, set_working_hours
 from mesocare.demo.clinic_day import ClinicDayResult, load_clinic_day
+from mesocare.demo.legal import load_legal_details
 from mesocare.demo.names import FAMILY, GIVEN_FEMALE, GIVEN_MALE
 from mesocare.demo.till import load_till
 from mesocare.patients.models import Patient
@@ -128,6 +129,7 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
     clinic_day = load_clinic_day(admin, memberships, locations)
     load_online_booking(admin)
     load_till(memberships, locations)
+    load_legal_details(admin)
     return DemoResult(org, password, generated, created, clinic_day)
 
 

@@ -44,8 +44,8 @@ from mesocare.core.einvoice.model import xml_text
 MILAN_CLINIC = Seller(
     legal_name="Clinica Mesocare Milano S.r.l.",
     address=Address(("Via Brera 12",), "20121", "Milano", "IT", "MI"),
-    vat_id="IT12345678903",
-    tax_code="12345678903",
+    vat_id="IT12345670017",
+    tax_code="12345670017",
     registration="MI-1234567",
     email="amministrazione@example.org",
     iban="IT60X0542811101000000123456",
@@ -55,7 +55,7 @@ PATIENT = Buyer(
     given_name="Giulia",
     family_name="Rossi",
     address=Address(("Via Torino 5",), "20123", "Milano", "IT", "MI"),
-    tax_code="RSSGLI80A41F205X",
+    tax_code="RSSGLI80A41F205Z",
 )
 CII = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -118,7 +118,7 @@ def test_aesthetic_course_in_milan_is_taxed_at_22_percent() -> None:
     assert text(fpa, "//ImportoTotaleDocumento/text()", FPA) == ["480.00"]
     assert text(fpa, "//DatiRiepilogo/Imposta/text()", FPA) == ["86.56"]
     assert text(fpa, "//ModalitaPagamento/text()", FPA) == ["MP08"]
-    assert text(fpa, "//CessionarioCommittente//CodiceFiscale/text()", FPA) == ["RSSGLI80A41F205X"]
+    assert text(fpa, "//CessionarioCommittente//CodiceFiscale/text()", FPA) == ["RSSGLI80A41F205Z"]
 
 
 def test_medical_consultation_is_exempt_with_natura_n4_and_stamp_duty() -> None:

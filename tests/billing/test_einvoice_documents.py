@@ -163,3 +163,35 @@ def test_documents_read_a_bounded_number_of_queries(
         invoice_cii_xml(invoice)
     with django_assert_max_num_queries(6):
         invoice_fatturapa_xml(invoice)
+
+
+def test_demo_legal_details_are_valid_and_entered_once(clinic: Any) -> None:
+    from mesocare.clinics.models import LegalDetails
+    from mesocare.demo.legal import load_legal_details
+
+    admin = clinic.actor("admin")
+    load_legal_details(admin)
+    details = LegalDetails.objects.get(organization=clinic.org)
+    details.city = "Milano (MI)"
+    details.save()
+    load_legal_details(admin)
+    assert LegalDetails.objects.get(organization=clinic.org).city == "Milano (MI)"
+
+
+def test_a_patient_with_codice_fiscale_and_address_on_record_gets_a_fatturapa(
+    till: Any, legal: Any
+) -> None:
+    from mesocare.patients.models import Patient
+
+    Patient.objects.filter(pk=till.clinic.patient.pk).update(
+        tax_code="RSSGLI80A41F205Z", address="Via Torino 5\n20123 Milano (MI)"
+    )
+    invoice = _retail(till)
+    fattura = validate_fatturapa_xml(invoice_fatturapa_xml(invoice))
+    cessionario = fattura.fattura_elettronica_header.cessionario_committente
+    assert cessionario.dati_anagrafici.codice_fiscale == "RSSGLI80A41F205Z"
+    assert (cessionario.sede.indirizzo, cessionario.sede.cap, cessionario.sede.provincia) == (
+        "Via Torino 5",
+        "20123",
+        "MI",
+    )

@@ -74,12 +74,15 @@ def _buyer_address(buyer: dict[str, Any], default_country: str) -> ei.Address:
     city = str(buyer.get("city") or "")
     province = str(buyer.get("province") or "")
     if parts and not (postcode and city):
-        match = _CAP_CITY.search(parts[-1])
-        if match:
-            postcode = postcode or match["cap"]
-            city = city or match["city"].strip()
-            province = province or (match["prov"] or "")
-            parts = parts[:-1]
+        # "…, 20123 Milano MI" possibly followed by the country's name
+        for index in range(len(parts) - 1, 0, -1):
+            match = _CAP_CITY.search(parts[index])
+            if match:
+                postcode = postcode or match["cap"]
+                city = city or match["city"].strip()
+                province = province or (match["prov"] or "")
+                parts = parts[:index]
+                break
     return ei.Address(
         lines=tuple(parts[:3]),
         postcode=postcode,
