@@ -8,7 +8,7 @@ import sys
 
 DEMO_URL = "http://127.0.0.1:{port}"
 # `mesocare A B ...` runs management command C with the rest of the arguments.
-FORWARDED = {
+FORWARDED: dict[tuple[str, str], str] = {
     ("import", "csv"): "import_csv",
     ("fhir", "client"): "smart_client",
     ("fhir", "purge-exports"): "fhir_export_purge",
@@ -129,7 +129,7 @@ def _serve(host: str, port: int, prod: bool, workers: int) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    forwarded = FORWARDED.get(tuple(argv[:2]))
+    forwarded = FORWARDED.get((argv[0], argv[1])) if len(argv) >= 2 else None
     if forwarded is not None:
         # Forwarded whole (argparse's REMAINDER would swallow the command's own --help).
         _setup(prod=os.environ.get("MESOCARE_PROD") == "1")

@@ -245,7 +245,7 @@ def import_row(
 
 # -- values ---------------------------------------------------------------------------------
 
-SEX_WORDS = {
+SEX_WORDS: dict[str, tuple[str, ...]] = {
     SexAtBirth.FEMALE: ("f", "female", "woman", "femmina", "donna", "w", "d"),
     SexAtBirth.MALE: ("m", "male", "man", "maschio", "uomo"),
     SexAtBirth.INTERSEX: ("x", "intersex", "intersessuale"),

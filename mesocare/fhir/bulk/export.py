@@ -144,7 +144,7 @@ def kick_off(
 
 
 def _patient_ids(job: ExportJob) -> Iterable[int] | None:
-    if job.level != "group":
+    if job.level != "group" or job.group_id is None:
         return None
     return (
         Appointment.objects.for_org(job.organization_id)

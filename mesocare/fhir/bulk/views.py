@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -37,11 +38,11 @@ def _json(body: dict[str, Any], status: int, content_type: str = FHIR_JSON) -> H
 
 def bulk_view(
     *methods: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
                     raise FhirError(405, _("Method not allowed here."))
@@ -130,7 +131,7 @@ def export_status(request: HttpRequest, actor: Actor, job_id: str) -> HttpRespon
 
 
 @bulk_view("GET")
-def export_file(request: HttpRequest, actor: Actor, job_id: str, name: str) -> HttpResponse:
+def export_file(request: HttpRequest, actor: Actor, job_id: str, name: str) -> HttpResponseBase:
     job = _job(actor, job_id)
     if job.membership_id != actor.membership.pk:  # the same token (client) that asked
         raise FhirError(404, _("No export with this id (it may have been cancelled or expired)."))

@@ -62,10 +62,10 @@ class MappingForm(forms.Form):
         columns = [("", _("— not in the file —"))] + [(h, h) for h in headers]
         for spec in fields_for(kind):
             self.fields[spec.name] = forms.ChoiceField(
-                label=spec.label,
+                label=str(spec.label),
                 choices=columns,
                 required=spec.required,
-                help_text=spec.help,
+                help_text=str(spec.help),
             )
 
 

@@ -77,15 +77,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"client_id: {client.client_id}")
                 self.stdout.write(f"token URL: {token_url()}")
                 return
-            client = (
+            found = (
                 SmartClient.objects.for_org(actor.org_id)
                 .filter(client_id=options["client_id"])
                 .first()
             )
-            if client is None:
+            if found is None:
                 raise CommandError(f"No client {options['client_id']} in {options['org']!r}.")
-            deactivate_client(actor, client)
-            self.stdout.write(f"Deactivated {client.name}.")
+            deactivate_client(actor, found)
+            self.stdout.write(f"Deactivated {found.name}.")
         except DomainError as exc:
             details = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
             raise CommandError(details or exc.message) from None
