@@ -88,7 +88,7 @@ def service_page(request: HttpRequest, actor: Actor, service_id: int | None = No
     service = setup.get_service(actor, service_id) if service_id is not None else None
     form = ServiceForm(actor, request.POST or None, instance=service)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data.get(name) for name in setup.SERVICE_FIELDS}
+        fields: dict[str, Any] = {n: form.cleaned_data.get(n) for n in setup.SERVICE_FIELDS}
         for name in ("description", "price_text", "room_kind", "policy_text"):
             fields[name] = fields[name] or ""
         try:
