@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -25,7 +26,7 @@ from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.choices import AppointmentStatus
 from mesocare.scheduling.models import Appointment
 
-MEDICAL = {
+MEDICAL: dict[str, Any] = {
     "tax_category": "E",
     "exemption_code": "VATEX-EU-132-1C",
     "exemption_reason": (
@@ -33,7 +34,7 @@ MEDICAL = {
         "(Art. 132(1)(c) Directive 2006/112/EC)"
     ),
 }
-RETAIL = {"tax_category": "S", "tax_rate": "22"}
+RETAIL: dict[str, Any] = {"tax_category": "S", "tax_rate": "22"}
 SESSION_PRICE = Decimal("120.00")
 VISITS_TODAY = 6
 METHODS = ("card_terminal", "cash", "card_terminal", "bank_transfer", "card_terminal", "voucher")

@@ -40,7 +40,7 @@ def ask_deposit(actor: Actor, appointment: Appointment) -> Deposit | None:
         .first()
     )
     item = session_item(appointment.organization_id, protocol_id)
-    if item is None:
+    if item is None or protocol_id is None:
         return None
     amount = deposit_for(item)
     if not amount:

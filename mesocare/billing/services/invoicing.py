@@ -456,12 +456,14 @@ def _patient(actor: Actor, patient_id: Any) -> Patient:
 
 
 def invoice_queryset(org_id: int) -> models.QuerySet[Invoice]:
+    lines: models.QuerySet[InvoiceLine] = InvoiceLine.objects.order_by("position")
+    notes: models.QuerySet[CreditNote] = CreditNote.objects.order_by("issued_at", "id")
     return (
-        Invoice.objects.for_org(org_id)
+        Invoice.objects.filter(organization_id=org_id)
         .select_related("patient", "location")
         .prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
-            Prefetch("credit_notes", queryset=CreditNote.objects.order_by("issued_at", "id")),
+            Prefetch("lines", queryset=lines),
+            Prefetch("credit_notes", queryset=notes),
         )
     )
 
@@ -647,12 +649,12 @@ def issue_credit_note(
             if left > 0 and line.unit_price > 0:
                 specs.append(line_credit_spec(line, left))
     for n, req in enumerate(lines):
-        line = invoice_lines.get(req.line_id)
-        if line is None:
+        found = invoice_lines.get(req.line_id)
+        if found is None:
             raise Invalid.field(
                 f"lines[{n}].line_id", _("No line %s on this invoice.") % req.line_id
             )
-        left = line.quantity - done.get(line.pk, Decimal(0))
+        left = found.quantity - done.get(found.pk, Decimal(0))
         qty = left if req.quantity is None else _quantity(req.quantity, f"lines[{n}].quantity")
         if qty > left or qty <= 0:
             raise Invalid.field(
@@ -660,7 +662,7 @@ def issue_credit_note(
                 _("Only %(left)s of this line is left to credit.") % {"left": left},
                 code="credit_exceeds_invoice",
             )
-        specs.append(line_credit_spec(line, qty))
+        specs.append(line_credit_spec(found, qty))
     return issue_credit(actor, invoice, specs, reason, channel)
 
 

@@ -325,6 +325,8 @@ def refund_due(package: PatientPackage) -> tuple[Decimal, dict[str, Any]]:
     """The net amount to credit for the unused sessions under the current policy, and the
     policy terms used (recorded with the cancellation)."""
     policy = current_policy(package.organization_id)
+    if package.invoice_id is None:
+        return Decimal(0), {}
     line = InvoiceLine.objects.filter(invoice_id=package.invoice_id).order_by("position").first()
     if line is None:
         return Decimal(0), {}
@@ -360,7 +362,11 @@ def cancel_package(
         raise Invalid.field("reason", _("State why the course is cancelled."))
     net, terms = refund_due(package)
     note: CreditNote | None = None
-    invoice = Invoice.objects.select_related("location").filter(pk=package.invoice_id).first()
+    invoice = (
+        Invoice.objects.select_related("location").filter(pk=package.invoice_id).first()
+        if package.invoice_id is not None
+        else None
+    )
     if net > 0 and invoice is not None:
         line = InvoiceLine.objects.filter(invoice=invoice).order_by("position").first()
         assert line is not None

@@ -213,7 +213,9 @@ def update_price_item(
     full_clean_or_invalid(locked, exclude=["organization"])
     locked.save()
     after = {f: getattr(locked, f) for f in ITEM_FIELDS}
-    diff = {f: [str(before[f]), str(after[f])] for f in ITEM_FIELDS if before[f] != after[f]}
+    diff: dict[str, list[str | None]] = {
+        f: [str(before[f]), str(after[f])] for f in ITEM_FIELDS if before[f] != after[f]
+    }
     if "amount" in changes:
         amount = amount_in(changes["amount"], locked.currency)
         valid_from = _valid_from(changes.get("valid_from"))

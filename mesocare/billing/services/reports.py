@@ -90,8 +90,8 @@ def takings(actor: Actor, day: dt.date, *, location_id: int | None = None) -> li
         issued = Invoice.objects.filter(
             organization_id=actor.org_id, location=location, issued_at__gte=start, issued_at__lt=end
         ).aggregate(n=Count("id"), s=Sum("gross_total"))
-        rows = list(rows)
-        currency = rows[0]["currency"] if rows else "EUR"
+        found = list(rows)
+        currency = found[0]["currency"] if found else "EUR"
         entry = LocationTakings(
             location.pk,
             location.name,
@@ -100,7 +100,7 @@ def takings(actor: Actor, day: dt.date, *, location_id: int | None = None) -> li
             invoices_issued=issued["n"] or 0,
             invoiced_total=money.round_money(issued["s"] or 0, currency),
         )
-        for row in rows:
+        for row in found:
             entry.methods.append(
                 MethodTakings(
                     row["method"],
