@@ -227,7 +227,11 @@ def submit_check_in(
         raise Conflict("already_answered", _("This check-in was already answered.")) from None
     _side_effects(session, findings, now, notes[:500])
     if needs_alert(findings):
-        summary = "; ".join(f"{f.kind} grade {f.grade} ({f.reason})" for f in findings)
+        summary = "; ".join(
+            _("%(kind)s grade %(grade)s (%(reason)s)")
+            % {"kind": _side_effect_label(f.kind), "grade": f.grade, "reason": f.reason}
+            for f in findings
+        )
         response.alert = raise_alert(
             patient.organization_id,
             kind=AlertKind.CHECK_IN,
@@ -255,3 +259,12 @@ def request_booking(data: dict[str, Any]) -> None:
         details={"plan": data.get("pl")},
         source_ref=f"recall:{data.get('pl')}:{timezone.localdate().isoformat()}",
     )
+
+
+def _side_effect_label(kind: str) -> str:
+    from mesocare.charting.choices import SideEffectKind
+
+    try:
+        return str(SideEffectKind(kind).label)
+    except ValueError:
+        return kind.replace("_", " ")

@@ -24,3 +24,71 @@ def zone_name(code: str, names: dict[str, str] | None = None) -> str:
         return ""
     names = names if names is not None else zone_names()
     return names.get(code, code.replace("_", " "))
+
+
+def scale_name(scale_id: str) -> str:
+    """A scale's name ("Cellulite Severity Scale (Hexsel)"), not its registry id."""
+    from mesocare.core.scales import UnknownScaleError, get_scale
+
+    if not scale_id:
+        return ""
+    try:
+        return str(get_scale(scale_id).name)
+    except UnknownScaleError:
+        return scale_id
+
+
+def side_effect_name(kind: str) -> str:
+    """A side effect's name ("Sign of infection"), not its code."""
+    from mesocare.charting.choices import SideEffectKind
+
+    try:
+        return str(SideEffectKind(kind).label)
+    except ValueError:
+        return kind.replace("_", " ")
+
+
+def object_type_name(object_type: str) -> str:
+    """An audited object's kind by its model name ("Patient", "Treatment session"), not its
+    "app.model" label."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type.rsplit(".", 1)[-1].replace("_", " ")
+    return str(model._meta.verbose_name).capitalize()
+
+
+AMENDABLE = {
+    "session": "charting.TreatmentSession",
+    "injection": "charting.InjectionRecord",
+    "side_effect": "charting.SideEffect",
+}
+
+
+def amended_part_name(target: str) -> str:
+    """ "Treatment session", "Injection record"… for an amendment's target."""
+    return object_type_name(AMENDABLE.get(target, target))
+
+
+def amended_field_name(field: str, target: str) -> str:
+    """The amended field's label ("Depth (mm)"), not its column name."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        model = apps.get_model(AMENDABLE[target])
+        return str(model._meta.get_field(field).verbose_name).capitalize()
+    except (KeyError, LookupError, FieldDoesNotExist):
+        return field.replace("_", " ")
+
+
+def moment_name(moment: str) -> str:
+    """ "Check-in", not "check_in"."""
+    from mesocare.safety.choices import Moment
+
+    try:
+        return str(Moment(moment).label)
+    except ValueError:
+        return moment.replace("_", " ")

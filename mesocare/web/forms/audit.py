@@ -12,6 +12,7 @@ from mesocare.audit.choices import AuditAction
 from mesocare.audit.models import AuditEvent
 from mesocare.clinics.models import Membership
 from mesocare.web.forms.widgets import DateInput
+from mesocare.web.labels import object_type_name
 
 
 class AuditFilterForm(forms.Form):
@@ -42,7 +43,7 @@ class AuditFilterForm(forms.Form):
         )
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", _("Any")),
-            *((t, t) for t in types if t),
+            *sorted(((t, object_type_name(t)) for t in types if t), key=lambda c: c[1]),
         ]
 
     def clean(self) -> dict[str, Any]:

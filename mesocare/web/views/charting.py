@@ -34,6 +34,7 @@ from mesocare.errors import Conflict, DomainError
 from mesocare.inventory.models import ProductLot
 from mesocare.scheduling.models import Appointment
 from mesocare.web.dashboard import DASHBOARD_CARDS, Card
+from mesocare.web.labels import amended_field_name, amended_part_name
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -200,7 +201,7 @@ class SideEffectForm(forms.Form):
 
 def _amendable_fields() -> list[tuple[str, str]]:
     return [
-        (f"{target}:{field}", f"{target} · {field}")
+        (f"{target}:{field}", f"{amended_part_name(target)} · {amended_field_name(field, target)}")
         for target, fields in AMENDABLE.items()
         for field in fields
     ]

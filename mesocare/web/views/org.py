@@ -254,8 +254,8 @@ def staff_deactivate(request: HttpRequest, actor: Actor, membership_id: int) -> 
         "web/confirm.html",
         {
             "title": _("Deactivate staff member"),
-            "question": _("Deactivate %(email)s? They will no longer be able to work in %(org)s.")
-            % {"email": membership.user.email, "org": actor.organization.name},
+            "question": _("Deactivate %(name)s? They will no longer be able to work in %(org)s.")
+            % {"name": membership.user, "org": actor.organization.name},
             "button": _("Deactivate"),
             "cancel_url": back_url,
         },

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +31,7 @@ from mesocare.plans.services.review import IN_PROGRESS
 from mesocare.plans.services.states import reason_required
 from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.services.courses import OPEN_PLAN_STATUSES
+from mesocare.web.labels import scale_name
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.assessments import item_fields, items_of, scale_form
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -50,7 +51,8 @@ class ProtocolChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class AssessmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         band = f" ({obj.band})" if obj.band else ""
-        return f"{obj.assessed_at:%Y-%m-%d} · {obj.scale_id} {obj.total.normalize():f}{band}"
+        when = formats.date_format(obj.assessed_at, "SHORT_DATE_FORMAT")
+        return f"{when} · {scale_name(obj.scale_id)} {obj.total.normalize():f}{band}"
 
 
 class PlanForm(forms.Form):

@@ -1,0 +1,44 @@
+"""`{% load labels %}`: names a person reads instead of stored codes (see `mesocare.web.labels`)."""
+
+from __future__ import annotations
+
+from django import template
+
+from mesocare.web import labels
+
+register = template.Library()
+
+
+@register.filter
+def scale_name(scale_id: str) -> str:
+    return labels.scale_name(scale_id)
+
+
+@register.filter
+def zone_name(code: str) -> str:
+    return labels.zone_name(code)
+
+
+@register.filter
+def side_effect_name(kind: str) -> str:
+    return labels.side_effect_name(kind)
+
+
+@register.filter
+def object_type_name(object_type: str) -> str:
+    return labels.object_type_name(object_type)
+
+
+@register.filter
+def amended_part_name(target: str) -> str:
+    return labels.amended_part_name(target)
+
+
+@register.filter
+def amended_field_name(field: str, target: str) -> str:
+    return labels.amended_field_name(field, target)
+
+
+@register.filter
+def moment_name(moment: str) -> str:
+    return labels.moment_name(moment)
