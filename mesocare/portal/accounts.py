@@ -158,6 +158,25 @@ def grant_guardian_access(minor: Patient, guardian_email: str) -> PortalAccess:
     return access
 
 
+def _open_accounts_on_first_use(email: str) -> None:
+    """A patient whose record has this email gets an account on their first request, in each
+    organization where exactly one adult patient has it and no account exists yet (a shared
+    family address is left to the clinic; minors are reached through a guardian)."""
+    if not email:
+        return
+    taken = set(PortalAccount.objects.filter(email=email).values_list("organization_id", flat=True))
+    today = timezone.localdate()
+    by_org: dict[int, list[Patient]] = {}
+    for patient in Patient.objects.filter(email__iexact=email, is_active=True).exclude(
+        organization_id__in=taken
+    ):
+        by_org.setdefault(patient.organization_id, []).append(patient)
+    for patients in by_org.values():
+        adults = [p for p in patients if p.age_on(today) >= 18]
+        if len(patients) == 1 and len(adults) == 1:
+            ensure_account(adults[0])
+
+
 # --- rate limits -----------------------------------------------------------------------------
 
 
@@ -202,6 +221,7 @@ def request_magic_link(email: str, ip: str | None) -> int:
     if ip is not None and not _hit(f"ip:{ip}", REQUESTS_PER_IP):
         return 0
     sent = 0
+    _open_accounts_on_first_use(email)
     accounts = PortalAccount.objects.filter(email=email, is_active=True).select_related(
         "organization"
     )

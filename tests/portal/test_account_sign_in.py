@@ -230,3 +230,22 @@ def test_deactivated_account_ends_the_session(client: Client, account: Any) -> N
     client.post(reverse("portal:magic_link", args=[token]))
     PortalAccount.objects.filter(pk=account.pk).update(is_active=False)
     assert client.get(reverse("portal:home")).status_code == 302
+
+
+def test_an_account_opens_on_first_request_for_one_adult_with_that_email(
+    client: Client, make: Any
+) -> None:
+    patient = make.patient(email="Nuova@Example.org", family_name="Nuova")
+    token = request_link(client, "nuova@example.org")
+    assert client.post(reverse("portal:magic_link", args=[token])).status_code == 302
+    assert PortalAccount.objects.get(email="nuova@example.org").organization_id == (
+        patient.organization_id
+    )
+
+
+def test_a_shared_family_address_opens_no_account(client: Client, make: Any) -> None:
+    make.patient(email="family@example.org", given_name="Uno")
+    make.patient(email="family@example.org", given_name="Due")
+    client.post(reverse("portal:sign_in"), {"email": "family@example.org"})
+    assert mail.outbox == []
+    assert not PortalAccount.objects.filter(email="family@example.org").exists()
