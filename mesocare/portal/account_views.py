@@ -203,7 +203,7 @@ def consent(request: HttpRequest, session: PortalSession, kind: str) -> HttpResp
                 session, kind, form.cleaned_data["signature"] or "", client_ip(request)
             )
         except Invalid as exc:
-            for error in exc.errors or [{"field": None, "message": exc.message}]:
+            for error in exc.errors or [{"field": "", "message": exc.message}]:
                 field = error.get("field")
                 shown = field in ("signature", "agree")  # `kind` is a hidden input
                 form.add_error(field if shown else None, error["message"])

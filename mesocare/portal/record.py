@@ -124,9 +124,9 @@ def overview(session: PortalSession, ip: str | None = None, *, channel: str = "p
         done_by_plan[plan_id] = done_by_plan.get(plan_id, 0) + 1
     booked_by_plan: dict[int, int] = {}
     for appointment in appointments:
-        plan_id = appointment.plan_id
-        if plan_id is not None and appointment.start >= now and appointment.status == "booked":
-            booked_by_plan[plan_id] = booked_by_plan.get(plan_id, 0) + 1
+        booked_plan = appointment.plan_id
+        if booked_plan is not None and appointment.start >= now and appointment.status == "booked":
+            booked_by_plan[booked_plan] = booked_by_plan.get(booked_plan, 0) + 1
     for plan in plans:
         protocol = plan.protocol
         result.courses.append(

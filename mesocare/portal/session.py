@@ -70,7 +70,9 @@ def _load(request: HttpRequest) -> PortalSession | None:
     if not data or data.get("pending_2fa"):
         return None
     account_id, org_id, patient_id = data.get("account"), data.get("org"), data.get("patient")
-    if not all(isinstance(v, int) for v in (account_id, org_id, patient_id)):
+    if not (
+        isinstance(account_id, int) and isinstance(org_id, int) and isinstance(patient_id, int)
+    ):
         return None
     accesses = list(
         PortalAccess.objects.for_org(org_id)
