@@ -89,7 +89,7 @@ def record_list_read(
         AuditAction.READ,
         object_type=object_type,
         patient_id=patient_id,
-        summary=summary or f"listed {len(ids)} patient(s)",
+        summary=summary or f"listed {len(ids)} patient{'' if len(ids) == 1 else 's'}",
         channel=channel,
         patient_ids=ids,
     )

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mesocare.catalog.models import InstructionSet
 from mesocare.charting.models import TreatmentSession
@@ -71,9 +72,12 @@ class PreCareStatus:
             return None
         if not self.responded:
             return _("The patient has not confirmed the pre-care instructions.")
-        return _("The patient did not confirm %(n)d pre-care instruction(s).") % {
-            "n": len(self.missing)
-        }
+        n = len(self.missing)
+        return ngettext(
+            "The patient did not confirm %(n)d pre-care instruction.",
+            "The patient did not confirm %(n)d pre-care instructions.",
+            n,
+        ) % {"n": n}
 
 
 def precare_items(instruction_set_code: str) -> list[dict[str, Any]]:

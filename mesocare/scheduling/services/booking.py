@@ -35,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mesocare.clinics.models import Location, Membership, OpeningHours, Room, WorkingHours
 from mesocare.errors import Conflict
@@ -86,9 +87,14 @@ class Conflicts:
         return bool(self.items)
 
     def error(self, message: str | None = None) -> Conflict:
+        n = len(self.items)
         return Conflict(
             "booking_conflict",
-            message or _("Nothing was booked: %(n)d conflict(s).") % {"n": len(self.items)},
+            message
+            or ngettext(
+                "Nothing was booked: %(n)d conflict.", "Nothing was booked: %(n)d conflicts.", n
+            )
+            % {"n": n},
             conflicts=self.items,
         )
 
