@@ -39,6 +39,29 @@ def _all_pages(fhir: Any, type_name: str, count: int) -> list[dict[str, Any]]:
     return entries
 
 
+def _patient_of(resource: dict[str, Any]) -> str | None:
+    for key in ("patient", "subject"):
+        reference = resource.get(key, {}).get("reference", "")
+        if reference.startswith("Patient/"):
+            return str(reference)
+    return None
+
+
+def _searches_find(fhir: Any, rtype: Any, resource: dict[str, Any]) -> None:
+    """The common search parameters find a resource the server returned."""
+    searches: list[dict[str, str]] = [
+        {"_id": resource["id"]},
+        {"_lastUpdated": f"ge{resource['meta']['lastUpdated']}", "_id": resource["id"]},
+    ]
+    patient = _patient_of(resource)
+    if patient is not None:
+        searches += [{"patient": patient}, {"subject": patient.split("/")[1]}]
+    for params in searches:
+        bundle = fhir.json(rtype.name, params)
+        validate(bundle)
+        assert resource["id"] in {e["resource"]["id"] for e in bundle["entry"]}, params
+
+
 def test_every_resource_of_the_demo_clinic_validates(demo: Any) -> None:
     admin = Membership.objects.get(user__email="admin@demo.mesocare.test")
     fhir = fhir_for(admin)
@@ -56,5 +79,6 @@ def test_every_resource_of_the_demo_clinic_validates(demo: Any) -> None:
             first = entries[0]["resource"]
             read = fhir.json(f"{rtype.name}/{first['id']}")
             assert read == first
+            _searches_find(fhir, rtype, first)
     empty = [name for name, n in seen.items() if n == 0]
     assert not empty, f"the demo clinic has no {empty}"
