@@ -231,3 +231,18 @@ def test_invoices_are_immutable_and_audited(till: Any) -> None:
     assert AuditEvent.objects.filter(
         object_type="billing.invoice", object_id=str(invoice.pk)
     ).exists()
+
+
+def test_signing_twice_uses_one_package_session(till: Any) -> None:
+    from mesocare.charting.services import sessions
+
+    package = till.sell()
+    session = till.signed_session()
+    with pytest.raises(Conflict):
+        sessions.sign_session(till.clinic.actor("practitioner"), session)
+    assert (
+        packages.consume_for_signed_session(till.clinic.actor("admin"), session).package == package
+    )
+    package.refresh_from_db()
+    assert package.sessions_used == 1
+    assert PackageConsumption.objects.filter(package=package).count() == 1
