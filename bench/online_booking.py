@@ -138,8 +138,10 @@ def setup() -> dict[str, Any]:
     )
     protocol = Protocol.objects.filter(organization__isnull=True).order_by("id").first()
     assert protocol is not None
-    version = ProtocolVersion.objects.create(
-        protocol=protocol, version=protocol.version, snapshot=snapshot_protocol(protocol)
+    version, _created = ProtocolVersion.objects.get_or_create(
+        protocol=protocol,
+        version=protocol.version,
+        defaults={"snapshot": snapshot_protocol(protocol)},
     )
     plan = TreatmentPlan.objects.create(
         organization=org,

@@ -141,3 +141,75 @@ def test_two_browsers_race_for_one_slot(e2e: Any, online: Any) -> None:
         a.start for a in Appointment.objects.filter(patient__email__endswith="@example.org")
     )
     assert len(starts) == 2 and starts[0] != starts[1]
+
+
+def portal_cookie(patient: Any) -> dict[str, str]:
+    """A signed-in portal session for ``patient`` (the sign-in itself is the portal's own
+    browser test), as the cookie the browser sends."""
+    from importlib import import_module
+
+    from django.conf import settings as django_settings
+    from django.http import HttpRequest
+
+    from mesocare.portal.accounts import ensure_account
+    from mesocare.portal.session import sign_in
+
+    engine = import_module(django_settings.SESSION_ENGINE)
+    request = HttpRequest()
+    request.session = engine.SessionStore()
+    assert sign_in(request, ensure_account(patient), method="magic_link")
+    request.session.save()
+    return {"name": django_settings.SESSION_COOKIE_NAME, "value": request.session.session_key}
+
+
+def test_a_returning_patient_books_the_rest_of_a_course_at_lunchtime(e2e: Any, online: Any) -> None:
+    from mesocare.catalog.models import ProtocolVersion
+    from mesocare.catalog.snapshots import snapshot_protocol
+    from mesocare.plans.models import PlannedSession, TreatmentPlan
+
+    WorkingHours.objects.filter(organization=online.org).update(closes=dt.time(18))
+    patient = online.patient
+    patient.email = "giulia@example.org"
+    patient.save()
+    protocol = Protocol.objects.filter(organization__isnull=True).order_by("id").first()
+    version = ProtocolVersion.objects.filter(protocol=protocol, version=protocol.version).first()
+    if version is None:
+        version = ProtocolVersion.objects.create(
+            protocol=protocol, version=protocol.version, snapshot=snapshot_protocol(protocol)
+        )
+    plan = TreatmentPlan.objects.create(
+        organization=online.org,
+        patient=patient,
+        protocol=protocol,
+        protocol_version=version,
+        sessions_planned=3,
+        sessions_by_rule=3,
+        interval_min_days=5,
+        interval_target_days=7,
+        interval_max_days=14,
+        response_check_session=2,
+        session_duration_min=30,
+        room_kind="facial",
+        created_by=online.user("practitioner"),
+    )
+    for index in (1, 2, 3):
+        PlannedSession.objects.create(organization=online.org, plan=plan, index=index)
+    page = e2e.page(viewport=PHONE)
+    page.context.add_cookies([{**portal_cookie(patient), "url": e2e.base_url}])
+    # The first proposals of a course are the engine's search: give a loaded machine time.
+    e2e.step("course", lambda: page.goto(f"/book/{online.org.slug}/course/", timeout=60_000))
+    assert "/course/" in page.url, page.url
+    expect(page.get_by_role("heading", name="Book the rest of your course")).to_be_visible()
+    page.get_by_label("When suits you").select_option("lunch")
+    e2e.step("lunchtime", lambda: page.get_by_role("button", name="Show times").click())
+    expect(page.get_by_role("heading", name="Best fit")).to_be_visible()
+    assert e2e.axe(page) == []
+    best = page.get_by_role("region", name="Best fit")
+    e2e.step("book", lambda: best.get_by_role("button", name="Book these 3 sessions").click())
+    expect(page.get_by_role("heading", name="Your course is booked")).to_be_visible()
+    assert e2e.axe(page) == []
+    booked = list(Appointment.objects.filter(plan=plan).order_by("course_index"))
+    assert [a.course_index for a in booked] == [1, 2, 3]
+    for a in booked:
+        local = a.start.astimezone(online.location.tz).time()
+        assert dt.time(12) <= local <= dt.time(14)
