@@ -77,6 +77,8 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/book/[\w-]+/details/", 72),
         # the slot checked again and held (16), or taken: the next free times (21 measured)
         (r"^/book/[\w-]+/hold$", 26),
+        # the rest of a course online (104 measured for 3 sessions): as the staff booking
+        (r"^/book/[\w-]+/course/book$", 125),
         # the till: a sale with its invoice (24 measured), a visit invoice with package use and
         # deposit (30 measured), a payment (13 measured)
         (r"^/till/checkout/\d+$", 36),
