@@ -52,6 +52,7 @@ from mesocare.web.forms.billing import (
 )
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.patient_tabs import PATIENT_TABS, Tab
+from mesocare.web.views import billing_reports
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
 if not any(tab.key == "account" for tab in PATIENT_TABS):
@@ -601,3 +602,6 @@ urlpatterns = [
     path("till/prices/new", price_item_create, name="price-item-create"),
     path("till/packages/new", package_offer_create, name="package-offer-create"),
 ]
+
+# Till → Revenue (its own module)
+urlpatterns += billing_reports.urlpatterns
