@@ -22,6 +22,7 @@ from mesocare.web.views import (
     records,
     safety,
     scheduling,
+    sms_texts,
     time_off,
     two_factor,
 )
@@ -190,6 +191,8 @@ urlpatterns += catalog.urlpatterns + assessments.urlpatterns + plans.urlpatterns
 
 # patient messages, alerts, outcomes and reports (issue 8)
 urlpatterns += messages.urlpatterns + outcomes.urlpatterns
+# SMS texts and their length (issue 15)
+urlpatterns += sms_texts.urlpatterns
 
 # time off (blocks) of practitioners and rooms, per location
 urlpatterns += time_off.urlpatterns
