@@ -76,7 +76,7 @@ def revenue(actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[str, lis
                 if dimension == "month" and key is not None:
                     key = key.strftime("%Y-%m")
                 totals[(str(key or "—"), row["cur"])] += sign * Decimal(row["net"])
-        entries = [
+        entries: list[dict[str, Any]] = [
             {"key": key, "currency": cur, "net": net.quantize(Decimal("0.01"))}
             for (key, cur), net in totals.items()
         ]
