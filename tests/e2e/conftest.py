@@ -145,7 +145,9 @@ class E2E:
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/login" not in url)
 
-    def axe(self, page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[Any]:
+    def axe(
+        self, page: Any, impacts: tuple[str, ...] = ("minor", "moderate", "serious", "critical")
+    ) -> list[Any]:
         page.add_script_tag(content=AXE)
         result = page.evaluate("async () => await axe.run(document)")
         return [

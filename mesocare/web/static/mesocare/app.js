@@ -7,6 +7,20 @@
     else document.addEventListener("DOMContentLoaded", fn);
   }
 
+  // Tablets and phones: the main menu folds behind a "Menu" button (without this file the
+  // menu simply stays open).
+  ready(function () {
+    var header = document.querySelector("header.top");
+    var toggle = header && header.querySelector(".menu-toggle");
+    if (!toggle) return;
+    header.classList.add("has-menu");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+
   ready(function () {
     // Selects marked data-autosubmit submit their form on change (organization switcher);
     // their fallback submit button is then not needed.
