@@ -36,14 +36,25 @@ def test_a_dry_run_then_an_import_then_nothing_new(
         "--map",
         "external_id=ref",
     ]
-    main([*args, "--dry-run"])
+    call_command("import_csv", *args[2:], "--dry-run")
     assert "Would import patients.csv: 1 created" in capsys.readouterr().out
     assert not Patient.objects.filter(family_name="Bianchi").exists()
-    main(args)
+    call_command("import_csv", *args[2:])
     assert "Imported patients.csv: 1 created" in capsys.readouterr().out
-    main(args)
+    call_command("import_csv", *args[2:])
     assert "0 created, 0 linked to patients on file, 1 already imported" in capsys.readouterr().out
     assert Patient.objects.filter(family_name="Bianchi").count() == 1
+
+
+def test_mesocare_import_csv_forwards_to_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr("django.core.management.execute_from_command_line", seen.append)
+    main(["import", "csv", "f.csv", "--kind=patients"])
+    main(["fhir", "import", "dir", "--org=x"])
+    assert seen == [
+        ["mesocare import", "import_csv", "f.csv", "--kind=patients"],
+        ["mesocare fhir", "fhir_import", "dir", "--org=x"],
+    ]
 
 
 def test_errors_are_messages_not_tracebacks(clinic: Any, tmp_path: Path) -> None:

@@ -163,28 +163,33 @@ def run_export(job_id: Any) -> None:
     job = ExportJob.objects.filter(pk=job_id, status=ExportStatus.ACCEPTED).first()
     if job is None:
         return
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
+    # Written before the snapshot starts: rows written inside it stay invisible to the poller
+    # until it ends, and would conflict with a concurrent cancel under REPEATABLE READ.
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING, progress=f"exporting {len(job.types)} resource types"
+    )
     directory = job_dir(job)
     directory.mkdir(parents=True, exist_ok=True)
     ctx = MappingContext.for_org(job.organization_id)
     types = {t.name: t for t in resource_types()}
     output: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    # Inside an outer transaction (a test) that transaction is already the snapshot.
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    cursor.execute("SELECT now()")
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT now()")  # the transaction's start
                     transaction_time = cursor.fetchone()[0]
             else:
                 transaction_time = timezone.now()
             patient_ids = _patient_ids(job)
             ids = list(patient_ids) if patient_ids is not None else None
-            for done, name in enumerate(job.types):
-                ExportJob.objects.filter(pk=job.pk).update(
-                    progress=f"{done}/{len(job.types)} types ({name})"
-                )
+            for name in job.types:
                 try:
                     output += _write_type(directory, types[name], ctx, job, ids)
                 except _Cancelled:
@@ -195,7 +200,7 @@ def run_export(job_id: Any) -> None:
         shutil.rmtree(directory, ignore_errors=True)
         return
     except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(
+        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
             status=ExportStatus.FAILED, progress=str(exc)[:100], finished_at=timezone.now()
         )
         shutil.rmtree(directory, ignore_errors=True)
