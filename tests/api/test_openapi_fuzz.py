@@ -65,6 +65,10 @@ ROW_MODELS = {
     "consent_id": "patients.Consent",
     "photo_id": "outcomes.Photo",
     "message_id": "notify.OutboxMessage",
+    "invoice_id": "billing.Invoice",
+    "item_id": "billing.PriceItem",
+    "offer_id": "billing.PackageOffer",
+    "package_id": "billing.PatientPackage",
 }
 
 SCHEMA = schemathesis.openapi.from_dict(ninja_api.get_openapi_schema())
