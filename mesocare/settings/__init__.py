@@ -209,6 +209,13 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
 # "Forgot my password" requests accepted per hour, per email address and per client address.
 MESOCARE_RESET_LIMIT_PER_EMAIL = env_int("MESOCARE_RESET_LIMIT_PER_EMAIL", 3)
 MESOCARE_RESET_LIMIT_PER_ADDRESS = env_int("MESOCARE_RESET_LIMIT_PER_ADDRESS", 10)
+# Online booking (docs/online-booking.md): proof-of-work difficulty and bookings per hour; the
+# other rate limits keep their defaults (mesocare.booking.services.abuse.DEFAULT_LIMITS).
+MESOCARE_ONLINE_BOOKING_POW_BITS = env_int("MESOCARE_ONLINE_BOOKING_POW_BITS", 14)
+MESOCARE_ONLINE_BOOKING_LIMITS: dict[str, tuple[int, int]] = {
+    "book_identity": (env_int("MESOCARE_ONLINE_BOOKINGS_PER_EMAIL", 5), 3600),
+    "book_ip": (env_int("MESOCARE_ONLINE_BOOKINGS_PER_ADDRESS", 20), 3600),
+}
 OTP_TOTP_ISSUER = "mesocare"
 
 LANGUAGE_CODE = "en"
