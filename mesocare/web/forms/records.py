@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mesocare.catalog.models import Ingredient
@@ -23,6 +24,11 @@ from mesocare.web.forms.widgets import DateInput
 
 SIGNATURE_PREFIX = "data:image/png;base64,"
 SIGNATURE_MAX_BYTES = 200_000
+
+
+# Nothing clinical is preselected: a class, condition or consent kind starts empty and must be
+# chosen (the empty choice fails "required"); dates a person records start at today.
+EMPTY = ("", "—")
 
 
 class AllergyForm(forms.Form):
@@ -64,12 +70,12 @@ class AllergyForm(forms.Form):
 class MedicationForm(forms.Form):
     prefix = "medication"
     name = forms.CharField(label=_("Medication"), max_length=200)
-    drug_class = forms.ChoiceField(label=_("Class"), choices=DrugClass.choices)
+    drug_class = forms.ChoiceField(label=_("Class"), choices=[EMPTY, *DrugClass.choices])
 
 
 class ConditionForm(forms.Form):
     prefix = "condition"
-    code = forms.ChoiceField(label=_("Condition"), choices=ConditionCode.choices)
+    code = forms.ChoiceField(label=_("Condition"), choices=[EMPTY, *ConditionCode.choices])
     body_area = forms.CharField(label=_("Body area"), max_length=64, required=False)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
@@ -83,14 +89,18 @@ class WeightForm(forms.Form):
         min_value=Decimal("1"),
         max_value=Decimal("400"),
     )
-    measured_on = forms.DateField(label=_("Measured on"), widget=DateInput())
+    measured_on = forms.DateField(
+        label=_("Measured on"), widget=DateInput(), initial=timezone.localdate
+    )
 
 
 class ConsentForm(forms.Form):
     prefix = "consent"
-    kind = forms.ChoiceField(label=_("Kind"), choices=ConsentKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[EMPTY, *ConsentKind.choices])
     version = forms.CharField(label=_("Version"), max_length=32)
-    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput())
+    signed_on = forms.DateField(
+        label=_("Signed on"), widget=DateInput(), initial=timezone.localdate
+    )
     indication = forms.CharField(label=_("Indication"), max_length=64, required=False)
     photo_use = forms.ChoiceField(
         label=_("Photos may be used for"), choices=PhotoUse.choices, initial=PhotoUse.CLINICAL
