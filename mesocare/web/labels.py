@@ -92,3 +92,22 @@ def moment_name(moment: str) -> str:
         return str(Moment(moment).label)
     except ValueError:
         return moment.replace("_", " ")
+
+
+def review_outcome_name(outcome: str) -> str:
+    """ "Too early to judge", not "too_early"."""
+    from mesocare.plans.choices import ReviewOutcome
+
+    try:
+        return str(ReviewOutcome(outcome).label)
+    except ValueError:
+        return outcome.replace("_", " ")
+
+
+def plan_status_name(status: str) -> str:
+    from mesocare.plans.choices import PlanStatus
+
+    try:
+        return str(PlanStatus(status).label)
+    except ValueError:
+        return status.replace("_", " ")

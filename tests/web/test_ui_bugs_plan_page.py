@@ -131,3 +131,22 @@ def test_completing_is_the_main_button_once_every_session_is_done(clinic: Any) -
     shown = buttons(page(clinic, plan, "admin"))
     assert [text for cls, text in shown if "secondary" not in cls] == ["Complete"], shown
     assert "Book course" not in [text for _c, text in shown]
+
+
+def test_the_review_outcome_and_history_read_as_words_not_codes(clinic: Any) -> None:
+    plan = make_plan(clinic, status="review_needed")
+    TreatmentPlan.objects.filter(pk=plan.pk).update(
+        review_outcome="too_early", review_reason="Only one session so far."
+    )
+    plan.events.create(
+        organization=clinic.org,
+        kind="reviewed",
+        outcome="too_early",
+        from_status="active",
+        to_status="review_needed",
+        by=clinic.user("practitioner"),
+    )
+    text = re.sub(r"<[^>]+>", " ", page(clinic, plan))  # what a person reads
+    assert "Too early to judge" in text
+    assert "too_early" not in text and "review_needed" not in text
+    assert "(Active → Review needed)" in text

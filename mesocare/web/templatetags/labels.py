@@ -42,3 +42,13 @@ def amended_field_name(field: str, target: str) -> str:
 @register.filter
 def moment_name(moment: str) -> str:
     return labels.moment_name(moment)
+
+
+@register.filter
+def review_outcome_name(outcome: str) -> str:
+    return labels.review_outcome_name(outcome)
+
+
+@register.filter
+def plan_status_name(status: str) -> str:
+    return labels.plan_status_name(status)
