@@ -138,7 +138,7 @@ def test_an_infection_sign_alerts_the_practitioner_at_once(clinic, make):
     alert = Alert.objects.get()
     assert alert.kind == "check_in" and alert.severity == "critical"
     assert alert.patient_id == session.patient_id and alert.organization_id == clinic.org.pk
-    assert "infection_sign grade 3" in alert.message
+    assert "Sign of infection grade 3" in alert.message
     assert CheckInResponse.objects.get().alert_id == alert.pk
 
 
