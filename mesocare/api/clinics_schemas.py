@@ -5,14 +5,14 @@ import datetime as dt
 from ninja import Schema
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from mesocare.api.inputs import Patch
+from mesocare.api.inputs import LocalTime, Patch
 from mesocare.clinics.choices import InvitationStatus, Role, RoomKind
 
 
 class WeeklyInterval(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    opens: dt.time
-    closes: dt.time
+    opens: LocalTime
+    closes: LocalTime
 
     @model_validator(mode="after")
     def _ordered(self) -> WeeklyInterval:

@@ -16,13 +16,13 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import ValidationError
 from ninja.parser import Parser
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
@@ -32,6 +32,16 @@ DATE_MIN = dt.date(1900, 1, 1)
 DATE_MAX = dt.date(2199, 12, 31)
 # Larger than any dose, price or quantity, small enough for every numeric column.
 DECIMAL_LIMIT = Decimal("1e12")
+
+
+def _without_offset(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("a local time of day, without a UTC offset (e.g. 09:30)")
+    return value
+
+
+# A time of day in the location's own zone: "09:30", never "09:30Z" or "09:30+01:00".
+LocalTime = Annotated[dt.time, AfterValidator(_without_offset)]
 
 
 class MalformedBody(ValueError):

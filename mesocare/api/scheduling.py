@@ -67,6 +67,8 @@ def parse_window(value: str | None) -> tuple[dt.time, dt.time] | None:
         start, end = (dt.time.fromisoformat(part.strip()) for part in value.split("-", 1))
     except ValueError:
         raise Invalid.field("window", "Give the window as HH:MM-HH:MM, e.g. 11:30-14:30.") from None
+    if start.tzinfo is not None or end.tzinfo is not None:
+        raise Invalid.field("window", "Give local times of day, without a UTC offset.")
     if not start < end:
         raise Invalid.field("window", "The window must end after it starts.")
     return start, end

@@ -5,13 +5,14 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field, model_validator
 
+from mesocare.api.inputs import LocalTime
 from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
 
 
 class WindowIn(Schema):
-    start: dt.time = Field(description="local time of day, e.g. 11:30")
-    end: dt.time = Field(description="local time of day, e.g. 14:30")
+    start: LocalTime = Field(description="local time of day, e.g. 11:30")
+    end: LocalTime = Field(description="local time of day, e.g. 14:30")
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowIn:

@@ -70,3 +70,18 @@ def test_errors_name_the_field_inside_schemas_and_lists() -> None:
         ("lines", 1, "lot"),
         ("lines", 1, "note"),
     ]
+
+
+def test_times_of_day_with_a_utc_offset_are_a_422_on_the_field(api: Any, clinic: Any) -> None:
+    """Opening hours and booking windows are local times of the location: an offset ("09:00Z")
+    cannot be compared with them and is refused, not a 500."""
+    hours = [{"weekday": 0, "opens": "09:00:00Z", "closes": "18:00:00"}]
+    r = api.patch(f"locations/{clinic.location.pk}", {"opening_hours": hours})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"].startswith("opening_hours")
+    r = api.get(
+        f"availability?location={clinic.location.pk}&date_from=2031-01-06"
+        "&date_to=2031-01-07&duration_min=30&window=11:30Z-14:30"
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "window"
