@@ -86,7 +86,7 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/till/invoices/\d+/pay$", 16),
         (r"^/patients/\d+/account/pay$", 16),
         (r"^/login$", 30),  # 21 measured, plus room for the lockout checks
-        (r"^/p/check-in/", 17),
+        (r"^/p/check-in/", 19),
         (r"^/plans/\d+/activate$", 16),
         (r"^/patients/\d+/assessments/new$", 16),
         (r"^/patients/\d+/[a-z]+/add$", 15),  # allergies, consents, medications, weights…

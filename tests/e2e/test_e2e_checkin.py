@@ -53,7 +53,7 @@ def run(e2e: Any, day: Day) -> None:
     e2e.step("doctor", lambda: e2e.sign_in(doctor, "practitioner@alpha.test", PASSWORD))
     card = doctor.get_by_role("region", name="Patient check-ins")
     expect(card).to_contain_text("Verdi, Marta")
-    expect(card).to_contain_text("bruising grade 2")
+    expect(card).to_contain_text("Bruising grade 2")
     assert e2e.axe(doctor) == []
     e2e.screenshot(doctor, "dashboard")
     e2e.step("to the chart", lambda: card.get_by_role("link", name="Verdi, Marta").click())

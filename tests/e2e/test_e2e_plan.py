@@ -62,7 +62,7 @@ def run(e2e: Any, day: Day) -> TreatmentPlan:
     # The proposed plan follows the protocol's rule for the band: 8 sessions, weekly.
     e2e.step("plans tab", lambda: tabs.get_by_role("link", name="Plans").click())
     choose(page.get_by_role("combobox", name="Protocol"), CLINIC_PROTOCOL)
-    choose(page.get_by_label("Baseline assessment"), "hexsel-css 11 (severe)")
+    choose(page.get_by_label("Baseline assessment"), "Hexsel Cellulite Severity Scale 11 (severe)")
     e2e.step("propose", lambda: page.get_by_role("button", name="Propose plan").click())
     expect(page.get_by_role("status").first).to_have_text("Plan proposed.")
     plan_card = page.get_by_role("region", name=re.compile(re.escape(CLINIC_PROTOCOL)))

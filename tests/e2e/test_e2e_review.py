@@ -37,7 +37,7 @@ def run(e2e: Any, day: Day) -> None:
     review.get_by_label("Sessions done").fill("2")
     e2e.step("review", lambda: review.get_by_role("button", name="Review plan").click())
     latest = page.get_by_role("region", name="Latest review")
-    expect(latest).to_contain_text("responding")
+    expect(latest).to_contain_text("Responding")
     expect(latest).to_contain_text("continue the course")
     e2e.screenshot(page, "plan-review-responding")
 
