@@ -139,9 +139,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
-        # Wait up to 10 s for a lock from the connection's first statement on (a busy_timeout
-        # pragma would come after journal_mode, which then failed after the driver's 5 s).
-        "timeout": 10,
+        # Wait up to 20 s for a lock from the connection's first statement on (a busy_timeout
+        # pragma would come after journal_mode, which then failed after the driver's 5 s; 10 s
+        # was once too short for a connection opening during a burst of writes on a busy machine).
+        "timeout": 20,
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)

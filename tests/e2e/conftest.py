@@ -71,6 +71,9 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/sessions/\d+/sign$", 60),
         (r"^/patients/\d+/plans$", 48),  # a plan from an assessment, with its safety check
         (r"^/appointments/\d+/session$", 38),
+        # check-in (29 measured): the safety check with the plan's facts, the status change,
+        # the deposit settled, audit
+        (r"^/appointments/\d+/check-in$", 35),
         (r"^/plans/\d+$", 29),
         # online booking (59 measured): a new patient, their reported intake, safety check,
         # booking, outbox, audit

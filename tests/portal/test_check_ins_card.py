@@ -30,7 +30,7 @@ def test_a_moderate_bruise_reported_at_check_in_is_on_the_practitioners_dashboar
     with django_assert_max_num_queries(30):
         html = client.get("/").content.decode()
     assert "Patient check-ins" in html
-    assert "Rossi, Giulia" in html and "bruising grade 2" in html
+    assert "Rossi, Giulia" in html and "Bruising grade 2" in html
     assert "Patient check-ins" not in dashboard(clinic, "reception")  # clinical data
 
 

@@ -173,8 +173,8 @@ def test_booking_one_appointment_checks_and_writes_in_one_statement(
         "duration_min": 30,
     }
     # The insert, the audit row, and the confirmation and reminder messages of the outbox
-    # (each checked for a duplicate and written in a savepoint): 13 today.
-    with django_assert_max_num_queries(13) as captured:
+    # (each checked for a duplicate and for an SMS opt-out, and written in a savepoint): 15.
+    with django_assert_max_num_queries(15) as captured:
         book_appointment(sched.actor("reception"), start=h.at(h.day(2), 10), **kwargs)
     checks = [q["sql"] for q in captured.captured_queries if "clinics_workinghours" in q["sql"]]
     assert len(checks) == 1 and checks[0].startswith("INSERT INTO")
