@@ -118,6 +118,31 @@ def record_refused(
     )
 
 
+def _record_without_user(
+    organization_id: int,
+    action: AuditAction,
+    obj: models.Model,
+    *,
+    label: str,
+    channel: str,
+    patient_id: int | None,
+    summary: str,
+    changes: dict[str, Any] | None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        organization_id=organization_id,
+        actor=None,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        patient_id=patient_id,
+        summary=summary[:255],
+        changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+        channel=channel,
+    )
+
+
 def record_system(
     organization_id: int,
     action: AuditAction,
@@ -128,17 +153,15 @@ def record_system(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """What the system did on its own (the worker: no user, label and channel "system")."""
-    return AuditEvent.objects.create(
-        organization_id=organization_id,
-        actor=None,
-        actor_label=SYSTEM,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        patient_id=patient_id,
-        summary=summary[:255],
-        changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+    return _record_without_user(
+        organization_id,
+        action,
+        obj,
+        label=SYSTEM,
         channel=SYSTEM,
+        patient_id=patient_id,
+        summary=summary,
+        changes=changes,
     )
 
 
@@ -152,17 +175,15 @@ def record_by_patient(
     channel: str = "portal",
 ) -> AuditEvent:
     """What a patient did through the portal or a signed link (no staff user)."""
-    return AuditEvent.objects.create(
-        organization_id=organization_id,
-        actor=None,
-        actor_label=PATIENT,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        patient_id=patient_id,
-        summary=summary[:255],
-        changes={},
+    return _record_without_user(
+        organization_id,
+        action,
+        obj,
+        label=PATIENT,
         channel=channel,
+        patient_id=patient_id,
+        summary=summary,
+        changes=None,
     )
 
 
