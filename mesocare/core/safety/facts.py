@@ -19,6 +19,9 @@ ChildbearingPotential = Literal["yes", "no", "unknown"]
 ChildbearingReason = Literal["postmenopausal", "hysterectomy", "other"]
 ConsentKind = Literal["general", "treatment", "photo", "guardian"]
 Moment = Literal["booking", "check_in", "charting"]
+# Whether the patient was asked about allergies: ``unknown`` = not asked (or not recorded),
+# ``no_known_allergies`` = asked, none known (NKA), ``has_allergies`` = see ``allergies``.
+AllergyStatus = Literal["unknown", "no_known_allergies", "has_allergies"]
 
 CONDITION_CODES = frozenset(
     {
@@ -98,7 +101,9 @@ class ConsentFact:
 @dataclass(frozen=True)
 class PatientFacts:
     """``childbearing_potential`` ``None`` means not recorded (treated like ``unknown``);
-    ``reliable_contraception_on`` is the date the contraception answer was recorded."""
+    ``reliable_contraception_on`` is the date the contraception answer was recorded;
+    ``allergy_status`` ``unknown`` means nobody asked (an empty ``allergies`` is then not
+    reassuring), ``no_known_allergies`` that the patient was asked and has none."""
 
     birth_date: date
     sex_at_birth: Sex
@@ -108,6 +113,7 @@ class PatientFacts:
     weight_kg: Decimal | None = None
     weight_on: date | None = None
     allergies: tuple[Allergy, ...] = ()
+    allergy_status: AllergyStatus = "unknown"
     medication_classes: frozenset[str] = frozenset()
     conditions: tuple[ConditionFact, ...] = ()
     consents: tuple[ConsentFact, ...] = ()

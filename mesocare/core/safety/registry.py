@@ -16,6 +16,7 @@ from mesocare.core.safety.findings import Finding, Rule, SafetyConfigError, Seve
 
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(patient.ALLERGY, patient.allergy_ingredient),
+    Rule(patient.ALLERGIES_UNKNOWN, patient.allergies_not_recorded),
     Rule(patient.PREGNANCY, patient.pregnancy),
     Rule(patient.BREASTFEEDING, patient.breastfeeding),
     Rule(patient.TERATOGEN, patient.teratogen_contraception),

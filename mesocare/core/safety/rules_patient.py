@@ -39,6 +39,13 @@ HORMONAL_CONTRACEPTIVE = "combined_hormonal_contraceptive"
 ALLERGY = RuleSpec(
     "allergy_ingredient", "Allergy to an ingredient", f"{VEDAMURTHY}; {CONSENSUS}", "block", True
 )
+ALLERGIES_UNKNOWN = RuleSpec(
+    "allergies_not_recorded",
+    "Allergies not recorded",
+    f"{VEDAMURTHY} (history of allergy before mesotherapy); {CONSENSUS}",
+    "warn",
+    True,
+)
 PREGNANCY = RuleSpec(
     "pregnancy", "Pregnancy", f"{VEDAMURTHY}; {CONSENSUS}; {AVODART}", "block", True
 )
@@ -133,6 +140,17 @@ def allergy_ingredient(check: Check) -> Iterator[Finding]:
                         "matched": tuple(sorted(hits)),
                     },
                 )
+
+
+def allergies_not_recorded(check: Check) -> Iterator[Finding]:
+    """Before a first session, an allergy history nobody took: "no allergies listed" is
+    not the same as "asked, none known" (NKA), which gives no finding."""
+    patient = check.patient
+    if patient.allergy_status != "unknown" or patient.allergies or check.past_sessions:
+        return
+    yield ALLERGIES_UNKNOWN.finding(
+        check, "allergies not recorded: ask the patient before the first session"
+    )
 
 
 def _teratogens(check: Check) -> list[str]:

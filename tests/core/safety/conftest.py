@@ -136,6 +136,7 @@ class Make:
             "weight_kg": Decimal("70"),
             "weight_on": TODAY,
             "allergies": (),
+            "allergy_status": "no_known_allergies",
             "medication_classes": frozenset(),
             "conditions": (),
             "consents": (self.consent(),),

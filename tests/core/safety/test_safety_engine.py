@@ -21,6 +21,7 @@ Make = Any  # the conftest ``Make`` builder
 
 CONTRACT = {
     "allergy_ingredient": "block",
+    "allergies_not_recorded": "warn",
     "pregnancy": "block",
     "breastfeeding": "block",
     "teratogen_contraception": "block",
