@@ -15,6 +15,7 @@ from mesocare.patients.choices import (
     ConditionCode,
     ConsentKind,
     DrugClass,
+    Language,
     PhotoUse,
     PregnancyStatus,
     SexAtBirth,
@@ -31,6 +32,7 @@ class PatientIn(Schema):
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
     preferred_channel: Channel | None = None
+    language: Language | None = Field(None, description="language of messages; empty: the clinic's")
     address: str | None = Field(None, max_length=2000)
     tax_code: str | None = Field(None, max_length=32, description="e.g. an Italian codice fiscale")
     notes: str | None = Field(None, max_length=5000)
@@ -67,6 +69,7 @@ class PatientPatch(Patch):
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
     preferred_channel: Channel | None = None
+    language: Language | None = Field(None, description="language of messages; empty: the clinic's")
     address: str | None = Field(None, max_length=2000)
     tax_code: str | None = Field(None, max_length=32, description="e.g. an Italian codice fiscale")
     notes: str | None = Field(None, max_length=5000)
@@ -120,6 +123,7 @@ class WeightOut(Schema):
 
 class PatientOut(PatientListItem):
     preferred_channel: str
+    language: str
     address: str
     tax_code: str
     notes: str

@@ -56,6 +56,22 @@ def message_context(message: OutboxMessage) -> dict[str, Any]:
         if context["starts_at_local"]
         else ""
     )
+    context["sessions"] = [
+        {
+            **session,
+            "when": format_pattern(
+                dt.datetime.fromisoformat(session["starts_at"]),
+                session.get("timezone") or tz,
+                "l j F Y, H:i",
+            ),
+            "short": format_pattern(
+                dt.datetime.fromisoformat(session["starts_at"]),
+                session.get("timezone") or tz,
+                "j/n H:i",
+            ),
+        }
+        for session in payload.get("sessions", [])
+    ]
     for link in payload.get("links", []):
         context[link["name"]] = portal_url(link["purpose"], link["data"])
     return context
@@ -67,9 +83,14 @@ def render_text(name: str, context: dict[str, Any]) -> str:
     return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
 
 
+def message_language(message: OutboxMessage) -> str:
+    """The patient's language of messages, read at send time; else the clinic's."""
+    return message.patient.language or settings.LANGUAGE_CODE
+
+
 def render_message(message: OutboxMessage) -> Rendered:
     base = f"notify/{message.template}"
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(message_language(message)):
         context = message_context(message)
         subject = " ".join(render_text(f"{base}.subject.txt", context).split())
         text = render_text(f"{base}.txt", context).strip() + "\n"

@@ -33,6 +33,14 @@ class ChildbearingReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class AllergyStatus(models.TextChoices):
+    """Whether the allergy history was taken: "not asked" is not "none known"."""
+
+    UNKNOWN = "unknown", _("Not asked")
+    NO_KNOWN_ALLERGIES = "no_known_allergies", _("No known allergies")
+    HAS_ALLERGIES = "has_allergies", _("Has allergies")
+
+
 class AllergySeverity(models.TextChoices):
     MILD = "mild", _("Mild")
     MODERATE = "moderate", _("Moderate")
@@ -73,3 +81,10 @@ class ConsentKind(models.TextChoices):
 class PhotoUse(models.TextChoices):
     CLINICAL = "clinical", _("Clinical records only")
     CLINICAL_AND_MARKETING = "clinical_and_marketing", _("Clinical, teaching and marketing")
+
+
+class Language(models.TextChoices):
+    """The languages messages are written in (the site's `LANGUAGES`); empty: the clinic's."""
+
+    ENGLISH = "en", "English"
+    ITALIAN = "it", "Italiano"

@@ -13,12 +13,14 @@ from mesocare.clinics.tenancy import OrgOwned
 from mesocare.lib.text import digits_only, family_tail, normalize_search
 from mesocare.patients.choices import (
     AllergySeverity,
+    AllergyStatus,
     Channel,
     ChildbearingPotential,
     ChildbearingReason,
     ConditionCode,
     ConsentKind,
     DrugClass,
+    Language,
     PhotoUse,
     PregnancyStatus,
     SexAtBirth,
@@ -40,6 +42,13 @@ class Patient(OrgOwned):
     phone_digits = models.CharField(max_length=40, blank=True, editable=False)
     preferred_channel = models.CharField(
         _("preferred channel"), max_length=8, choices=Channel.choices, default=Channel.EMAIL
+    )
+    language = models.CharField(
+        _("language of messages"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("Empty: the clinic's language."),
     )
     address = models.TextField(_("address"), blank=True)
     tax_code = models.CharField(
@@ -73,6 +82,25 @@ class Patient(OrgOwned):
     reliable_contraception = models.BooleanField(_("reliable contraception"), null=True, blank=True)
     reliable_contraception_on = models.DateField(
         _("reliable contraception recorded on"), null=True, blank=True
+    )
+    # "No known allergies" is an answer recorded by someone at some time, never a default.
+    allergy_status = models.CharField(
+        _("allergy status"),
+        max_length=20,
+        choices=AllergyStatus.choices,
+        default=AllergyStatus.UNKNOWN,
+    )
+    allergy_status_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("allergy status recorded by"),
+    )
+    allergy_status_at = models.DateTimeField(_("allergy status recorded at"), null=True, blank=True)
+    allergy_status_patient_reported = models.BooleanField(
+        _("allergy status reported by the patient"), default=False
     )
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(default=True)

@@ -56,6 +56,7 @@ class Visitor:
     sex_at_birth: str
     email: str
     phone: str = ""
+    language: str = ""  # the language the patient booked in: their messages' language
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def _register(actor: Actor, visitor: Visitor, answers: IntakeAnswers) -> Patient
         sex_at_birth=visitor.sex_at_birth,
         email=visitor.email,
         phone=visitor.phone,
+        language=visitor.language,
         notes=_("Registered through online booking."),
         **intake,
     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from mesocare.booking.services.intake import IntakeAnswers, Visitor
@@ -15,6 +15,7 @@ from mesocare.patients.choices import (
     ChildbearingPotential,
     ConditionCode,
     DrugClass,
+    Language,
     PregnancyStatus,
     SexAtBirth,
 )
@@ -136,6 +137,7 @@ class DetailsForm(ProofOfWorkMixin):
             sex_at_birth=d["sex_at_birth"],
             email=d["email"].strip().lower(),
             phone=d.get("phone", "").strip(),
+            language=_booking_language(),
         )
 
     def answers(self) -> IntakeAnswers:
@@ -156,3 +158,9 @@ class DetailsForm(ProofOfWorkMixin):
 
 class SlotForm(ProofOfWorkMixin):
     slot = forms.CharField(max_length=120)
+
+
+def _booking_language() -> str:
+    """The language the page was read in becomes the language of the patient's messages."""
+    language = (translation.get_language() or "").split("-")[0]
+    return language if language in Language.values else ""

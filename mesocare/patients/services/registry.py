@@ -29,6 +29,7 @@ DEMOGRAPHIC_FIELDS = {
     "email",
     "phone",
     "preferred_channel",
+    "language",
     "address",
     "tax_code",
     "notes",

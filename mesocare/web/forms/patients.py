@@ -11,6 +11,7 @@ from mesocare.patients.choices import (
     Channel,
     ChildbearingPotential,
     ChildbearingReason,
+    Language,
     PregnancyStatus,
     SexAtBirth,
 )
@@ -28,6 +29,7 @@ DEMOGRAPHIC_FIELDS = (
     "email",
     "phone",
     "preferred_channel",
+    "language",
     "address",
     "tax_code",
     "notes",
@@ -53,6 +55,11 @@ class PatientForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     preferred_channel = forms.ChoiceField(
         label=_("Preferred channel"), choices=Channel.choices, initial=Channel.EMAIL
+    )
+    language = forms.ChoiceField(
+        label=_("Language of messages"),
+        choices=[("", _("The clinic's language")), *Language.choices],
+        required=False,
     )
     address = forms.CharField(
         label=_("Address"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
