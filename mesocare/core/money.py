@@ -175,6 +175,34 @@ def pro_rata(amount: Decimal, part: int, whole: int, currency: str) -> Decimal:
     return round_money(Decimal(amount) * part / whole, currency)
 
 
+@dataclass(frozen=True)
+class CourseRefund:
+    """How a cancelled course's price splits: `refund` + `used` + `fee` == the price paid."""
+
+    refund: Decimal
+    used: Decimal
+    fee: Decimal
+    unused: Decimal
+
+
+def course_refund(
+    paid: Decimal, sessions_total: int, sessions_used: int, fee: Decimal, currency: str
+) -> CourseRefund:
+    """The refund of a cancelled course: the unused sessions pro rata (`pro_rata`), less the
+    clinic's cancellation fee (never more than the unused part: a refund is never negative).
+    The used sessions keep the rest of the price, so nothing is lost to rounding:
+    refund + used + fee == paid, to the cent."""
+    price = round_money(paid, currency)
+    if price < 0:
+        raise MoneyError("amount", "A price is never negative.")
+    charge = round_money(fee, currency)
+    if charge < 0:
+        raise MoneyError("fee_amount", "A fee is never negative.")
+    unused = pro_rata(price, sessions_total - sessions_used, sessions_total, currency)
+    kept = min(charge, unused)
+    return CourseRefund(refund=unused - kept, used=price - unused, fee=kept, unused=unused)
+
+
 def net_of(gross: Decimal, rate: Decimal, currency: str) -> Decimal:
     """The net amount whose gross at `rate` is closest to `gross` (for a fee quoted with VAT)."""
     return round_money(Decimal(gross) * HUNDRED / (HUNDRED + Decimal(rate)), currency)
