@@ -60,6 +60,7 @@ from mesocare.notify.models import OutboxMessage
 from mesocare.notify.outbox import address_for, resolve_channel
 from mesocare.notify.quiet import parse_quiet_hours, quiet_until
 from mesocare.notify.rendering import render_message
+from mesocare.notify.signals import periodic_jobs_due
 
 log = logging.getLogger(__name__)
 
@@ -275,15 +276,16 @@ PERIODIC_EVERY = 30.0  # seconds between runs of the periodic jobs
 
 
 def run_periodic_jobs(now: dt.datetime | None = None) -> dict[str, int]:
-    """The worker's periodic jobs (besides delivery): expired waitlist offers are passed on.
-    A failing job is logged and does not stop delivery."""
+    """The worker's periodic jobs (besides delivery), declared by the domains as receivers of
+    `periodic_jobs_due`: e.g. expired waitlist offers passed on, lapsed booking holds purged.
+    A failing job is logged and does not stop the others or delivery."""
     done: dict[str, int] = {}
-    try:
-        from mesocare.scheduling.services.waitlist import expire_offers
-
-        done["waitlist_offers_expired"] = expire_offers(now)
-    except Exception:  # noqa: BLE001 — logged; the loop goes on
-        log.exception("periodic job waitlist expire_offers failed")
+    for receiver, result in periodic_jobs_due.send_robust(sender=None, now=now):
+        if isinstance(result, Exception):
+            log.error("periodic job %s failed", receiver, exc_info=result)
+            continue
+        name, count = result
+        done[name] = count
     return done
 
 
