@@ -19,6 +19,7 @@ from mesocare.booking.models import OnlineAppointment
 from mesocare.booking.services.setup import settings_of
 from mesocare.catalog.models import Protocol, ProtocolVersion
 from mesocare.catalog.snapshots import snapshot_protocol
+from mesocare.notify.models import OutboxMessage
 from mesocare.patients.models import Patient
 from mesocare.plans.models import PlannedSession, TreatmentPlan
 from mesocare.portal.accounts import ensure_account
@@ -101,6 +102,11 @@ def test_a_returning_patient_books_the_rest_of_the_course_at_lunchtime(course: A
     )
     assert Appointment.objects.filter(plan=course.plan).count() == 3
     assert again.status_code == 200
+    # One confirmation lists the three sessions, even after the double click (issue 18, bug 10).
+    (confirmation,) = OutboxMessage.objects.filter(
+        patient=course.patient, kind="booking_confirmation"
+    )
+    assert len(confirmation.payload["sessions"]) == 3
 
 
 def test_a_tampered_proposal_changes_nothing(course: Any) -> None:
