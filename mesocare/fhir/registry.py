@@ -43,6 +43,18 @@ the canonical base of the code systems and extensions this server defines (``can
 and per-organization caches (``membership_by_user``). `MappingContext.for_org(org_id)` builds one
 without a request (for background jobs).
 
+The fast path (bulk export)
+===========================
+A `Source` with ``columns`` reads its rows as tuples (``values_list`` of those column paths, no
+model instances) and its ``build`` receives a named tuple whose fields are the columns (``pk``,
+the ``last_updated`` path and each of ``columns``; ``"zone__name"`` is ``row.zone__name``) plus,
+for each `Child`, a list of the child rows (one query per chunk of parents). Display labels of
+choice fields come from ``ctx.label(Model, "field", code)`` (translated once per export, not per
+row). The per-resource read API and search run the very same ``build`` on the same rows (one
+``values_list`` query per page), so a resource reads the same whichever way it is fetched.
+``iter_encoded`` streams the serialized JSON of every resource (orjson, serialized once: the
+bytes that are hashed for ``meta.versionId`` are the bytes written).
+
 `meta.versionId` is a digest of the resource's content (so it changes exactly when the resource
 does) and the ETag is ``W/"<versionId>"``; `meta.lastUpdated` is the row's last change where the
 model records one, else its creation time.
@@ -51,12 +63,13 @@ model records one, else its creation time.
 from __future__ import annotations
 
 import hashlib
-import json
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from django.conf import settings
 from django.db.models import Model, Q, QuerySet
 
@@ -81,6 +94,7 @@ class MappingContext:
     org_id: int
     base_url: str
     _memberships: dict[int, int] | None = field(default=None, repr=False)
+    _labels: dict[tuple[Any, str], dict[Any, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_org(cls, org_id: int) -> MappingContext:
@@ -89,6 +103,16 @@ class MappingContext:
     def canonical(self, path: str) -> str:
         """The canonical URL of something this server defines (``"CodeSystem/scale-item"``)."""
         return f"{self.base_url}/{path}"
+
+    def label(self, model: type[Model], field_name: str, code: Any) -> str:
+        """The display label of a choice field's value (what ``get_<field>_display()`` gives),
+        translated once per context and field instead of once per row."""
+        key = (model, field_name)
+        labels = self._labels.get(key)
+        if labels is None:
+            choices = model._meta.get_field(field_name).flatchoices  # type: ignore[union-attr]
+            labels = self._labels[key] = {value: str(text) for value, text in choices}
+        return labels.get(code, str(code) if code is not None else "")
 
     @property
     def membership_by_user(self) -> dict[int, int]:
@@ -102,10 +126,43 @@ class MappingContext:
         return self._memberships
 
 
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def dumps(value: Any) -> bytes:
+    """The JSON of a resource as the server writes it (UTF-8, compact, keys in build order)."""
+    return orjson.dumps(value, default=_json_default)
+
+
 def version_of(resource: dict[str, Any]) -> str:
     body = {k: v for k, v in resource.items() if k != "meta"}
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-    return digest[:16]
+    return hashlib.sha256(dumps(body)).hexdigest()[:16]
+
+
+def _with_meta(raw: bytes, updated: datetime) -> tuple[bytes, str]:
+    """Serialized resource without meta → (serialized with meta, versionId), no re-encoding."""
+    version = hashlib.sha256(raw).hexdigest()[:16]
+    meta = b',"meta":{"versionId":"%s","lastUpdated":"%s"}}' % (
+        version.encode(),
+        instant(updated).encode(),
+    )
+    return raw[:-1] + meta, version
+
+
+@dataclass(frozen=True)
+class Child:
+    """Rows of a related model that a fast-path build needs: ``row.<name>`` is the list of
+    ``columns`` tuples (named) of the rows whose ``fk`` is the parent, ordered by ``order_by``."""
+
+    name: str
+    model: type[Model]
+    fk: str
+    columns: tuple[str, ...]
+    order_by: tuple[str, ...] = ("pk",)
+
+    def row_type(self) -> Any:
+        return namedtuple(f"{self.model.__name__}Row", self.columns)  # type: ignore[misc]
 
 
 def instant(value: datetime) -> str:
@@ -127,7 +184,24 @@ class Source:
     # Computed columns (e.g. the change time ``last_updated`` names when no one column holds it).
     annotations: dict[str, Any] = field(default_factory=dict)
     filters: dict[str, Filter] = field(default_factory=dict)
+    # The fast path (see the module docstring): the columns ``build`` reads, and child rows.
+    columns: tuple[str, ...] = ()
+    children: tuple[Child, ...] = ()
     resource_type: str = ""
+    _row_type: Any = field(default=None, repr=False)
+
+    @property
+    def fast(self) -> bool:
+        return bool(self.columns)
+
+    def _fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(("pk", self.last_updated, *self.columns)))
+
+    def row_type(self) -> Any:
+        if self._row_type is None:
+            names = self._fields() + tuple(child.name for child in self.children)
+            self._row_type = namedtuple(f"{self.model.__name__}Row", names)  # type: ignore[misc]
+        return self._row_type
 
     def fhir_id(self, pk: int) -> str:
         return f"{self.id_prefix}-{pk}" if self.id_prefix else str(pk)
@@ -148,6 +222,15 @@ class Source:
         since: datetime | None = None,
         patient_ids: Iterable[int] | None = None,
     ) -> QuerySet[Any]:
+        return self._filtered(ctx, since, patient_ids, related=True)
+
+    def _filtered(
+        self,
+        ctx: MappingContext,
+        since: datetime | None,
+        patient_ids: Iterable[int] | None,
+        related: bool,
+    ) -> QuerySet[Any]:
         manager: Any = self.model._default_manager
         if hasattr(manager, "for_org"):
             qs = manager.for_org(ctx.org_id)
@@ -157,9 +240,9 @@ class Source:
             qs = self.scope(qs, ctx)
         if self.annotations:
             qs = qs.annotate(**self.annotations)
-        if self.select:
+        if self.select and related:
             qs = qs.select_related(*self.select)
-        if self.prefetch:
+        if self.prefetch and related:
             qs = qs.prefetch_related(*self.prefetch)
         if since is not None:
             qs = qs.filter(**{f"{self.last_updated}__gte": since})
@@ -169,12 +252,82 @@ class Source:
             qs = qs.filter(**{f"{self.patient_path}__in": list(patient_ids)})
         return qs.order_by("pk")
 
-    def to_fhir(self, obj: Any, ctx: MappingContext) -> dict[str, Any]:
-        resource: dict[str, Any] = {"resourceType": self.resource_type, "id": self.fhir_id(obj.pk)}
-        resource.update(self.build(obj, ctx))
-        updated = _path_value(obj, self.last_updated)
-        resource["meta"] = {"versionId": version_of(resource), "lastUpdated": instant(updated)}
+    def rows(
+        self,
+        ctx: MappingContext,
+        since: datetime | None = None,
+        patient_ids: Iterable[int] | None = None,
+        pks: Iterable[int] | None = None,
+        chunk_size: int = 5000,
+    ) -> Iterator[Any]:
+        """The fast path's rows (named tuples, children attached), by primary key."""
+        qs = self._filtered(ctx, since, patient_ids, related=False)
+        if pks is not None:
+            qs = qs.filter(pk__in=list(pks))
+        row_type = self.row_type()
+        make = row_type._make
+        cursor = qs.values_list(*self._fields()).iterator(chunk_size=chunk_size)
+        if not self.children:
+            yield from map(make, cursor)
+            return
+        batch: list[tuple[Any, ...]] = []
+        for values in cursor:
+            batch.append(values)
+            if len(batch) == chunk_size:
+                yield from self._with_children(batch, make)
+                batch = []
+        if batch:
+            yield from self._with_children(batch, make)
+
+    def _with_children(self, batch: list[tuple[Any, ...]], make: Any) -> Iterator[Any]:
+        parent_pks = [values[0] for values in batch]
+        kids: list[dict[Any, list[Any]]] = []
+        for child in self.children:
+            child_make = child.row_type()._make
+            grouped: dict[Any, list[Any]] = {}
+            found = (
+                child.model._default_manager.filter(**{f"{child.fk}__in": parent_pks})
+                .order_by(child.fk, *child.order_by)
+                .values_list(child.fk, *child.columns)
+            )
+            for values in found.iterator(chunk_size=5000):
+                grouped.setdefault(values[0], []).append(child_make(values[1:]))
+            kids.append(grouped)
+        for values in batch:
+            yield make(values + tuple(group.get(values[0], []) for group in kids))
+
+    def _body(self, item: Any, ctx: MappingContext) -> dict[str, Any]:
+        resource: dict[str, Any] = {"resourceType": self.resource_type, "id": self.fhir_id(item.pk)}
+        resource.update(self.build(item, ctx))
         return resource
+
+    def _updated(self, item: Any) -> datetime:
+        if self.fast:
+            return getattr(item, self.last_updated)  # type: ignore[no-any-return]
+        return _path_value(item, self.last_updated)  # type: ignore[no-any-return]
+
+    def encode(self, item: Any, ctx: MappingContext) -> bytes:
+        """The resource's JSON (with meta) from a row of `rows` (fast path) or a model
+        instance of `queryset`, serialized once."""
+        raw, _version = _with_meta(dumps(self._body(item, ctx)), self._updated(item))
+        return raw
+
+    def _resource(self, item: Any, ctx: MappingContext) -> dict[str, Any]:
+        resource = self._body(item, ctx)
+        _raw, version = _with_meta(dumps(resource), self._updated(item))
+        resource["meta"] = {"versionId": version, "lastUpdated": instant(self._updated(item))}
+        return resource
+
+    def render(self, objs: list[Any], ctx: MappingContext) -> list[dict[str, Any]]:
+        """The resources of model instances found by `queryset` (read, search), in order.
+        A fast-path source maps the same rows the export reads (one query for the list)."""
+        if not self.fast:
+            return [self._resource(obj, ctx) for obj in objs]
+        by_pk = {row.pk: row for row in self.rows(ctx, pks=[obj.pk for obj in objs])}
+        return [self._resource(by_pk[obj.pk], ctx) for obj in objs]
+
+    def to_fhir(self, obj: Any, ctx: MappingContext) -> dict[str, Any]:
+        return self.render([obj], ctx)[0]
 
     def patient_pk(self, obj: Any) -> int | None:
         if self.patient_path is None:
@@ -231,11 +384,28 @@ class ResourceType:
         patient_ids: Iterable[int] | None = None,
         chunk_size: int = 500,
     ) -> Iterator[dict[str, Any]]:
+        for raw in self.iter_encoded(ctx, since, patient_ids, chunk_size):
+            yield orjson.loads(raw)
+
+    def iter_encoded(
+        self,
+        ctx: MappingContext,
+        since: datetime | None = None,
+        patient_ids: Iterable[int] | None = None,
+        chunk_size: int = 5000,
+    ) -> Iterator[bytes]:
+        """Every resource of the type as serialized JSON, source after source, by primary key
+        (the bulk export's path: tuples, not model instances, for fast-path sources)."""
         ids = list(patient_ids) if patient_ids is not None else None
         for source in self.sources:
-            qs = source.queryset(ctx, since=since, patient_ids=ids)
-            for obj in qs.iterator(chunk_size=chunk_size):
-                yield source.to_fhir(obj, ctx)
+            if source.fast:
+                items: Iterable[Any] = source.rows(ctx, since, ids, chunk_size=chunk_size)
+            else:
+                qs = source.queryset(ctx, since=since, patient_ids=ids)
+                items = qs.iterator(chunk_size=min(chunk_size, 2000))
+            encode = source.encode
+            for item in items:
+                yield encode(item, ctx)
 
 
 REGISTRY: dict[str, ResourceType] = {}

@@ -23,7 +23,13 @@ from mesocare.fhir.auth import fhir_actor
 from mesocare.fhir.capability import capability_statement
 from mesocare.fhir.definitions import definition
 from mesocare.fhir.outcome import FHIR_JSON, FhirError, operation_outcome
-from mesocare.fhir.registry import FHIR_BASE_PATH, MappingContext, ResourceType, get_type
+from mesocare.fhir.registry import (
+    FHIR_BASE_PATH,
+    MappingContext,
+    ResourceType,
+    Source,
+    get_type,
+)
 
 CHANNEL = "fhir"
 _JSON_FORMATS = {"json", FHIR_JSON, "application/json", "application/json+fhir"}
@@ -214,8 +220,7 @@ def search_type(request: HttpRequest, type_name: str) -> HttpResponse:
         )
     entries = []
     for mode, rows in (("match", page.rows), ("include", page.included)):
-        for source, obj in rows:
-            resource = source.to_fhir(obj, ctx)
+        for resource in _render(rows, ctx):
             entries.append(
                 {
                     "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
@@ -239,6 +244,19 @@ def search_type(request: HttpRequest, type_name: str) -> HttpResponse:
         channel=CHANNEL,
     )
     return _respond(request, bundle)
+
+
+def _render(rows: list[tuple[Source, Any]], ctx: MappingContext) -> list[dict[str, Any]]:
+    """The resources of a page's rows, in order: one `Source.render` (one query on the fast
+    path) per source instead of one per row."""
+    groups: dict[int, tuple[Source, list[Any]]] = {}
+    for source, obj in rows:
+        groups.setdefault(id(source), (source, []))[1].append(obj)
+    rendered: dict[tuple[int, Any], dict[str, Any]] = {}
+    for source, objs in groups.values():
+        for obj, resource in zip(objs, source.render(objs, ctx), strict=True):
+            rendered[(id(source), obj.pk)] = resource
+    return [rendered[(id(source), obj.pk)] for source, obj in rows]
 
 
 @fhir_view

@@ -3,10 +3,11 @@ cancel and retention.
 
 The run reads one consistent snapshot: on PostgreSQL a REPEATABLE READ transaction (its start is
 the manifest's ``transactionTime``); SQLite's read transaction is a snapshot by construction (WAL).
-Resources stream from the registry's ``iter_resources`` (chunked querysets) into ndjson files,
-one type per file, a new file every ``FHIR_EXPORT_FILE_LINES`` lines, so memory stays bounded
-whatever the organization's size. Groups are the patients seen at one location (``Group/<location
-id>``): the product has no other patient sets."""
+Resources stream from the registry's ``iter_encoded`` (chunked reads of tuples, each resource
+serialized once) into ndjson files, one type per file, a new file every
+``FHIR_EXPORT_FILE_LINES`` lines, so memory stays bounded whatever the organization's size.
+Groups are the patients seen at one location (``Group/<location id>``): the product has no
+other patient sets."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ NDJSON_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 SUPPORTED_PARAMS = {"_type", "_since", "_outputFormat"}
 ACTIVE = (ExportStatus.ACCEPTED, ExportStatus.RUNNING)
 CANCEL_MARKER = "CANCELLED"
+WRITE_BLOCK = 2000  # resources joined per write
+WRITE_BUFFER = 1 << 20
 
 
 def file_lines() -> int:
@@ -238,27 +241,34 @@ def _write_type(
     job: ExportJob,
     patient_ids: list[int] | None,
 ) -> list[dict[str, Any]]:
+    """One type's ndjson files: serialized resources are joined and written in large blocks
+    (a new file every `file_lines` lines)."""
     limit = file_lines()
     files: list[dict[str, Any]] = []
     out = None
     count = 0
+    pending: list[bytes] = []
     try:
-        for resource in rtype.iter_resources(
-            ctx, since=job.since, patient_ids=patient_ids, chunk_size=2000
-        ):
+        for raw in rtype.iter_encoded(ctx, since=job.since, patient_ids=patient_ids):
             if out is None or count == limit:
                 if out is not None:
+                    out.write(b"\n".join(pending) + b"\n")
+                    pending = []
                     out.close()
                     files[-1]["count"] = count
                     if _cancelled(directory):
                         raise _Cancelled
                 name = f"{rtype.name}-{len(files) + 1}.ndjson"
-                out = (directory / name).open("w", encoding="utf-8")
+                out = (directory / name).open("wb", buffering=WRITE_BUFFER)
                 files.append({"type": rtype.name, "file": name, "count": 0})
                 count = 0
-            out.write(json.dumps(resource, separators=(",", ":"), ensure_ascii=False, default=str))
-            out.write("\n")
+            pending.append(raw)
             count += 1
+            if len(pending) == WRITE_BLOCK:
+                out.write(b"\n".join(pending) + b"\n")
+                pending = []
+        if out is not None and pending:
+            out.write(b"\n".join(pending) + b"\n")
     finally:
         if out is not None:
             out.close()
