@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record, record_list_read
 from mesocare.billing.choices import DepositStatus, InvoiceKind, PackageStatus, TaxCategory
-from mesocare.billing.models import Deposit, PatientPackage
+from mesocare.billing.models import Deposit, PatientPackage, PriceItem
 from mesocare.billing.services.invoicing import LineSpec, issue_invoice
 from mesocare.billing.services.prices import current_policy, deposit_for, session_item
 from mesocare.clinics.actor import Actor
@@ -29,6 +29,29 @@ from mesocare.scheduling.models import Appointment
 FORFEIT_REASON = "Forfeited deposit: compensation outside the scope of VAT (CJEU C-277/05)"
 
 
+def session_deposit(
+    org_id: int, patient_id: int, protocol_id: int | None
+) -> tuple[PriceItem, Decimal] | None:
+    """The deposit one booked session of this protocol asks for (its price item and amount),
+    or None: no session price or deposit rule, or an active package with sessions left pays
+    for it already. Booking asks it (`ask_deposit`); online booking shows it before."""
+    item = session_item(org_id, protocol_id)
+    if item is None or protocol_id is None:
+        return None
+    amount = deposit_for(item)
+    if not amount:
+        return None
+    if PatientPackage.objects.filter(
+        organization_id=org_id,
+        patient_id=patient_id,
+        protocol_id=protocol_id,
+        status=PackageStatus.ACTIVE,
+        sessions_used__lt=models.F("sessions_total"),
+    ).exists():
+        return None
+    return item, amount
+
+
 def ask_deposit(actor: Actor, appointment: Appointment) -> Deposit | None:
     """At booking: the deposit the booked service asks for, unless the patient has an active
     package for its protocol (already paid) or the appointment has one already."""
@@ -39,20 +62,10 @@ def ask_deposit(actor: Actor, appointment: Appointment) -> Deposit | None:
         .values_list("protocol_id", flat=True)
         .first()
     )
-    item = session_item(appointment.organization_id, protocol_id)
-    if item is None or protocol_id is None:
+    due = session_deposit(appointment.organization_id, appointment.patient_id, protocol_id)
+    if due is None:
         return None
-    amount = deposit_for(item)
-    if not amount:
-        return None
-    if PatientPackage.objects.filter(
-        organization_id=appointment.organization_id,
-        patient_id=appointment.patient_id,
-        protocol_id=protocol_id,
-        status=PackageStatus.ACTIVE,
-        sessions_used__lt=models.F("sessions_total"),
-    ).exists():
-        return None
+    item, amount = due
     deposit, created = Deposit.objects.get_or_create(
         appointment=appointment,
         defaults={

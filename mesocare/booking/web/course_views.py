@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mesocare.booking.services import abuse, course
 from mesocare.booking.services.setup import settings_of
 from mesocare.booking.services.slots import parse_slot_value
+from mesocare.booking.services.terms import course_terms, visit_terms
 from mesocare.booking.web.views import _site
 from mesocare.clinics.models import Location, Organization
 from mesocare.errors import Conflict, Invalid, NotFound
@@ -70,12 +71,17 @@ def _course_page(
     )
     proposals: list[dict[str, Any]] = []
     infeasible = False
+    terms = course_terms(plan) if plan is not None else visit_terms(org.pk)
     if plan is not None and location is not None:
         abuse.require_allowed(("search_identity", f"patient:{patient.pk}"))
         options = course.propose_online(org, patient, plan, location, window, now=now)
         infeasible = not options.proposals
         proposals = [
-            {"sessions": p.sessions, "signed": course.sign_proposal(plan, p.sessions)}
+            {
+                "sessions": p.sessions,
+                "signed": course.sign_proposal(plan, p.sessions),
+                "deposit": terms.deposit_for(len(p.sessions)),
+            }
             for p in options.proposals
         ]
     return render(
@@ -94,6 +100,7 @@ def _course_page(
             location=location,
             tz=location.timezone if location else "UTC",
             cutoff_hours=settings.cutoff_hours,
+            terms=terms,
             message=message,
         ),
         status=status,
@@ -141,11 +148,15 @@ def course_book(request: HttpRequest, slug: str) -> HttpResponse:
     except (Invalid, NotFound) as exc:
         return _course_page(request, org, patient, message=exc.message)
     first = booked.appointments[0]
-    return render(
-        request,
-        "booking/course_done.html",
-        _context(org, appointments=booked.appointments, tz=first.location.timezone),
+    terms = course_terms(first.plan)
+    context = _context(
+        org,
+        appointments=booked.appointments,
+        tz=first.location.timezone,
+        terms=terms,
+        deposit=terms.deposit_for(len(booked.appointments)),
     )
+    return render(request, "booking/course_done.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -36,6 +36,7 @@ from mesocare.booking.services.slots import (
     parse_slot_value,
     place_hold,
 )
+from mesocare.booking.services.terms import visit_terms
 from mesocare.booking.web.forms import DetailsForm, SlotForm
 from mesocare.clinics.middleware import client_ip
 from mesocare.clinics.models import Location, Organization
@@ -237,6 +238,7 @@ def _details_page(
             token=token,
             form=form,
             policy=policy_text(held.service, settings),
+            terms=visit_terms(org.pk),
             cutoff_hours=cutoff_hours(held.service, settings),
             pow_bits=challenge.bits,
             pow_token=challenge.token,
