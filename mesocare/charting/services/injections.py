@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
@@ -108,6 +109,26 @@ def _validate(data: InjectionIn) -> None:
         raise Invalid.field("points", _("At least one point."))
     if not data.total_volume_ml > 0:
         raise Invalid.field("total_volume_ml", _("Must be more than 0 mL."))
+    computed = volume_from_points(data.points, data.volume_per_point_ml)
+    if computed is not None and computed != data.total_volume_ml:
+        raise Invalid.field(
+            "total_volume_ml",
+            _("%(points)s points × %(per_point)s mL make %(computed)s mL, not %(total)s mL.")
+            % {
+                "points": data.points,
+                "per_point": number_format(data.volume_per_point_ml),
+                "computed": number_format(computed),
+                "total": number_format(data.total_volume_ml),
+            },
+        )
+
+
+def volume_from_points(points: int | None, per_point: Decimal | None) -> Decimal | None:
+    """The injection's total volume, points × volume per point, to the mL's thousandth (the
+    precision charted); None when either is missing."""
+    if not points or per_point is None:
+        return None
+    return (points * per_point).quantize(Decimal("0.001"))
 
 
 @transaction.atomic
@@ -350,41 +371,56 @@ def last_injection_for_zone(
         .exclude(session_id=session.pk)
         .filter(session__started_at__lte=session.started_at)
         .select_related("session")
-        .prefetch_related(models.Prefetch("components", queryset=components_queryset()))
+        .prefetch_related(
+            models.Prefetch(
+                "components", queryset=CocktailComponent.objects.select_related("lot__product")
+            )
+        )
         .order_by("-session__started_at", "-n")
         .first()
     )
 
 
-def usable_lot(
-    actor: Actor, product_id: int, location_id: int, on: dt.date, *, prefer: int | None = None
-) -> ProductLot | None:
-    """The lot to suggest for a product at a location: `prefer` if still usable, else the
-    first to expire (FEFO) that is not recalled, not expired and has stock."""
-    usable = ProductLot.objects.for_org(actor.org_id).filter(
-        product_id=product_id,
-        location_id=location_id,
-        recalled=False,
-        expiry__gte=on,
-        on_hand_ml__gt=0,
+def usable_lots(actor: Actor, session: TreatmentSession) -> list[ProductLot]:
+    """The lots the session may draw from (one query): at its location, not recalled, not
+    expired on the session's day and with stock; by product name, then first to expire."""
+    return list(
+        ProductLot.objects.for_org(actor.org_id)
+        .filter(
+            location_id=session.location_id,
+            recalled=False,
+            on_hand_ml__gt=0,
+            expiry__gte=session_date(session),
+        )
+        .select_related("product")
+        .order_by("product__name", "expiry", "id")
     )
-    if prefer is not None:
-        lot = usable.filter(pk=prefer).first()
-        if lot is not None:
+
+
+def _pick_lot(
+    lots: list[ProductLot], product_id: int, prefer: int | None = None
+) -> ProductLot | None:
+    """`prefer` when it is among the usable `lots`, else the product's first to expire."""
+    candidates = [lot for lot in lots if lot.product_id == product_id]
+    for lot in candidates:
+        if lot.pk == prefer:
             return lot
-    return usable.order_by("expiry", "id").first()
+    return min(candidates, key=lambda lot: (lot.expiry, lot.pk), default=None)
 
 
-def suggest_injection(actor: Actor, session: TreatmentSession, zone: str) -> dict[str, Any]:
+def suggest_injection(
+    actor: Actor, session: TreatmentSession, zone: str, lots: list[ProductLot] | None = None
+) -> dict[str, Any]:
     """Prefill for the injection form: the last injection in this zone when there is one
     ("same as last time", with the same lot if still usable, else a FEFO lot of the same
-    product), else the protocol's values and products."""
-    on = session_date(session)
+    product), else the protocol's values and products. `lots` are the session's usable lots
+    when the caller has them already (`usable_lots`)."""
+    lots = usable_lots(actor, session) if lots is None else lots
     last = last_injection_for_zone(actor, session, zone)
     if last is not None:
         components = []
         for c in last.components.all():
-            lot = usable_lot(actor, c.lot.product_id, session.location_id, on, prefer=c.lot_id)
+            lot = _pick_lot(lots, c.lot.product_id, prefer=c.lot_id)
             components.append(
                 {
                     "product": c.lot.product_id,
@@ -412,7 +448,7 @@ def suggest_injection(actor: Actor, session: TreatmentSession, zone: str) -> dic
     components = []
     if session.protocol is not None:
         for link in session.protocol.product_links.select_related("product"):
-            lot = usable_lot(actor, link.product_id, session.location_id, on)
+            lot = _pick_lot(lots, link.product_id)
             components.append(
                 {
                     "product": link.product_id,

@@ -14,27 +14,28 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mesocare.catalog.choices import Technique
-from mesocare.catalog.models import Zone
 from mesocare.charting.choices import NeedleKind, SideEffectKind, SideEffectSource
 from mesocare.charting.models import TreatmentSession
 from mesocare.charting.services import injections as charting
 from mesocare.charting.services import sessions
 from mesocare.charting.services.sessions import AMENDABLE
-from mesocare.charting.services.totals import session_date
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Conflict, DomainError
 from mesocare.inventory.models import ProductLot
+from mesocare.lib.local_time import format_date
 from mesocare.scheduling.models import Appointment
+from mesocare.web.bodymap import bodymap_views
 from mesocare.web.dashboard import DASHBOARD_CARDS, Card
-from mesocare.web.labels import amended_field_name, amended_part_name
+from mesocare.web.labels import amended_field_name, amended_part_name, zone_names
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -80,6 +81,17 @@ class WalkInForm(forms.Form):
         )
 
 
+def lot_label(lot: ProductLot) -> str:
+    """A lot as the injection form offers it: product, lot number, expiry and what is left
+    ("Aqualyx · lot L123 · expires 31/01/2027 · 12.5 mL left")."""
+    return _("%(product)s · lot %(lot)s · expires %(expiry)s · %(ml)s mL left") % {
+        "product": lot.product.name,
+        "lot": lot.lot_number,
+        "expiry": format_date(lot.expiry),
+        "ml": number_format(lot.on_hand_ml.normalize()),
+    }
+
+
 class InjectionForm(forms.Form):
     zone = forms.CharField(widget=forms.HiddenInput)
     technique = forms.ChoiceField(choices=Technique.choices, label=gettext_lazy("Technique"))
@@ -97,7 +109,11 @@ class InjectionForm(forms.Form):
         decimal_places=3,
     )
     total_volume_ml = forms.DecimalField(
-        label=gettext_lazy("Total volume (mL)"), min_value=Decimal("0.001"), decimal_places=3
+        label=gettext_lazy("Total volume (mL)"),
+        help_text=gettext_lazy("Points × volume per point, when both are given."),
+        required=False,
+        min_value=Decimal("0.001"),
+        decimal_places=3,
     )
     needle_kind = forms.ChoiceField(
         choices=NeedleKind.choices,
@@ -126,14 +142,7 @@ class InjectionForm(forms.Form):
 
     def __init__(self, lots: list[ProductLot], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "—")] + [
-            (
-                str(lot.pk),
-                f"{lot.product.name} · {lot.lot_number} · "
-                f"exp {lot.expiry:%Y-%m-%d} · {lot.on_hand_ml} mL",
-            )
-            for lot in lots
-        ]
+        choices = [("", "—")] + [(str(lot.pk), lot_label(lot)) for lot in lots]
         for i in range(1, MAX_COMPONENTS + 1):
             self.fields[f"lot_{i}"] = forms.ChoiceField(
                 choices=choices, required=i == 1, label=_("Product lot %d") % i
@@ -144,6 +153,24 @@ class InjectionForm(forms.Form):
                 min_value=Decimal("0.001"),
                 decimal_places=3,
             )
+
+    def clean(self) -> dict[str, Any]:
+        """The total volume is points × volume per point when both are given (the page
+        computes it as they are typed): an empty total takes it; a different one is refused
+        by the charting service, beside the field."""
+        data = super().clean() or {}
+        if self.has_error("total_volume_ml"):
+            return data
+        computed = charting.volume_from_points(data.get("points"), data.get("volume_per_point_ml"))
+        if data.get("total_volume_ml") is None:
+            if computed is not None:
+                data["total_volume_ml"] = computed
+            elif not self.has_error("points"):
+                self.add_error(
+                    "total_volume_ml",
+                    _("Give the total volume, or the volume per point to compute it."),
+                )
+        return data
 
     def component_rows(self) -> list[tuple[Any, Any]]:
         return [(self[f"lot_{i}"], self[f"volume_{i}"]) for i in range(1, MAX_COMPONENTS + 1)]
@@ -233,20 +260,6 @@ class SignForm(forms.Form):
     )
 
 
-def _usable_lots(actor: Actor, session: TreatmentSession) -> list[ProductLot]:
-    return list(
-        ProductLot.objects.for_org(actor.org_id)
-        .filter(
-            location_id=session.location_id,
-            recalled=False,
-            on_hand_ml__gt=0,
-            expiry__gte=session_date(session),
-        )
-        .select_related("product")
-        .order_by("product__name", "expiry", "id")
-    )
-
-
 def _initial(suggestion: dict[str, Any]) -> dict[str, Any]:
     initial = {
         k: suggestion[k]
@@ -289,15 +302,21 @@ def _render_session(
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
+    names = zone_names()
     zone = request.GET.get("zone") or (injection_form.data.get("zone") if injection_form else None)
-    zone_obj = Zone.objects.filter(code=zone).first() if zone else None
+    zone = zone if zone in names else None
     suggestion = None
-    if zone_obj is not None and injection_form is None and session.signed_at is None:
-        suggestion = charting.suggest_injection(actor, session, zone_obj.code)
-        injection_form = InjectionForm(_usable_lots(actor, session), initial=_initial(suggestion))
+    if zone is not None and injection_form is None and session.signed_at is None:
+        lots = charting.usable_lots(actor, session)
+        suggestion = charting.suggest_injection(actor, session, zone, lots)
+        injection_form = InjectionForm(lots, initial=_initial(suggestion))
     amended = _amended_map(session)
-    injections = [(i, amended.get(("injection", i.n), {})) for i in session.injections.all()]
+    injections = [
+        (i, names.get(i.zone_id, i.zone_id), amended.get(("injection", i.n), {}))
+        for i in session.injections.all()
+    ]
     side_effects = [(s, amended.get(("side_effect", s.pk), {})) for s in session.side_effects.all()]
+    done = {i.zone_id for i in session.injections.all()}
     context = {
         "session": session,
         "patient": session.patient,
@@ -305,9 +324,8 @@ def _render_session(
         "injections": injections,
         "side_effects": side_effects,
         "session_amended": amended.get(("session", None), {}),
-        "done_zones": {i.zone_id for i in session.injections.all()},
-        "selected_zone": zone_obj.code if zone_obj else "",
-        "zone": zone_obj,
+        "bodymap": bodymap_views(names, done=done, selected=zone or ""),
+        "zone_name": names[zone] if zone else "",
         "suggestion": suggestion,
         "injection_form": injection_form,
         "findings": findings or [],
@@ -413,7 +431,7 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 @staff_view(Perm.CLINICAL_EDIT)
 def injection_add(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = _load(actor, session_id)
-    form = InjectionForm(_usable_lots(actor, session), request.POST)
+    form = InjectionForm(charting.usable_lots(actor, session), request.POST)
     findings = None
     if form.is_valid():
         try:
