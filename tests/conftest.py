@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from mesocare.accounts.models import ApiToken, User
 from mesocare.clinics.actor import Actor
@@ -91,6 +92,10 @@ def make_clinic(slug: str, patient_name: tuple[str, str] = ("Giulia", "Rossi")) 
         birth_date=dt.date(1990, 5, 17),
         sex_at_birth="female",
         phone="+39 333 123 4567",
+        # Asked at intake: no known allergies (a history nobody took is a safety warning).
+        allergy_status="no_known_allergies",
+        allergy_status_by=members["practitioner"].user,
+        allergy_status_at=timezone.now(),
     )
     return Clinic(org, location, room, members, patient)
 

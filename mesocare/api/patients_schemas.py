@@ -9,6 +9,7 @@ from pydantic import EmailStr, Field
 from mesocare.api.inputs import Patch
 from mesocare.patients.choices import (
     AllergySeverity,
+    AllergyStatus,
     Channel,
     ChildbearingPotential,
     ChildbearingReason,
@@ -48,6 +49,12 @@ class PatientIn(Schema):
     reliable_contraception_on: dt.date | None = Field(
         None, description="date the contraception answer was recorded; default today"
     )
+    allergy_status: AllergyStatus | None = Field(
+        None,
+        description="`no_known_allergies` records that the patient was asked and has none "
+        "(who and when are kept); `has_allergies` is set by adding an allergy; `unknown` = not "
+        "asked. Neither `unknown` nor `no_known_allergies` may stand next to an active allergy.",
+    )
 
 
 class PatientPatch(Patch):
@@ -82,6 +89,12 @@ class PatientPatch(Patch):
     childbearing_potential_reason: ChildbearingReason | None = None
     reliable_contraception: bool | None = None
     reliable_contraception_on: dt.date | None = None
+    allergy_status: AllergyStatus | None = Field(
+        None,
+        description="`no_known_allergies` records that the patient was asked and has none "
+        "(who and when are kept); `has_allergies` is set by adding an allergy; `unknown` = not "
+        "asked. Neither `unknown` nor `no_known_allergies` may stand next to an active allergy.",
+    )
 
 
 class AllergyOut(Schema):
@@ -129,6 +142,9 @@ class PatientOut(PatientListItem):
     notes: str
     age: int
     allergies: list[AllergyOut]
+    allergy_status: AllergyStatus
+    allergy_status_at: dt.datetime | None = Field(description="when the status was recorded")
+    allergy_status_patient_reported: bool
     clinical_redacted: bool = Field(
         description="true when your role may not read clinical history; the fields below are null"
     )

@@ -113,6 +113,7 @@ def patient_facts(patient: Patient, on: dt.date) -> PatientFacts:
         weight_kg=Decimal(weight.kg) if weight is not None else None,
         weight_on=weight.measured_on if weight is not None else None,
         allergies=tuple(allergies),
+        allergy_status=cast(Any, patient.allergy_status),
         medication_classes=classes,
         conditions=conditions,
         consents=consents,

@@ -40,6 +40,7 @@ def _details(**over: Any) -> dict[str, Any]:
         "sex_at_birth": "female",
         "email": "anna@example.com",
         "phone": "+39 333 000 1111",
+        "allergy_answer": "yes",
         "allergies": "lidocaine",
         "medication_classes": [],
         "medications": "",

@@ -77,7 +77,8 @@ def fill_details(page: Any, email: str, *, pregnant: bool = False) -> None:
     page.get_by_label("Birth date").fill("1990-06-15")
     page.get_by_label("Sex at birth").select_option(label="Female")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Allergies (one per line; leave empty if none)").fill("nickel")
+    page.get_by_label("Do you have any allergies?").select_option(label="Yes (list them below)")
+    page.get_by_label("Your allergies (one per line)").fill("nickel")
     page.get_by_label("Are you pregnant?").select_option(
         label="Pregnant" if pregnant else "Not pregnant"
     )

@@ -62,6 +62,9 @@ class Visitor:
 @dataclass(frozen=True)
 class IntakeAnswers:
     allergies: list[str] = field(default_factory=list)
+    # "No, none that I know of": recorded as patient-reported no known allergies. False
+    # with no allergies listed means the question went unanswered ("not asked").
+    no_known_allergies: bool = False
     medications: list[tuple[str, str]] = field(default_factory=list)  # (name, drug class)
     conditions: list[str] = field(default_factory=list)
     pregnancy_status: str = ""
@@ -112,7 +115,10 @@ def _write_records(
 ) -> dict[str, list[int]]:
     written: dict[str, list[int]] = {"allergy": [], "medication": [], "condition": []}
     for substance in answers.allergies:
-        written["allergy"].append(records.add_allergy(actor, patient, substance=substance).pk)
+        allergy = records.add_allergy(actor, patient, substance=substance, patient_reported=True)
+        written["allergy"].append(allergy.pk)
+    if answers.no_known_allergies and not answers.allergies:
+        records.record_no_known_allergies(actor, patient, patient_reported=True)
     for name, drug_class in answers.medications:
         medication = records.add_medication(actor, patient, name=name, drug_class=drug_class)
         written["medication"].append(medication.pk)

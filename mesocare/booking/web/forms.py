@@ -59,8 +59,16 @@ class DetailsForm(ProofOfWorkMixin):
     )
     email = forms.EmailField(label=_("Email"))
     phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
+    allergy_answer = forms.ChoiceField(
+        label=_("Do you have any allergies?"),
+        choices=[
+            ("", _("Choose")),
+            ("no", _("No, none that I know of")),
+            ("yes", _("Yes (list them below)")),
+        ],
+    )
     allergies = forms.CharField(
-        label=_("Allergies (one per line; leave empty if none)"),
+        label=_("Your allergies (one per line)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
@@ -119,6 +127,11 @@ class DetailsForm(ProofOfWorkMixin):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        answer, listed = data.get("allergy_answer"), data.get("allergies")
+        if answer == "yes" and not listed:
+            self.add_error("allergies", _("List your allergies, one per line."))
+        if answer == "no" and listed:
+            self.add_error("allergy_answer", _("You listed allergies: answer yes."))
         sex, birth = data.get("sex_at_birth"), data.get("birth_date")
         if sex in ("female", "intersex") and birth is not None:
             age = (timezone.localdate() - birth).days // 365
@@ -147,6 +160,7 @@ class DetailsForm(ProofOfWorkMixin):
         feeding = d.get("breastfeeding")
         return IntakeAnswers(
             allergies=list(d.get("allergies", [])),
+            no_known_allergies=d.get("allergy_answer") == "no",
             medications=medications,
             conditions=list(d.get("conditions", [])),
             pregnancy_status=d.get("pregnancy_status", ""),

@@ -1,23 +1,28 @@
-"""AllergyIntolerance: the patient's allergies (substance, reaction, severity)."""
+"""AllergyIntolerance: the patient's allergies (substance, reaction, severity), and a patient's
+recorded "no known allergies" as the SNOMED CT code 716186003 |No known allergy| (the way
+the International Patient Summary records an absent allergy history; ids ``nka-<patient>``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from mesocare.clinics.permissions import Perm
 from mesocare.fhir.definitions import CS_ALLERGEN_FAMILY, CS_INGREDIENT
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import (
+    SNOMED,
     compact,
     practitioner_ref,
     ref,
     status_concept,
     when,
 )
-from mesocare.fhir.search import local_code_filter, token_filter
-from mesocare.patients.models import Allergy
+from mesocare.fhir.search import local_code_filter, split_token, token_filter
+from mesocare.patients.choices import AllergyStatus
+from mesocare.patients.models import Allergy, Patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 CLINICAL_STATUS = {"active": Q(is_active=True), "inactive": Q(is_active=False)}
@@ -38,22 +43,38 @@ REACTION_SEVERITY = {
 }
 
 
-def build(allergy: Allergy, ctx: MappingContext) -> dict[str, Any]:
+COLUMNS = (
+    "ingredient__code",
+    "ingredient__name",
+    "allergen_family__code",
+    "allergen_family__name",
+    "reaction",
+    "severity",
+    "is_active",
+    "substance",
+    "patient_id",
+    "recorded_at",
+    "recorded_by_id",
+)
+
+
+def build(allergy: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``allergy``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
     codings = []
-    if allergy.ingredient is not None:
+    if allergy.ingredient__code is not None:
         codings.append(
             {
                 "system": ctx.canonical(f"CodeSystem/{CS_INGREDIENT}"),
-                "code": allergy.ingredient.code,
-                "display": allergy.ingredient.name,
+                "code": allergy.ingredient__code,
+                "display": allergy.ingredient__name,
             }
         )
-    if allergy.allergen_family is not None:
+    if allergy.allergen_family__code is not None:
         codings.append(
             {
                 "system": ctx.canonical(f"CodeSystem/{CS_ALLERGEN_FAMILY}"),
-                "code": allergy.allergen_family.code,
-                "display": allergy.allergen_family.name,
+                "code": allergy.allergen_family__code,
+                "display": allergy.allergen_family__name,
             }
         )
     reaction: dict[str, Any] | None = None
@@ -77,6 +98,41 @@ def build(allergy: Allergy, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+NO_KNOWN_ALLERGY = ("716186003", "No known allergy")
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+
+
+def build_no_known_allergy(patient: Patient, ctx: MappingContext) -> dict[str, Any]:
+    code, display = NO_KNOWN_ALLERGY
+    return compact(
+        {
+            "clinicalStatus": status_concept(CLINICAL, "active"),
+            "verificationStatus": status_concept(VERIFICATION, "confirmed"),
+            "code": {
+                "coding": [{"system": SNOMED, "code": code, "display": display}],
+                "text": display,
+            },
+            "patient": ref("Patient", patient.pk),
+            "recordedDate": when(patient.allergy_status_at),
+            "recorder": practitioner_ref(ctx, patient.allergy_status_by_id),
+            # Reported by the patient (online booking) rather than asked by staff.
+            "asserter": ref("Patient", patient.pk)
+            if patient.allergy_status_patient_reported
+            else None,
+        }
+    )
+
+
+def _no_known_allergies(qs: QuerySet[Patient], ctx: MappingContext) -> QuerySet[Patient]:
+    return qs.filter(allergy_status=AllergyStatus.NO_KNOWN_ALLERGIES)
+
+
+def _nka_code(raw: str) -> Q:
+    system, code = split_token(raw)
+    matches = code == NO_KNOWN_ALLERGY[0] and system in (None, SNOMED)
+    return Q() if matches else Q(pk__in=[])
+
+
 ALLERGY_INTOLERANCE = register(
     ResourceType(
         name="AllergyIntolerance",
@@ -87,6 +143,7 @@ ALLERGY_INTOLERANCE = register(
                 build,
                 last_updated="recorded_at",
                 select=("ingredient", "allergen_family"),
+                columns=COLUMNS,
                 filters={
                     "clinical-status": token_filter(CLINICAL_STATUS, system=CLINICAL),
                     "code": local_code_filter(
@@ -97,10 +154,30 @@ ALLERGY_INTOLERANCE = register(
                     ),
                 },
             ),
+            Source(
+                Patient,
+                build_no_known_allergy,
+                id_prefix="nka",
+                patient_path="pk",
+                last_updated="nka_recorded",
+                annotations={"nka_recorded": Coalesce(F("allergy_status_at"), F("updated_at"))},
+                scope=_no_known_allergies,
+                filters={
+                    "clinical-status": token_filter(
+                        {"active": Q(), "inactive": Q(pk__in=[])}, system=CLINICAL
+                    ),
+                    "code": _nka_code,
+                },
+            ),
         ),
         params=(
             SearchParam("clinical-status", "token", "active | inactive"),
-            SearchParam("code", "token", "The substance (ingredient code)."),
+            SearchParam(
+                "code",
+                "token",
+                "The substance (ingredient code), or http://snomed.info/sct|716186003 for "
+                "patients recorded with no known allergies.",
+            ),
         ),
     )
 )

@@ -19,6 +19,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.lib.validation import full_clean_or_invalid
+from mesocare.patients.choices import AllergyStatus
 from mesocare.patients.matching import match_substance
 from mesocare.patients.models import (
     Allergy,
@@ -29,6 +30,7 @@ from mesocare.patients.models import (
     PatientRecord,
     Weight,
 )
+from mesocare.patients.services.registry import stamp_allergy_status
 
 R = TypeVar("R", bound=PatientRecord)
 
@@ -69,7 +71,9 @@ def add_allergy(
     ingredient_id: int | None = None,
     reaction: str = "",
     severity: str = "unknown",
+    patient_reported: bool = False,
 ) -> Allergy:
+    """Record an allergy; the patient's allergy status becomes "has allergies"."""
     ingredient = family = None
     if ingredient_id is not None:
         ingredient = Ingredient.objects.filter(pk=ingredient_id).first()
@@ -87,7 +91,60 @@ def add_allergy(
         reaction=reaction,
         severity=severity,
     )
-    return _create(actor, patient, allergy, f"allergy: {allergy.substance}")
+    allergy = _create(actor, patient, allergy, f"allergy: {allergy.substance}")
+    _set_allergy_status(
+        actor, patient, AllergyStatus.HAS_ALLERGIES, patient_reported=patient_reported
+    )
+    return allergy
+
+
+@transaction.atomic
+def record_no_known_allergies(
+    actor: Actor, patient: Patient, *, patient_reported: bool = False
+) -> None:
+    """The patient was asked and knows of no allergy (refused while one is on file)."""
+    actor.require(Perm.INTAKE_RECORD)
+    if Allergy.objects.filter(patient_id=patient.pk, is_active=True).exists():
+        raise Invalid.field(
+            "allergy_status",
+            _("This patient has allergies on file: end them before recording this answer."),
+        )
+    _set_allergy_status(
+        actor, patient, AllergyStatus.NO_KNOWN_ALLERGIES, patient_reported=patient_reported
+    )
+
+
+def _set_allergy_status(
+    actor: Actor, patient: Patient, status: str, *, patient_reported: bool = False
+) -> None:
+    """Follow the allergy list with the status (audited on the patient) when it changes."""
+    row = Patient.objects.select_for_update().get(pk=patient.pk)
+    if row.allergy_status == status:
+        return
+    before = row.allergy_status
+    stamp_allergy_status(
+        actor,
+        row,
+        status,
+        has_active=status == AllergyStatus.HAS_ALLERGIES,
+        patient_reported=patient_reported,
+    )
+    fields = [
+        "allergy_status",
+        "allergy_status_by",
+        "allergy_status_at",
+        "allergy_status_patient_reported",
+    ]
+    row.save(update_fields=fields)
+    for name in fields:
+        setattr(patient, name, getattr(row, name))
+    record(
+        actor,
+        AuditAction.UPDATE,
+        row,
+        patient_id=row.pk,
+        changes={"allergy_status": [before, status]},
+    )
 
 
 @transaction.atomic
@@ -154,6 +211,12 @@ def deactivate_record(actor: Actor, instance: Allergy | Medication | Condition) 
         patient_id=instance.patient_id,
         changes={"is_active": [True, False]},
     )
+    if isinstance(instance, Allergy) and not (
+        Allergy.objects.filter(patient_id=instance.patient_id, is_active=True).exists()
+    ):
+        # The last allergy ended (recorded in error, or outgrown): that is not an answer
+        # of "none known". The history must be taken again.
+        _set_allergy_status(actor, instance.patient, AllergyStatus.UNKNOWN)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Invalid
 from mesocare.lib.text import digits_only, normalize_search
 from mesocare.lib.validation import full_clean_or_invalid
+from mesocare.patients.choices import AllergyStatus
 from mesocare.patients.models import Patient
 
 DEMOGRAPHIC_FIELDS = {
@@ -45,6 +46,8 @@ INTAKE_FIELDS = {
     "reliable_contraception",
     "reliable_contraception_on",
 }
+# Taken at intake (INTAKE_RECORD) but, like allergies, read by every role: not redacted.
+ALLERGY_FIELDS = {"allergy_status"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 
@@ -68,18 +71,47 @@ def _normalised(fields: dict[str, Any]) -> dict[str, Any]:
 def register_patient(actor: Actor, **fields: Any) -> Patient:
     actor.require(Perm.PATIENT_EDIT)
     fields = _normalised(fields)
-    unknown = set(fields) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS
+    unknown = set(fields) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS - ALLERGY_FIELDS
     if unknown:
         raise Invalid.field(sorted(unknown)[0], _("Unknown field."))
-    if set(fields) & INTAKE_FIELDS:
+    if set(fields) & (INTAKE_FIELDS | ALLERGY_FIELDS):
         actor.require(Perm.INTAKE_RECORD)
     _check_birth_date(fields.get("birth_date"))
+    allergy_status = fields.pop("allergy_status", None)
     patient = Patient(organization_id=actor.org_id, **fields)
+    if allergy_status is not None:
+        stamp_allergy_status(actor, patient, allergy_status, has_active=False)
     _stamp_intake_dates(patient, fields)
     full_clean_or_invalid(patient, exclude=["organization"])
     patient.save()
     record(actor, AuditAction.CREATE, patient, patient_id=patient.pk, summary=str(patient))
     return patient
+
+
+def stamp_allergy_status(
+    actor: Actor,
+    patient: Patient,
+    status: str,
+    *,
+    has_active: bool,
+    patient_reported: bool = False,
+) -> None:
+    """Set the allergy status with who answered and when. "Has allergies" comes with an
+    allergy on file (recording one sets it); "none known" or "not asked" cannot stand next
+    to an active allergy (end it first, so nothing turns into NKA silently)."""
+    if status == AllergyStatus.HAS_ALLERGIES and not has_active:
+        raise Invalid.field(
+            "allergy_status", _("Record the allergy itself: adding an allergy sets this status.")
+        )
+    if status != AllergyStatus.HAS_ALLERGIES and has_active:
+        raise Invalid.field(
+            "allergy_status",
+            _("This patient has allergies on file: end them before recording this answer."),
+        )
+    patient.allergy_status = status
+    patient.allergy_status_by = actor.user
+    patient.allergy_status_at = timezone.now()
+    patient.allergy_status_patient_reported = patient_reported
 
 
 def _stamp_intake_dates(patient: Patient, changes: dict[str, Any]) -> None:
@@ -98,16 +130,25 @@ def _stamp_intake_dates(patient: Patient, changes: dict[str, Any]) -> None:
 def update_patient(actor: Actor, patient: Patient, **changes: Any) -> Patient:
     actor.require(Perm.PATIENT_EDIT)
     changes = _normalised(changes)
-    unknown = set(changes) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS
+    unknown = set(changes) - DEMOGRAPHIC_FIELDS - INTAKE_FIELDS - ALLERGY_FIELDS
     if unknown:
         raise Invalid.field(sorted(unknown)[0], _("Unknown field."))
-    if set(changes) & INTAKE_FIELDS:
+    if set(changes) & (INTAKE_FIELDS | ALLERGY_FIELDS):
         actor.require(Perm.INTAKE_RECORD)
     _check_birth_date(changes.get("birth_date"))
     patient = Patient.objects.select_for_update().for_org(actor.org_id).get(pk=patient.pk)
+    allergy_status = changes.pop("allergy_status", None)
     before = {k: getattr(patient, k) for k in changes}
     for key, value in changes.items():
         setattr(patient, key, value)
+    if allergy_status is not None and (
+        allergy_status != patient.allergy_status or allergy_status != AllergyStatus.UNKNOWN
+    ):
+        # Asking again and hearing the same answer is recorded too (who, when).
+        before |= {"allergy_status": patient.allergy_status}
+        before["allergy_status_at"] = patient.allergy_status_at
+        has_active = patient.allergies.filter(is_active=True).exists()
+        stamp_allergy_status(actor, patient, allergy_status, has_active=has_active)
     _stamp_intake_dates(patient, changes)
     full_clean_or_invalid(patient, exclude=["organization"])
     changed = diff_values(before, patient)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mesocare.patients.choices import (
+    AllergyStatus,
     Channel,
     ChildbearingPotential,
     ChildbearingReason,
@@ -97,18 +98,28 @@ class PatientForm(forms.Form):
         label=_("Reliable contraception"), choices=YES_NO_CHOICES, required=False
     )
     reliable_contraception_on = _recorded_on(_("Contraception recorded on"))
+    allergy_status = forms.ChoiceField(
+        label=_("Allergies"),
+        choices=AllergyStatus.choices,
+        initial=AllergyStatus.UNKNOWN,
+        help_text=_(
+            'Record "No known allergies" only after asking. Adding an allergy on the patient '
+            'page sets "Has allergies".'
+        ),
+    )
 
     def __init__(self, *args: Any, intake: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.intake = intake
         if not intake:
-            for name in registry.INTAKE_FIELDS:
+            for name in registry.INTAKE_FIELDS | registry.ALLERGY_FIELDS:
                 del self.fields[name]
 
     @staticmethod
     def initial_from(patient: Any, *, clinical: bool) -> dict[str, Any]:
         """The form's initial values; intake values only for roles that may read them."""
         initial = {name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS}
+        initial["allergy_status"] = patient.allergy_status  # every role reads allergies
         if clinical:
             initial.update({name: getattr(patient, name) for name in registry.INTAKE_FIELDS})
             for name in ("breastfeeding", "reliable_contraception"):
@@ -152,6 +163,13 @@ class PatientForm(forms.Form):
             if date_field in intake and intake[date_field] is None:
                 intake.pop(date_field)  # the service stamps today
         values.update(intake)
+        # Recorded (who, when) when answered: on a new patient unless still "not asked",
+        # on an existing one when the answer changed.
+        status = data["allergy_status"]
+        if "allergy_status" in self.changed_data or (
+            not self.initial and status != AllergyStatus.UNKNOWN
+        ):
+            values["allergy_status"] = status
         return values
 
 
