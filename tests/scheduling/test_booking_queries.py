@@ -30,11 +30,12 @@ def test_booking_a_course_probes_conflicts_in_one_query_whatever_its_length(
 ) -> None:
     plan = h.make_plan(sched, sessions_planned=n, sessions_by_rule=n)
     choices = sessions(sched, h, n)
-    # A fixed part (plan, safety check, probe, activation: 30 today) and the writes of each
-    # session (appointment, audit row, the deposit the price list may ask, and the reminders the
-    # outbox queues, each checked against SMS opt-outs: 22 today); a probe per session would
-    # exceed it from two sessions on.
-    with django_assert_max_num_queries(31 + 22 * n) as captured:
+    # A fixed part (plan, safety check, probe, activation, the one course confirmation: 31
+    # today) and the writes of each session (appointment, audit row, the deposit the price list
+    # may ask, and the reminders the outbox queues, each checked against SMS opt-outs: 17 today,
+    # 22 when each session had its own confirmation); a probe per session would exceed it from
+    # two sessions on.
+    with django_assert_max_num_queries(31 + 17 * n) as captured:
         booked = book_course(sched.actor("reception"), plan, choices)
     assert len(booked) == n
     assert probes(captured.captured_queries) == 1
