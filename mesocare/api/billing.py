@@ -25,6 +25,7 @@ from mesocare.api.billing_schemas import (
     OfferIn,
     OfferOut,
     OfferPatch,
+    OfferRevision,
     PatientPackageOut,
     PaymentIn,
     PaymentOut,
@@ -173,6 +174,19 @@ def patch_offer(request: HttpRequest, offer_id: int, payload: OfferPatch) -> dic
     return offer_out(packages.update_offer(actor, offer, payload.dict(exclude_unset=True)))
 
 
+@router.post(
+    "/packages/{offer_id}/revise",
+    response={201: OfferOut, **PROBLEM_RESPONSES},
+    summary="A new version of a course offer (new price or sessions); the old one is withdrawn",
+)
+@requires(Perm.PRICE_MANAGE)
+def revise_offer(request: HttpRequest, offer_id: int, payload: OfferRevision) -> Status:
+    actor = actor_of(request)
+    offer = get_for_org(PackageOffer, actor.org_id, offer_id)
+    new = packages.revise_offer(actor, offer, payload.dict(exclude_none=True))
+    return Status(201, offer_out(new))
+
+
 # Patients' packages and account -------------------------------------------------------------
 
 
@@ -233,8 +247,11 @@ def cancel_package(
     request: HttpRequest, patient_id: int, package_id: int, payload: CancelPackageIn
 ) -> dict[str, Any]:
     actor = actor_of(request)
-    package = packages.cancel_package(actor, patient_id, package_id, reason=payload.reason)
-    return package_out(packages.package_queryset(actor.org_id).get(pk=package.pk))
+    package = packages.cancel_package(actor, patient_id, package_id, **payload.dict())
+    out = package_out(packages.package_queryset(actor.org_id).get(pk=package.pk))
+    refund = getattr(package, "refund", None)
+    out["refund_payment_id"] = refund.pk if refund is not None else None
+    return out
 
 
 @router.get(

@@ -128,8 +128,25 @@ class SellIn(Schema):
     series: str | None = Field(None, min_length=1, max_length=8)
 
 
+class OfferRevision(Schema):
+    """A new version of a course offer: what changes (the rest is copied from the old one)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    sessions: int | None = Field(None, ge=1, le=100)
+    price: Decimal | None = Amount
+    validity_days: int | None = Field(None, ge=1, le=3650)
+    max_instalments: int | None = Field(None, ge=1, le=24)
+
+
 class CancelPackageIn(Schema):
+    """`refund_method` pays the refund back at once (a negative payment against the credit
+    note, at `location_id` or the invoice's location); without it the credit stays on the
+    patient's account."""
+
     reason: str = Field(min_length=1, max_length=500)
+    refund_method: Method | None = None
+    location_id: int | None = None
+    reference: str = Field("", max_length=100)
 
 
 class PatientPackageOut(Schema):
@@ -151,6 +168,9 @@ class PatientPackageOut(Schema):
     invoice_id: int | None
     credit_note_id: int | None
     cancelled_at: dt.datetime | None
+    refund_payment_id: int | None = Field(
+        None, description="the refund recorded with the cancellation, if any"
+    )
 
 
 class ItemIn(Schema):

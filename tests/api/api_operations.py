@@ -727,6 +727,9 @@ CALLS: dict[tuple[str, str], Builder] = {
     ),
     ("GET", "packages/{offer_id}"): lambda c, r: R(f"packages/{offer(c)}"),
     ("PATCH", "packages/{offer_id}"): lambda c, r: R(f"packages/{offer(c)}", {"name": "Course B"}),
+    ("POST", "packages/{offer_id}/revise"): lambda c, r: R(
+        f"packages/{offer(c)}/revise", {"price": "540.00"}
+    ),
     ("GET", "patients/{patient_id}/packages"): lambda c, r: R(f"patients/{c.patient.pk}/packages"),
     ("POST", "patients/{patient_id}/packages"): lambda c, r: R(
         f"patients/{c.patient.pk}/packages",

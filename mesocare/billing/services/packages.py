@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record, record_list_read
-from mesocare.billing.choices import InvoiceKind, PackageStatus, RefundPolicy
+from mesocare.billing.choices import InvoiceKind, PackageStatus, PaymentMethod, RefundPolicy
 from mesocare.billing.models import (
     CreditNote,
     Invoice,
@@ -22,6 +22,7 @@ from mesocare.billing.models import (
     PackageOffer,
     PatientPackage,
 )
+from mesocare.billing.services import payments
 from mesocare.billing.services.common import amount_in, check_tax, currency_code, missing
 from mesocare.billing.services.invoicing import (
     LineSpec,
@@ -140,6 +141,57 @@ def update_offer(
         channel=channel,
     )
     return get_offer(actor, locked.pk)
+
+
+REVISED_FIELDS = ("name", "sessions", "price", "validity_days", "max_instalments")
+
+
+@transaction.atomic
+def revise_offer(
+    actor: Actor, offer: PackageOffer, changes: dict[str, Any], *, channel: str = "api"
+) -> PackageOffer:
+    """A new version of a course offer with a new price or number of sessions: a new offer
+    with the old one's terms and these changes, on sale from now; the old one is withdrawn
+    (no new sales). Packages already sold keep the terms they were sold at."""
+    actor.require(Perm.PRICE_MANAGE)
+    locked = get_for_org(
+        PackageOffer, actor.org_id, offer.pk, queryset=PackageOffer.objects.select_for_update()
+    )
+    if not locked.active:
+        raise Conflict("offer_withdrawn", _("This course is withdrawn; add a new course instead."))
+    terms = {f: changes.get(f, getattr(locked, f)) for f in REVISED_FIELDS}
+    if all(terms[f] == getattr(locked, f) for f in REVISED_FIELDS):
+        raise Invalid.field("price", _("Change the price or the sessions for a new version."))
+    new = create_offer(
+        actor,
+        **terms,
+        protocol_id=locked.protocol_id,
+        currency=locked.currency,
+        tax_category=locked.tax_category,
+        tax_rate=locked.tax_rate,
+        exemption_code=locked.exemption_code,
+        exemption_reason=locked.exemption_reason,
+        channel=channel,
+    )
+    locked.active = False
+    locked.save(update_fields=["active"])
+    record(
+        actor,
+        AuditAction.UPDATE,
+        locked,
+        summary=f"package offer {locked.name} replaced by offer {new.pk}",
+        changes={
+            "active": [True, False],
+            "replaced_by": [None, new.pk],
+            **{
+                f: [str(getattr(locked, f)), str(terms[f])]
+                for f in REVISED_FIELDS
+                if terms[f] != getattr(locked, f)
+            },
+        },
+        channel=channel,
+    )
+    return get_offer(actor, new.pk)
 
 
 def _snapshot(offer: PackageOffer) -> dict[str, Any]:
@@ -330,24 +382,38 @@ def refund_due(package: PatientPackage) -> tuple[Decimal, dict[str, Any]]:
     line = InvoiceLine.objects.filter(invoice_id=package.invoice_id).order_by("position").first()
     if line is None:
         return Decimal(0), {}
-    unused = package.sessions_total - package.sessions_used
-    net = money.pro_rata(line.net_amount, unused, package.sessions_total, package.currency)
+    fee_net = Decimal(0)
     terms: dict[str, Any] = {"policy": None, "refund_policy": RefundPolicy.PRO_RATA}
     if policy is not None:
         terms = {"policy": policy.version, "refund_policy": policy.refund_policy}
-        if policy.refund_policy == RefundPolicy.FEE and unused > 0:
+        if policy.refund_policy == RefundPolicy.FEE:
             fee_net = money.net_of(policy.fee_amount, line.tax_rate, package.currency)
-            net = max(Decimal(0), net - fee_net)
-            terms["fee"] = str(policy.fee_amount)
+    split = money.course_refund(
+        line.net_amount, package.sessions_total, package.sessions_used, fee_net, package.currency
+    )
+    if split.fee > 0 and policy is not None:
+        terms["fee"] = str(policy.fee_amount)
+        terms["fee_net_kept"] = str(split.fee)
+    net = split.refund
     return net, terms
 
 
 @transaction.atomic
 def cancel_package(
-    actor: Actor, patient_id: Any, package_id: Any, *, reason: str, channel: str = "api"
+    actor: Actor,
+    patient_id: Any,
+    package_id: Any,
+    *,
+    reason: str,
+    refund_method: str | None = None,
+    location_id: Any = None,
+    reference: str = "",
+    channel: str = "api",
 ) -> PatientPackage:
     """Cancel a course: a credit note on its invoice for the unused sessions (pro rata, or less
-    the policy's fee). The money goes back by a refund payment against that credit note."""
+    the policy's fee). With `refund_method`, the money goes back at once: a refund (a negative
+    payment) against that credit note of what the patient paid and is owed, never more than
+    the credit note or the patient's credit (`package.refund` is that payment, or None)."""
     actor.require(Perm.CREDIT_ISSUE)
     patient = get_for_org(Patient, actor.org_id, patient_id)
     package = get_for_org(
@@ -390,6 +456,8 @@ def cancel_package(
             spec.unit_price = money.net_of(gross_cap, line.tax_rate, invoice.currency)
         if spec.unit_price > 0:
             note = issue_credit(actor, invoice, [spec], reason, channel)
+    if refund_method:
+        _method_ok(refund_method)
     package.status = PackageStatus.CANCELLED
     package.cancelled_at = timezone.now()
     package.credit_note = note
@@ -407,4 +475,22 @@ def cancel_package(
         },
         channel=channel,
     )
+    package.refund = None  # type: ignore[attr-defined]
+    if refund_method and note is not None:
+        owed = min(note.gross_total, payments.balance_of(actor.org_id, patient.pk).credit)
+        if owed > 0:
+            package.refund = payments.record_refund(  # type: ignore[attr-defined]
+                actor,
+                amount=owed,
+                method=refund_method,
+                location_id=location_id if location_id is not None else note.location_id,
+                credit_note_id=note.pk,
+                reference=reference,
+                channel=channel,
+            )
     return package
+
+
+def _method_ok(method: str) -> None:
+    if method not in PaymentMethod.values:
+        raise Invalid.field("refund_method", _("Choose how the money goes back."))
