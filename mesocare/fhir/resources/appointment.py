@@ -23,7 +23,23 @@ STATUS = {
 STATUS_FILTER = {fhir: Q(status=ours) for ours, fhir in STATUS.items()}
 
 
-def build(appointment: Appointment, ctx: MappingContext) -> dict[str, Any]:
+COLUMNS = (
+    "patient_id",
+    "practitioner_id",
+    "location_id",
+    "plan_id",
+    "course_index",
+    "status",
+    "cancel_reason",
+    "start",
+    "end",
+    "created_at",
+    "notes",
+)
+
+
+def build(appointment: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``appointment``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
     participants = [
         {
             "actor": ref("Patient", appointment.patient_id),
@@ -53,7 +69,7 @@ def build(appointment: Appointment, ctx: MappingContext) -> dict[str, Any]:
             "description": description,
             "start": when(appointment.start),
             "end": when(appointment.end),
-            "minutesDuration": appointment.duration_min,
+            "minutesDuration": Appointment.duration_min.fget(appointment),  # type: ignore[attr-defined]
             "created": when(appointment.created_at),
             "comment": appointment.notes,
             "participant": participants,
@@ -70,6 +86,7 @@ APPOINTMENT = register(
                 Appointment,
                 build,
                 last_updated="updated_at",
+                columns=COLUMNS,
                 filters={
                     "date": date_filter("start"),
                     "status": token_filter(STATUS_FILTER),

@@ -18,8 +18,12 @@ CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 CLINICAL_STATUS = {"active": Q(is_active=True), "inactive": Q(is_active=False)}
 
 
-def build(condition: Condition, ctx: MappingContext) -> dict[str, Any]:
-    label = str(condition.get_code_display())
+COLUMNS = ("code", "is_active", "body_area", "patient_id", "recorded_at", "recorded_by_id", "note")
+
+
+def build(condition: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``condition``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
+    label = ctx.label(Condition, "code", condition.code)
     return compact(
         {
             "clinicalStatus": status_concept(
@@ -64,6 +68,7 @@ CONDITION = register(
                 Condition,
                 build,
                 last_updated="recorded_at",
+                columns=COLUMNS,
                 filters={
                     "clinical-status": token_filter(CLINICAL_STATUS, system=CLINICAL),
                     "code": local_code_filter({CS_CONDITION: "code"}),

@@ -16,7 +16,19 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 STATUS_FILTER = {"finished": Q(signed_at__isnull=False), "in-progress": Q(signed_at__isnull=True)}
 
 
-def build(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
+COLUMNS = (
+    "signed_at",
+    "patient_id",
+    "practitioner_id",
+    "appointment_id",
+    "started_at",
+    "location_id",
+    "organization_id",
+)
+
+
+def build(session: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``session``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
     return compact(
         {
             "status": "finished" if session.signed_at else "in-progress",
@@ -42,6 +54,7 @@ ENCOUNTER = register(
                 TreatmentSession,
                 build,
                 last_updated="updated_at",
+                columns=COLUMNS,
                 filters={
                     "date": date_filter("started_at"),
                     "status": token_filter(STATUS_FILTER),

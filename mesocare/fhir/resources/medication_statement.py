@@ -17,7 +17,11 @@ from mesocare.patients.models import Medication
 STATUS_FILTER = {"active": Q(is_active=True), "stopped": Q(is_active=False)}
 
 
-def build(medication: Medication, ctx: MappingContext) -> dict[str, Any]:
+COLUMNS = ("is_active", "drug_class", "name", "patient_id", "recorded_at")
+
+
+def build(medication: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``medication``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
     return compact(
         {
             "status": "active" if medication.is_active else "stopped",
@@ -26,7 +30,7 @@ def build(medication: Medication, ctx: MappingContext) -> dict[str, Any]:
                     {
                         "system": ctx.canonical(f"CodeSystem/{CS_DRUG_CLASS}"),
                         "code": medication.drug_class,
-                        "display": str(medication.get_drug_class_display()),
+                        "display": ctx.label(Medication, "drug_class", medication.drug_class),
                     }
                 ],
                 "text": medication.name,
@@ -46,6 +50,7 @@ MEDICATION_STATEMENT = register(
                 Medication,
                 build,
                 last_updated="recorded_at",
+                columns=COLUMNS,
                 filters={
                     "status": token_filter(STATUS_FILTER),
                     "code": local_code_filter({CS_DRUG_CLASS: "drug_class"}),

@@ -23,7 +23,21 @@ GENDER_FILTER = {
 ACTIVE = {"true": Q(is_active=True), "false": Q(is_active=False)}
 
 
-def build(patient: Patient, ctx: MappingContext) -> dict[str, Any]:
+COLUMNS = (
+    "is_active",
+    "family_name",
+    "given_name",
+    "phone",
+    "email",
+    "sex_at_birth",
+    "birth_date",
+    "address",
+    "organization_id",
+)
+
+
+def build(patient: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``patient``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
     telecom = []
     if patient.phone:
         telecom.append({"system": "phone", "value": patient.phone})
@@ -37,7 +51,7 @@ def build(patient: Patient, ctx: MappingContext) -> dict[str, Any]:
                     "use": "official",
                     "family": patient.family_name,
                     "given": [patient.given_name],
-                    "text": patient.full_name,
+                    "text": Patient.full_name.fget(patient),  # type: ignore[attr-defined]
                 }
             ],
             "telecom": telecom,
@@ -59,6 +73,7 @@ PATIENT = register(
                 build,
                 last_updated="updated_at",
                 patient_path="pk",
+                columns=COLUMNS,
                 filters={
                     "birthdate": date_filter("birth_date", date_only=True),
                     "gender": token_filter(GENDER_FILTER),
