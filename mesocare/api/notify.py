@@ -26,6 +26,10 @@ def message_out(m: OutboxMessage) -> dict[str, Any]:
     return {
         **{f: getattr(m, f) for f in MessageOut.model_fields if hasattr(m, f)},
         "patient_name": m.patient.full_name,
+        # The API keeps its field names from when these were plain integers.
+        "appointment_ref": m.appointment_id,
+        "plan_ref": m.plan_id,
+        "session_ref": m.session_id,
     }
 
 

@@ -931,7 +931,7 @@ def _backdate_signing(session: TreatmentSession, appointment: Appointment, at: d
         (MessageKind.CHECK_IN_72H, dt.timedelta(hours=72)),
     ):
         OutboxMessage.objects.filter(
-            session_ref=session.pk, kind=kind, status=MessageStatus.PENDING
+            session_id=session.pk, kind=kind, status=MessageStatus.PENDING
         ).update(due_at=at + after, next_attempt_at=at + after)
 
 

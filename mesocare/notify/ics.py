@@ -19,7 +19,7 @@ def appointment_ics(message: OutboxMessage) -> bytes:
     cal.add("method", "PUBLISH")
     event = Event()
     # One UID per appointment: a moved appointment updates the same calendar entry.
-    event.add("uid", f"appointment-{message.appointment_ref}@mesocare")
+    event.add("uid", f"appointment-{message.appointment_id}@mesocare")
     event.add("sequence", int(payload.get("sequence", 0)))
     event.add("dtstamp", dt.datetime.now(dt.UTC))
     event.add("dtstart", dt.datetime.fromisoformat(payload["starts_at"]))

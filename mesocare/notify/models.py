@@ -52,9 +52,29 @@ class OutboxMessage(OrgOwned):
     provider_ref = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     timezone = models.CharField(max_length=64, default="UTC")
-    appointment_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
-    plan_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
-    session_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    # What the message is about. A message outlives its subject: deleting the row empties the
+    # link, the message log stays.
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    session = models.ForeignKey(
+        "charting.TreatmentSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,3 +161,4 @@ class SmsReceipt(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.provider_ref}: {self.status}"
+

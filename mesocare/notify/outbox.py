@@ -35,7 +35,7 @@ KIND_TEMPLATES: dict[str, str] = {
     MessageKind.RECALL_NOTICE: "notice",
 }
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.FAILED)
-RELATED_FIELDS = {"appointment": "appointment_ref", "plan": "plan_ref", "session": "session_ref"}
+RELATED_FIELDS = {"appointment": "appointment_id", "plan": "plan_id", "session": "session_id"}
 
 
 def org_id_of(actor_or_org: Actor | Organization | int) -> int:

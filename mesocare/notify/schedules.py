@@ -95,7 +95,7 @@ def schedule_booking_messages(
     tz = _tz_of(appointment.location, org_id)
     earlier = OutboxMessage.objects.filter(
         organization_id=org_id,
-        appointment_ref=appointment.pk,
+        appointment_id=appointment.pk,
         kind=MessageKind.BOOKING_CONFIRMATION,
         status=MessageStatus.SENT,
     ).count()
@@ -168,7 +168,7 @@ def reschedule_for_appointment(
         return []
     suffix = f":{int(appointment.start.timestamp())}"
     stale = OutboxMessage.objects.filter(
-        organization_id=appointment.patient.organization_id, appointment_ref=appointment.pk
+        organization_id=appointment.patient.organization_id, appointment_id=appointment.pk
     ).exclude(idempotency_key__endswith=suffix)
     cancel_pending(stale, "appointment moved")
     return schedule_booking_messages(appointment, now=now)
@@ -177,7 +177,7 @@ def reschedule_for_appointment(
 def cancel_for_appointment(appointment: Any) -> int:
     """The appointment was cancelled: its messages that have not gone out never will."""
     qs = OutboxMessage.objects.filter(
-        organization_id=appointment.patient.organization_id, appointment_ref=appointment.pk
+        organization_id=appointment.patient.organization_id, appointment_id=appointment.pk
     )
     return cancel_pending(qs, "appointment cancelled")
 
@@ -248,7 +248,7 @@ def schedule_maintenance_recall(plan: TreatmentPlan) -> OutboxMessage | None:
     due_at = dt.datetime.combine(due_on, RECALL_LOCAL_TIME, tzinfo=zoneinfo.ZoneInfo(tz))
     key = f"plan:{plan.pk}:maintenance_recall:{due_on.isoformat()}"
     stale = OutboxMessage.objects.filter(
-        organization_id=org_id, plan_ref=plan.pk, kind=MessageKind.MAINTENANCE_RECALL
+        organization_id=org_id, plan_id=plan.pk, kind=MessageKind.MAINTENANCE_RECALL
     ).exclude(idempotency_key=key)
     cancel_pending(stale.filter(status__in=OPEN_STATUSES), "maintenance date changed")
     patient = plan.patient

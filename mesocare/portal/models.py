@@ -17,7 +17,15 @@ class PreCareConfirmation(OrgOwned):
     """The pre-care items of one appointment, and which the patient ticked."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
-    appointment_ref = models.PositiveBigIntegerField(db_index=True)
+    # Empty only on rows whose appointment was already missing when this link became a key
+    # (migration 0004 printed them); every new row has one.
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="precare_confirmations",
+    )
     instruction_set = models.CharField(max_length=64)
     items_offered = models.JSONField(default=list)
     items_confirmed = models.JSONField(default=list)
@@ -27,19 +35,27 @@ class PreCareConfirmation(OrgOwned):
         ordering = ["-confirmed_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "appointment_ref"], name="precare_one_per_appointment"
+                fields=["organization", "appointment"], name="precare_one_per_appointment"
             )
         ]
 
     def __str__(self) -> str:
-        return f"pre-care of appointment {self.appointment_ref}"
+        return f"pre-care of appointment {self.appointment_id}"
 
 
 class CheckInResponse(OrgOwned):
     """A patient's side-effect check-in after a session, as answered, with its grading."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
-    session_ref = models.PositiveBigIntegerField(db_index=True)
+    # Empty only on rows whose session was already missing when this link became a key
+    # (migration 0004 printed them); every new row has one.
+    session = models.ForeignKey(
+        "charting.TreatmentSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="check_in_responses",
+    )
     when = models.CharField(max_length=4, choices=CheckInWhen.choices)
     pain_vas = models.DecimalField(
         _("pain (0–10)"),
@@ -70,12 +86,12 @@ class CheckInResponse(OrgOwned):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "session_ref", "when"], name="checkin_once_per_link"
+                fields=["organization", "session", "when"], name="checkin_once_per_link"
             )
         ]
 
     def __str__(self) -> str:
-        return f"check-in {self.when} of session {self.session_ref}"
+        return f"check-in {self.when} of session {self.session_id}"
 
 
 class PortalAccount(OrgOwned):

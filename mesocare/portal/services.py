@@ -91,7 +91,7 @@ def precare_status(appointment: Any) -> PreCareStatus:
     confirmed. `status.warning` is the text to show when something is unconfirmed."""
     org_id = appointment.patient.organization_id
     answer = PreCareConfirmation.objects.filter(
-        organization_id=org_id, appointment_ref=appointment.pk
+        organization_id=org_id, appointment_id=appointment.pk
     ).first()
     if answer is not None:
         items = precare_items(answer.instruction_set) or [
@@ -120,7 +120,7 @@ def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any
     appointment = _appointment(data, patient)
     items = precare_items(str(data.get("s", "")))
     answer = PreCareConfirmation.objects.filter(
-        organization_id=patient.organization_id, appointment_ref=_id(data, "a")
+        organization_id=patient.organization_id, appointment_id=_id(data, "a")
     ).first()
     return patient, appointment, items, list(answer.items_confirmed) if answer else []
 
@@ -133,7 +133,7 @@ def confirm_precare(data: dict[str, Any], confirmed: list[str]) -> PreCareConfir
         raise Conflict("too_late", _("This appointment has already started."))
     answer, _created = PreCareConfirmation.objects.update_or_create(
         organization_id=patient.organization_id,
-        appointment_ref=int(data["a"]),
+        appointment_id=int(data["a"]),
         defaults={
             "patient": patient,
             "instruction_set": str(data.get("s", "")),
@@ -162,7 +162,7 @@ def check_in_form(data: dict[str, Any]) -> tuple[Patient, Any, CheckInResponse |
     session = _treatment_session(data, patient)
     existing = CheckInResponse.objects.filter(
         organization_id=patient.organization_id,
-        session_ref=_id(data, "s"),
+        session_id=_id(data, "s"),
         when=str(data.get("k", "")),
     ).first()
     return patient, session, existing
@@ -208,7 +208,7 @@ def submit_check_in(
     response = CheckInResponse(
         organization_id=patient.organization_id,
         patient=patient,
-        session_ref=int(data["s"]),
+        session_id=int(data["s"]),
         when=str(data["k"]),
         pain_vas=Decimal(answers.pain_vas),
         bruising=answers.bruising,

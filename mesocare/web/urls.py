@@ -209,3 +209,8 @@ urlpatterns += billing.urlpatterns
 from mesocare.web.views import online_booking  # noqa: E402
 
 urlpatterns += online_booking.urlpatterns
+
+# a patient's portal access: sign-in link, guardian access, switch an account off (issue 15)
+from mesocare.web.views import portal_access  # noqa: E402
+
+urlpatterns += portal_access.urlpatterns

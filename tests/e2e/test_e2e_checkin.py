@@ -35,7 +35,7 @@ def run(e2e: Any, day: Day) -> None:
     expect(page.get_by_text("For bruising, you can apply arnica cream.").first).to_be_visible()
 
     # The patient answers the 24 h check-in from the link in that message.
-    path = day.portal_path("check_in_24h", session_ref=session.pk)
+    path = day.portal_path("check_in_24h", session_id=session.pk)
     phone = e2e.page(PHONE, is_mobile=True, has_touch=True)
     e2e.step("check-in form", lambda: phone.goto(path))
     expect(phone.get_by_role("heading", name="How is the treated area?")).to_be_visible()

@@ -17,7 +17,7 @@ PHONE = (390, 844)
 def run(e2e: Any, day: Day) -> Appointment:
     plan = day.ensure_plan()
     day.ensure_course()
-    path = day.portal_path("reminder", plan_ref=plan.pk)
+    path = day.portal_path("reminder", plan_id=plan.pk)
     page = e2e.page(PHONE, is_mobile=True, has_touch=True)
     e2e.step("open link", lambda: page.goto(path))
     expect(page.get_by_role("heading", name="Before your session")).to_be_visible()

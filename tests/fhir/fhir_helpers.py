@@ -201,7 +201,7 @@ def populate(clinic: Any, n: int = 0) -> dict[str, Any]:
         idempotency_key=f"fhir-test-{org.slug}-{n}",
     )
     check_in = CheckInResponse.objects.create(
-        **common, session_ref=session.pk, when="24h", pain_vas=Decimal(3), bruising="mild"
+        **common, session_id=session.pk, when="24h", pain_vas=Decimal(3), bruising="mild"
     )
     return {
         "lot": lot,

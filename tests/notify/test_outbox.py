@@ -74,9 +74,10 @@ def test_a_message_rolled_back_with_its_event_does_not_exist(clinic):
     assert not OutboxMessage.objects.filter(idempotency_key="rolled-back").exists()
 
 
-def test_enqueue_stores_related_refs_and_timezone(clinic):
-    message = _enqueue(clinic, related={"appointment": 7, "plan": None}, tz="Europe/Rome")
-    assert message.appointment_ref == 7 and message.plan_ref is None
+def test_enqueue_stores_related_rows_and_timezone(clinic, make):
+    appointment = make.appointment()
+    message = _enqueue(clinic, related={"appointment": appointment, "plan": None}, tz="Europe/Rome")
+    assert message.appointment == appointment and message.plan is None
     assert message.timezone == "Europe/Rome"
     assert message.status == MessageStatus.PENDING
     assert message.next_attempt_at == message.due_at

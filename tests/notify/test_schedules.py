@@ -46,8 +46,8 @@ def test_booking_schedules_confirmation_pre_care_and_reminder(clinic, make, jour
     reminder = render_message(messages["reminder"])
     assert "Avoid coffee, tea, cola" in reminder.text
     assert "https://clinic.example/p/pre-care/" in reminder.text
-    assert all(m.appointment_ref == appointment.pk for m in messages.values())
-    assert all(m.plan_ref == plan.pk for m in messages.values())
+    assert all(m.appointment_id == appointment.pk for m in messages.values())
+    assert all(m.plan_id == plan.pk for m in messages.values())
 
 
 def test_booking_twice_schedules_nothing_new(clinic, make):
@@ -91,7 +91,7 @@ def test_moving_an_appointment_replaces_its_pending_messages(clinic, make):
     assert new["reminder"].due_at == appointment.start - dt.timedelta(hours=24)
     assert new["reminder"].status == MessageStatus.PENDING
     assert new["booking_confirmation"].payload["rescheduled"] is True
-    pending = OutboxMessage.objects.filter(appointment_ref=appointment.pk, status="pending")
+    pending = OutboxMessage.objects.filter(appointment_id=appointment.pk, status="pending")
     assert pending.count() == 3
 
 
@@ -138,7 +138,7 @@ def test_signing_a_session_schedules_aftercare_and_check_ins(clinic, make, journ
     plan = make.plan()
     signed = timezone.now()
     session = make.session(plan=plan, signed_at=signed)  # post_save of the signing
-    messages = {m.kind: m for m in OutboxMessage.objects.filter(session_ref=session.pk)}
+    messages = {m.kind: m for m in OutboxMessage.objects.filter(session_id=session.pk)}
     assert set(messages) == {"aftercare", "check_in_24h", "check_in_72h"}
     assert messages["aftercare"].due_at == signed
     assert messages["check_in_24h"].due_at == signed + dt.timedelta(hours=24)
@@ -147,7 +147,7 @@ def test_signing_a_session_schedules_aftercare_and_check_ins(clinic, make, journ
     assert "Arnica" in aftercare.text or "arnica" in aftercare.text
     assert "/p/check-in/" in render_message(messages["check_in_24h"]).sms
     assert schedule_aftercare(session)  # idempotent
-    assert OutboxMessage.objects.filter(session_ref=session.pk).count() == 3
+    assert OutboxMessage.objects.filter(session_id=session.pk).count() == 3
 
 
 def test_an_unsigned_session_schedules_nothing(clinic, make):

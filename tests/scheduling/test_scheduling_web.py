@@ -188,7 +188,7 @@ def test_the_check_in_panel_warns_until_the_patient_confirms_pre_care(
     PreCareConfirmation.objects.create(
         organization=sched.org,
         patient=appointment.patient,
-        appointment_ref=first,
+        appointment_id=first,
         instruction_set=plan.protocol.pre_care.code,
         items_offered=[i["code"] for i in status.items],
         items_confirmed=[i["code"] for i in status.items],
