@@ -205,6 +205,12 @@ urlpatterns += calendar_tools.urlpatterns
 # the till: patient account, checkout, invoices, takings, prices and courses
 urlpatterns += billing.urlpatterns
 
+# the till's admin and corrections: edit prices and courses, the cancellation policy, cancel a
+# course, refund a credit note, credit chosen lines
+from mesocare.web.views import till_manage  # noqa: E402
+
+urlpatterns += till_manage.urlpatterns
+
 # online booking: settings, services offered online, patient-reported intake to confirm
 from mesocare.web.views import online_booking  # noqa: E402
 
