@@ -38,3 +38,8 @@ class AlertSeverity(models.TextChoices):
     INFO = "info", _("Info")
     WARNING = "warning", _("Warning")
     CRITICAL = "critical", _("Critical")
+
+
+class DocumentKind(models.TextChoices):
+    PLAN = "plan", _("Treatment plan")
+    SESSION_SUMMARY = "session_summary", _("Session summary")

@@ -11,6 +11,7 @@ from mesocare.clinics.tenancy import OrgOwned
 from mesocare.notify.choices import (
     AlertKind,
     AlertSeverity,
+    DocumentKind,
     MessageChannel,
     MessageKind,
     MessageStatus,
@@ -162,3 +163,39 @@ class SmsReceipt(OrgOwned):
     def __str__(self) -> str:
         return f"{self.provider_ref}: {self.status}"
 
+
+class SharedDocument(OrgOwned):
+    """A document the clinic shared with the patient in the portal, kept exactly as shared (the
+    PDF bytes): a later change to the plan or an amendment to the session is shared anew."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="shared_documents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    session = models.ForeignKey(
+        "charting.TreatmentSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    content = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField(_("shared at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-shared_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "patient", "shared_at"], name="shared_doc_patient")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
