@@ -52,3 +52,11 @@ def review_outcome_name(outcome: str) -> str:
 @register.filter
 def plan_status_name(status: str) -> str:
     return labels.plan_status_name(status)
+
+
+@register.filter
+def audit_channel(channel: str) -> str:
+    """Where an audited action came from ("Staff pages", "API", "Online booking")."""
+    from mesocare.web.audit_changes import channel_name
+
+    return channel_name(channel)

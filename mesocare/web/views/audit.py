@@ -16,6 +16,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.lib.csv_export import write_csv
 from mesocare.patients.models import Patient
+from mesocare.web.audit_changes import rendered_rows
 from mesocare.web.forms.audit import AuditFilterForm
 from mesocare.web.pagination import paginate, query_without_page
 from mesocare.web.patient_page import open_patient_page
@@ -55,8 +56,7 @@ def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     qs = form.filter(AuditEvent.objects.for_org(actor.org_id))
     page = paginate(request, qs, 50)
     events = list(page.object_list)
-    names = _patient_names(actor, events)
-    rows = [(e, names.get(e.patient_id or 0, "")) for e in events]
+    rows = rendered_rows(events, actor.org_id, _patient_names(actor, events))
     return render(
         request,
         "web/audit/log.html",
@@ -100,5 +100,5 @@ def patient_audit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
     patient, context = open_patient_page(actor, patient_id, "audit")
     qs = AuditEvent.objects.for_org(actor.org_id).filter(patient_id=patient.pk)
     page = paginate(request, qs, 50)
-    context.update(page=page, rows=[(e, "") for e in page.object_list])
+    context.update(page=page, rows=rendered_rows(list(page.object_list), actor.org_id))
     return render(request, "web/patients/audit.html", context)

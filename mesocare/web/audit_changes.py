@@ -1,0 +1,230 @@
+"""The audit trail as a person reads it: one renderer for the change sets stored on audit events.
+
+An event stores ``{field: [old, new]}`` (or ``{key: value}`` for facts that are not fields)
+exactly as it was recorded, in codes and UTC. A reader gets the field's label (the model's
+verbose name), choice codes as their labels, dates and times on the location's clock with its
+zone (`mesocare.lib.local_time`), amounts as money, yes/no for flags, and the names of the
+rows a foreign key points at (one query per kind of row on the page, in this organization).
+The stored JSON itself is never changed: the CSV export keeps it as recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mesocare.lib.local_time import format_date, format_datetime
+
+EMPTY = "—"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Amount fields: decimal fields of the billing app, and these keys wherever they appear.
+MONEY_KEYS = frozenset({"amount", "gross_total", "net_total", "vat_total", "price", "deposit"})
+# Keys services record that are not fields of the audited model.
+KEY_LABELS: dict[str, Any] = {
+    "copied_from": gettext_lazy("copied from"),
+    "codes": gettext_lazy("overridden rules"),
+    "findings": gettext_lazy("findings"),
+    "check": gettext_lazy("safety check"),
+    "patients": gettext_lazy("patients"),
+    "working_hours": gettext_lazy("working hours"),
+    "failed_sign_ins_cleared": gettext_lazy("failed sign-ins cleared"),
+    "sms_opt_out": gettext_lazy("SMS opt-out"),
+    "recall_reason": gettext_lazy("recall reason"),
+    "quantity_ml": gettext_lazy("quantity (mL)"),
+    "reason": gettext_lazy("reason"),
+}
+CHANNELS: dict[str, Any] = {
+    "web": gettext_lazy("Staff pages"),
+    "api": gettext_lazy("API"),
+    "fhir": gettext_lazy("FHIR"),
+    "online": gettext_lazy("Online booking"),
+    "portal": gettext_lazy("Patient portal"),
+    "sms": gettext_lazy("SMS"),
+    "ical": gettext_lazy("Calendar feed"),
+    "import": gettext_lazy("Import"),
+    "notify": gettext_lazy("Messages"),
+    "system": gettext_lazy("System"),
+    "cli": gettext_lazy("Command line"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a change set: ``label: old → new`` (``old`` None for a recorded value)."""
+
+    label: str
+    new: str
+    old: str | None = None
+
+
+def channel_name(channel: str) -> str:
+    return str(CHANNELS.get(channel, channel.replace("_", " "))) if channel else ""
+
+
+def humanize(code: str) -> str:
+    """A code no label is known for, read as words ("card_terminal" → "card terminal")."""
+    return code.replace("_", " ").replace("-", " ")
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, key: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        try:
+            field = model._meta.get_field(key.removesuffix("_id"))
+        except FieldDoesNotExist:
+            return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _pair(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and not any(isinstance(v, (list, dict)) for v in value)
+    )
+
+
+class ChangeRenderer:
+    """Renders the change sets of a page of events; build it with every event of the page
+    so foreign keys resolve in one query per related model."""
+
+    def __init__(self, events: Iterable[Any], org_id: int, where: Any = None) -> None:
+        self.org_id = org_id
+        self.where = where
+        self.names: dict[tuple[type[models.Model], str], str] = {}
+        wanted: dict[type[models.Model], set[str]] = defaultdict(set)
+        for event in events:
+            model = _model(event.object_type)
+            for key, value in (event.changes or {}).items():
+                field = _field(model, key)
+                if field is None or not field.many_to_one or field.related_model is None:
+                    continue
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, (int, str)) and str(item).isdigit():
+                        wanted[field.related_model].add(str(item))  # type: ignore[index]
+        for related, ids in wanted.items():
+            qs = related._default_manager.filter(pk__in=ids)
+            if any(f.name == "organization" for f in related._meta.get_fields()):
+                qs = qs.filter(organization_id=org_id)
+            for obj in qs:
+                self.names[(related, str(obj.pk))] = str(obj)
+
+    def render(self, event: Any) -> list[Change]:
+        changes = event.changes
+        if not isinstance(changes, Mapping):
+            return [Change(_("changes"), self.value(None, changes))] if changes else []
+        model = _model(event.object_type)
+        out = []
+        for key, value in changes.items():
+            field = _field(model, key)
+            label = self.label(field, key)
+            if _pair(value):
+                out.append(
+                    Change(
+                        label, self.value(field, value[1], key), self.value(field, value[0], key)
+                    )
+                )
+            else:
+                out.append(Change(label, self.value(field, value, key)))
+        return out
+
+    @staticmethod
+    def label(field: models.Field[Any, Any] | None, key: str) -> str:
+        if field is not None and field.verbose_name:
+            return capfirst(str(field.verbose_name))
+        if key in KEY_LABELS:
+            return capfirst(str(KEY_LABELS[key]))
+        return capfirst(humanize(key))
+
+    def value(self, field: models.Field[Any, Any] | None, value: Any, key: str = "") -> str:
+        if value is None or value == "" or value == []:
+            return EMPTY
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if isinstance(value, list):
+            return ", ".join(self.value(field, v, key) for v in value)
+        if isinstance(value, dict):
+            return "; ".join(
+                f"{self.label(None, str(k))}: {self.value(None, v, str(k))}"
+                for k, v in value.items()
+            )
+        if field is not None and field.choices:
+            choices = {str(k): v for k, v in field.flatchoices}
+            return str(choices.get(str(value), humanize(str(value))))
+        if field is not None and field.many_to_one and field.related_model is not None:
+            name = self.names.get((field.related_model, str(value)))  # type: ignore[arg-type]
+            return name or f"#{value}"
+        if self._is_money(field, key):
+            money = self.money(value)
+            if money:
+                return money
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, (int, float)):
+            return number_format(value, use_l10n=True)
+        return str(value)
+
+    @staticmethod
+    def _is_money(field: models.Field[Any, Any] | None, key: str) -> bool:
+        if key in MONEY_KEYS:
+            return True
+        return (
+            isinstance(field, models.DecimalField)
+            and field.model._meta.app_label == "billing"
+            and field.decimal_places == 2
+        )
+
+    @staticmethod
+    def money(value: Any) -> str:
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return ""
+        return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+    def text(self, value: str) -> str:
+        """A stored string: an ISO date or date-time is read on the location's clock."""
+        if ISO_DATETIME.match(value):
+            moment = parse_datetime(value.replace(" ", "T", 1))
+            if moment is not None:
+                return format_datetime(moment, self.where)
+        if ISO_DATE.match(value):
+            day = parse_date(value)
+            if day is not None:
+                return format_date(day)
+        if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", value):
+            return humanize(value)
+        return value
+
+
+def rendered_rows(
+    events: list[Any], org_id: int, names: Mapping[int, str] | None = None
+) -> list[tuple[Any, str, list[Change]]]:
+    """(event, patient name, changes) for the audit table."""
+    renderer = ChangeRenderer(events, org_id)
+    names = names or {}
+    return [(e, names.get(e.patient_id or 0, ""), renderer.render(e)) for e in events]
