@@ -95,6 +95,7 @@ class MappingContext:
     base_url: str
     _memberships: dict[int, int] | None = field(default=None, repr=False)
     _labels: dict[tuple[Any, str], dict[Any, str]] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_org(cls, org_id: int) -> MappingContext:
@@ -103,6 +104,12 @@ class MappingContext:
     def canonical(self, path: str) -> str:
         """The canonical URL of something this server defines (``"CodeSystem/scale-item"``)."""
         return f"{self.base_url}/{path}"
+
+    def cached(self, key: str, load: Callable[[], Any]) -> Any:
+        """A lookup table built once per context (per export, per request)."""
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
 
     def label(self, model: type[Model], field_name: str, code: Any) -> str:
         """The display label of a choice field's value (what ``get_<field>_display()`` gives),

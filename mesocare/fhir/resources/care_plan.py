@@ -8,7 +8,14 @@ from typing import Any
 from django.db.models import Prefetch, Q
 
 from mesocare.clinics.permissions import Perm
-from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
+from mesocare.fhir.registry import (
+    Child,
+    MappingContext,
+    ResourceType,
+    SearchParam,
+    Source,
+    register,
+)
 from mesocare.fhir.resources.common import (
     compact,
     day,
@@ -36,13 +43,37 @@ for _ours, _fhir in STATUS.items():
     STATUS_FILTER[_fhir] = STATUS_FILTER.get(_fhir, Q(pk__in=[])) | Q(status=_ours)
 
 
-def build(plan: TreatmentPlan, ctx: MappingContext) -> dict[str, Any]:
-    appointments = list(plan.appointments.all())
+COLUMNS = (
+    "protocol__name",
+    "status",
+    "sessions_planned",
+    "interval_target_days",
+    "interval_min_days",
+    "interval_max_days",
+    "patient_id",
+    "start_on",
+    "completed_on",
+    "created_at",
+    "created_by_id",
+    "baseline_assessment_id",
+)
+APPOINTMENTS = Child(
+    "appointments", Appointment, "plan_id", ("pk", "course_index", "status"), ("start", "id")
+)
+PLANNED_SESSIONS = Child(
+    "planned_sessions", PlannedSession, "plan_id", ("index", "earliest", "latest"), ("index",)
+)
+
+
+def build(plan: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``plan``: a row of COLUMNS with its APPOINTMENTS and PLANNED_SESSIONS (see
+    `mesocare.fhir.registry`)."""
+    appointments = plan.appointments
     booked = {a.course_index for a in appointments if a.status in ACTIVE_STATUSES}
     activities: list[dict[str, Any]] = [
         {"reference": ref("Appointment", a.pk)} for a in appointments
     ]
-    for planned in plan.planned_sessions.all():
+    for planned in plan.planned_sessions:
         if planned.index in booked:
             continue
         detail: dict[str, Any] = {
@@ -54,7 +85,7 @@ def build(plan: TreatmentPlan, ctx: MappingContext) -> dict[str, Any]:
         if period:
             detail["scheduledPeriod"] = period
         activities.append({"detail": detail})
-    title = plan.protocol.name
+    title = plan.protocol__name
     return compact(
         {
             "status": STATUS[plan.status],
@@ -98,6 +129,8 @@ CARE_PLAN = register(
                     Prefetch("appointments", queryset=Appointment.objects.order_by("start", "id")),
                     Prefetch("planned_sessions", queryset=PlannedSession.objects.order_by("index")),
                 ),
+                columns=COLUMNS,
+                children=(APPOINTMENTS, PLANNED_SESSIONS),
                 filters={
                     "status": token_filter(STATUS_FILTER),
                     "date": date_filter("start_on", date_only=True),

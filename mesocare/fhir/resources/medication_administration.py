@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 
 from mesocare.catalog.models import ProductIngredient
-from mesocare.charting.models import CocktailComponent
+from mesocare.charting.models import CocktailComponent, InjectionRecord
 from mesocare.clinics.permissions import Perm
 from mesocare.fhir.definitions import CS_PRODUCT, CS_TECHNIQUE, CS_ZONE
 from mesocare.fhir.registry import (
@@ -22,8 +22,9 @@ from mesocare.fhir.registry import (
     register,
 )
 from mesocare.fhir.resources.common import SNOMED, compact, number, quantity, ref, when
-from mesocare.fhir.resources.medication import GTIN, ingredient_strengths
+from mesocare.fhir.resources.medication import GTIN
 from mesocare.fhir.search import date_filter, local_code_filter, reference_filter, token_filter
+from mesocare.inventory.models import ProductLot
 
 # SNOMED CT routes: 372464004 |Intradermal route|, 34206005 |Subcutaneous route|.
 INTRADERMAL = ("372464004", "Intradermal route")
@@ -36,45 +37,81 @@ def route_of(depth_mm: Decimal) -> tuple[str, str]:
     return INTRADERMAL if depth_mm <= INTRADERMAL_MAX_DEPTH_MM else SUBCUTANEOUS
 
 
-def doses_mg(component: CocktailComponent) -> list[tuple[str, Decimal]]:
+def product_strengths(ctx: MappingContext) -> dict[int, list[tuple[str, Decimal]]]:
+    """product pk → (ingredient name, mg per mL) of each ingredient whose strength is known in
+    mg/mL, for the products of the organization's lots (one query per context)."""
+
+    def load() -> dict[int, list[tuple[str, Decimal]]]:
+        products = ProductLot.objects.for_org(ctx.org_id).values("product_id")
+        found: dict[int, list[tuple[str, Decimal]]] = {}
+        rows = ProductIngredient.objects.filter(product_id__in=products).select_related(
+            "ingredient"
+        )
+        for component in rows.order_by("id"):
+            found.setdefault(component.product_id, [])
+            if component.mg_per_ml is not None:
+                found[component.product_id].append((component.ingredient.name, component.mg_per_ml))
+        return found
+
+    return ctx.cached("product-strengths", load)  # type: ignore[no-any-return]
+
+
+def doses_mg(strengths: list[tuple[str, Decimal]], volume_ml: Decimal) -> list[tuple[str, Decimal]]:
     """(ingredient name, mg) for each ingredient whose strength is known in mg/mL."""
     return [
-        (c.ingredient.name, (mg_per_ml * component.volume_ml).quantize(Decimal("0.001")))
-        for c, mg_per_ml in ingredient_strengths(component.lot)
-        if mg_per_ml is not None
+        (name, (mg_per_ml * volume_ml).quantize(Decimal("0.001"))) for name, mg_per_ml in strengths
     ]
 
 
-def build(component: CocktailComponent, ctx: MappingContext) -> dict[str, Any]:
-    injection = component.injection
-    session = injection.session
-    code, display = route_of(injection.depth_mm)
-    mg = doses_mg(component)
+COLUMNS = (
+    "injection__session_id",
+    "injection__session__patient_id",
+    "injection__session__practitioner_id",
+    "injection__depth_mm",
+    "injection__zone_id",
+    "injection__zone__name",
+    "injection__technique",
+    "injection__created_at",
+    "volume_ml",
+    "lot_id",
+    "lot__product_id",
+)
+
+
+def build(component: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``component``: a row of COLUMNS (see `mesocare.fhir.registry`)."""
+    session_id = component.injection__session_id
+    depth = component.injection__depth_mm
+    zone_name = component.injection__zone__name
+    code, display = route_of(depth)
+    mg = doses_mg(product_strengths(ctx).get(component.lot__product_id, []), component.volume_ml)
     text = f"{number(component.volume_ml)} mL"
     if mg:
         text += " (" + ", ".join(f"{name} {number(value)} mg" for name, value in mg) + ")"
-    technique = injection.get_technique_display()
-    text += f", {technique}, {number(injection.depth_mm)} mm, {injection.zone.name}"
+    technique = ctx.label(InjectionRecord, "technique", component.injection__technique)
+    text += f", {technique}, {number(depth)} mm, {zone_name}"
     return compact(
         {
-            "partOf": [ref("Procedure", session.pk)],
+            "partOf": [ref("Procedure", session_id)],
             "status": "completed",
             "medicationReference": ref("Medication", component.lot_id),
-            "subject": ref("Patient", session.patient_id),
-            "context": ref("Encounter", session.pk),
-            "effectiveDateTime": when(injection.created_at),
-            "performer": [{"actor": ref("Practitioner", session.practitioner_id)}],
+            "subject": ref("Patient", component.injection__session__patient_id),
+            "context": ref("Encounter", session_id),
+            "effectiveDateTime": when(component.injection__created_at),
+            "performer": [
+                {"actor": ref("Practitioner", component.injection__session__practitioner_id)}
+            ],
             "dosage": {
                 "text": text,
                 "site": {
                     "coding": [
                         {
                             "system": ctx.canonical(f"CodeSystem/{CS_ZONE}"),
-                            "code": injection.zone_id,
-                            "display": injection.zone.name,
+                            "code": component.injection__zone_id,
+                            "display": zone_name,
                         }
                     ],
-                    "text": injection.zone.name,
+                    "text": zone_name,
                 },
                 "route": {
                     "coding": [{"system": SNOMED, "code": code, "display": display}],
@@ -84,11 +121,11 @@ def build(component: CocktailComponent, ctx: MappingContext) -> dict[str, Any]:
                     "coding": [
                         {
                             "system": ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}"),
-                            "code": injection.technique,
-                            "display": injection.get_technique_display(),
+                            "code": component.injection__technique,
+                            "display": technique,
                         }
                     ],
-                    "text": injection.get_technique_display(),
+                    "text": technique,
                 },
                 "dose": quantity(component.volume_ml, "mL"),
             },
@@ -122,6 +159,7 @@ MEDICATION_ADMINISTRATION = register(
                         queryset=ProductIngredient.objects.select_related("ingredient"),
                     ),
                 ),
+                columns=COLUMNS,
                 filters={
                     "effective-time": date_filter("injection__created_at"),
                     "status": token_filter({"completed": Q()}),

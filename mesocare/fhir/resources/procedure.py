@@ -13,6 +13,7 @@ from mesocare.charting.models import InjectionRecord, TreatmentSession
 from mesocare.clinics.permissions import Perm
 from mesocare.fhir.definitions import CS_INDICATION, CS_TECHNIQUE, CS_ZONE, SD_INJECTION
 from mesocare.fhir.registry import (
+    Child,
     Include,
     MappingContext,
     ResourceType,
@@ -24,23 +25,54 @@ from mesocare.fhir.resources.common import compact, number, quantity, ref, when
 from mesocare.fhir.search import date_filter, reference_pk, token_filter
 
 
-def plan_id(session: TreatmentSession) -> int | None:
-    """The course the session belongs to (by its planned session, else its appointment)."""
-    if session.planned_session is not None:
-        return int(session.planned_session.plan_id)
-    if session.appointment is not None and session.appointment.plan_id is not None:
-        return int(session.appointment.plan_id)
+def course_of(planned_session_plan_id: int | None, appointment_plan_id: int | None) -> int | None:
+    """The course a session belongs to: its planned session's, else its appointment's."""
+    if planned_session_plan_id is not None:
+        return int(planned_session_plan_id)
+    if appointment_plan_id is not None:
+        return int(appointment_plan_id)
     return None
 
 
-def _injection(injection: InjectionRecord, ctx: MappingContext) -> dict[str, Any]:
+def plan_id(session: TreatmentSession) -> int | None:
+    """The course of a session (model instance, with planned session and appointment)."""
+    return course_of(
+        session.planned_session.plan_id if session.planned_session is not None else None,
+        session.appointment.plan_id if session.appointment is not None else None,
+    )
+
+
+COLUMNS = (
+    "planned_session__plan_id",
+    "appointment__plan_id",
+    "protocol__name",
+    "protocol__indication__code",
+    "protocol__indication__name",
+    "notes",
+    "pain_vas",
+    "patient_id",
+    "started_at",
+    "signed_at",
+    "practitioner_id",
+    "location_id",
+)
+INJECTIONS = Child(
+    "injections",
+    InjectionRecord,
+    "session_id",
+    ("zone_id", "zone__name", "technique", "depth_mm", "points", "total_volume_ml"),
+    order_by=("n",),
+)
+
+
+def _injection(injection: Any, ctx: MappingContext) -> dict[str, Any]:
     parts = [
         {
             "url": "zone",
             "valueCoding": {
                 "system": ctx.canonical(f"CodeSystem/{CS_ZONE}"),
                 "code": injection.zone_id,
-                "display": injection.zone.name,
+                "display": injection.zone__name,
             },
         },
         {
@@ -48,7 +80,7 @@ def _injection(injection: InjectionRecord, ctx: MappingContext) -> dict[str, Any
             "valueCoding": {
                 "system": ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}"),
                 "code": injection.technique,
-                "display": injection.get_technique_display(),
+                "display": ctx.label(InjectionRecord, "technique", injection.technique),
             },
         },
         {"url": "depth", "valueQuantity": quantity(injection.depth_mm, "mm")},
@@ -58,13 +90,14 @@ def _injection(injection: InjectionRecord, ctx: MappingContext) -> dict[str, Any
     return {"url": ctx.canonical(f"StructureDefinition/{SD_INJECTION}"), "extension": parts}
 
 
-def build(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
-    injections = list(session.injections.all())
+def build(session: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``session``: a row of COLUMNS with its INJECTIONS (see `mesocare.fhir.registry`)."""
+    injections = session.injections
     zones: dict[str, str] = {}
     for injection in injections:
-        zones.setdefault(injection.zone_id, injection.zone.name)
-    plan = plan_id(session)
-    protocol = session.protocol
+        zones.setdefault(injection.zone_id, injection.zone__name)
+    plan = course_of(session.planned_session__plan_id, session.appointment__plan_id)
+    protocol = session.protocol__name
     reason = []
     if protocol is not None:
         reason.append(
@@ -72,11 +105,11 @@ def build(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
                 "coding": [
                     {
                         "system": ctx.canonical(f"CodeSystem/{CS_INDICATION}"),
-                        "code": protocol.indication.code,
-                        "display": protocol.indication.name,
+                        "code": session.protocol__indication__code,
+                        "display": session.protocol__indication__name,
                     }
                 ],
-                "text": protocol.indication.name,
+                "text": session.protocol__indication__name,
             }
         )
     note = [{"text": session.notes}] if session.notes else []
@@ -87,7 +120,7 @@ def build(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
             "extension": [_injection(i, ctx) for i in injections],
             "basedOn": [ref("CarePlan", plan)] if plan is not None else [],
             "status": "completed",
-            "code": {"text": f"Mesotherapy: {protocol.name}" if protocol else "Mesotherapy"},
+            "code": {"text": f"Mesotherapy: {protocol}" if protocol is not None else "Mesotherapy"},
             "subject": ref("Patient", session.patient_id),
             "encounter": ref("Encounter", session.pk),
             "performedPeriod": {"start": when(session.started_at), "end": when(session.signed_at)},
@@ -143,6 +176,8 @@ PROCEDURE = register(
                         queryset=InjectionRecord.objects.select_related("zone").order_by("n"),
                     ),
                 ),
+                columns=COLUMNS,
+                children=(INJECTIONS,),
                 filters={
                     "date": date_filter("started_at"),
                     "status": token_filter({"completed": Q()}),
