@@ -7,9 +7,12 @@ own translation.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.translation import pgettext
 
 from mesocare.catalog.models import Zone
+from mesocare.core.scales import ScaleDef, UnknownScaleError, get_scale
 
 
 def zone_names() -> dict[str, str]:
@@ -26,16 +29,56 @@ def zone_name(code: str, names: dict[str, str] | None = None) -> str:
     return names.get(code, code.replace("_", " "))
 
 
-def scale_name(scale_id: str) -> str:
-    """A scale's name ("Cellulite Severity Scale (Hexsel)"), not its registry id."""
-    from mesocare.core.scales import UnknownScaleError, get_scale
+def scale_text(text: str) -> str:
+    """A scale's name, instructions, item or anchor text in the active language (the scale
+    registry is a pure engine and keeps the published English)."""
+    return pgettext("scale", text) if text else text
 
+
+def band_label(label: str) -> str:
+    """A severity band's name ("Moderate" → "Moderata"): its own context, apart from the same
+    word in an item's anchors or elsewhere."""
+    return pgettext("severity band", label) if label else label
+
+
+def shown_scale(scale: ScaleDef) -> ScaleDef:
+    """`scale` with every text a person reads translated; codes, ranges and scoring as they
+    are (a form built from it stores the same values)."""
+    return replace(
+        scale,
+        name=scale_text(scale.name),
+        description=scale_text(scale.description),
+        items=tuple(
+            replace(
+                item,
+                label=scale_text(item.label),
+                anchors=tuple((value, scale_text(text)) for value, text in item.anchors),
+            )
+            for item in scale.items
+        ),
+        bands=tuple(replace(band, label=band_label(band.label)) for band in scale.bands),
+    )
+
+
+def scale_name(scale_id: str) -> str:
+    """A scale's name ("Hexsel Cellulite Severity Scale"), not its registry id."""
     if not scale_id:
         return ""
     try:
-        return str(get_scale(scale_id).name)
+        return scale_text(get_scale(scale_id).name)
     except UnknownScaleError:
         return scale_id
+
+
+def band_name(scale_id: str, code: str | None) -> str:
+    """A severity band's label on its scale ("Severe"), not its code ("severe")."""
+    if not code:
+        return ""
+    try:
+        band = next((b for b in get_scale(scale_id).bands if b.code == code), None)
+    except UnknownScaleError:
+        band = None
+    return pgettext("severity band", band.label) if band else code.replace("_", " ")
 
 
 def side_effect_name(kind: str) -> str:

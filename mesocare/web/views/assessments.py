@@ -20,6 +20,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import ItemDef, ScaleDef, UnknownScaleError, all_scales, get_scale
 from mesocare.errors import DomainError
+from mesocare.web.labels import shown_scale
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
@@ -87,9 +88,13 @@ def items_of(form: forms.Form, scale: ScaleDef) -> dict[str, Any]:
 
 def _scale_or_404(scale_id: str) -> ScaleDef:
     try:
-        return get_scale(scale_id)
+        return shown_scale(get_scale(scale_id))
     except UnknownScaleError:
         raise Http404(_("Unknown scale.")) from None
+
+
+def _shown_scales() -> list[ScaleDef]:
+    return [shown_scale(scale) for scale in all_scales()]
 
 
 @staff_view(Perm.CLINICAL_VIEW)
@@ -98,7 +103,7 @@ def patient_assessments(request: HttpRequest, actor: Actor, patient_id: int) -> 
     history = list(services.list_assessments(actor, patient))
     charts = []
     for scale_id, points in services.trend(history).items():
-        scale = get_scale(scale_id)
+        scale = shown_scale(get_scale(scale_id))
         charts.append(
             {
                 "id": f"trend-{scale_id}",
@@ -115,7 +120,7 @@ def patient_assessments(request: HttpRequest, actor: Actor, patient_id: int) -> 
     context.update(
         history=history,
         charts=charts,
-        scales=all_scales(),
+        scales=_shown_scales(),
         can_record=actor.can(Perm.CLINICAL_EDIT),
     )
     return render(request, "web/assessments/tab.html", context)
@@ -126,7 +131,7 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
     patient, context = open_patient_page(actor, patient_id, "assessments")
     scale_id = request.POST.get("scale") or request.GET.get("scale") or ""
     if not scale_id:
-        context["scales"] = all_scales()
+        context["scales"] = _shown_scales()
         return render(request, "web/assessments/choose_scale.html", context)
     scale = _scale_or_404(scale_id)
     form = scale_form(scale, request.POST or None)

@@ -24,6 +24,7 @@ from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import all_scales
 from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 from mesocare.errors import DomainError
+from mesocare.web.labels import scale_text
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
 DECIMAL_FIELDS = (
@@ -96,7 +97,7 @@ class ProtocolForm(forms.Form):
         scale = self.fields["scale"]
         assert isinstance(scale, forms.ChoiceField)
         scale.choices = [("", _("None (fixed course)"))] + [
-            (s.id, s.name) for s in all_scales() if s.higher_is_worse
+            (s.id, scale_text(s.name)) for s in all_scales() if s.higher_is_worse
         ]
 
     @staticmethod
