@@ -216,12 +216,12 @@ from mesocare.web.views import online_booking  # noqa: E402
 
 urlpatterns += online_booking.urlpatterns
 
-# a patient's portal access: sign-in link, guardian access, switch an account off (issue 15)
 # business reports: no-shows, packages, product cost, lapsed patients, utilisation (issue 16)
 from mesocare.web.views import business_reports  # noqa: E402
 
 urlpatterns += business_reports.urlpatterns
 
+# a patient's portal access: sign-in link, guardian access, switch an account off (issue 15)
 from mesocare.web.views import portal_access  # noqa: E402
 
 urlpatterns += portal_access.urlpatterns
