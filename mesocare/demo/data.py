@@ -183,6 +183,9 @@ def _history(
         records.add_allergy(
             actor, patient, substance="Penicillin", reaction="rash", severity="mild"
         )
+    if patient.allergy_status == "unknown" and n % 10 != 9:
+        # Asked at intake: none known. A few patients were never asked (a safety warning).
+        records.record_no_known_allergies(actor, patient)
     if n % 8 == 2:
         records.add_medication(actor, patient, name="Apixaban 5 mg", drug_class="anticoagulant")
     if n % 9 == 3:
@@ -194,8 +197,14 @@ def _history(
         if n % every == every - 1:
             records.add_condition(actor, patient, code=code)
     if n % 4 != 3:
+        signed_on = today - dt.timedelta(days=rng.randint(0, 200))
         records.add_consent(
             actor, patient, kind="general", version="2026.1",
-            signed_on=today - dt.timedelta(days=rng.randint(0, 200)), signed_by=patient.full_name,
-            photo_use="clinical_and_marketing" if n % 5 == 0 else "clinical",
+            signed_on=signed_on, signed_by=patient.full_name,
         )  # fmt: skip
+        if n % 5 == 0:
+            # Teaching and marketing use of photos is a photography consent's answer.
+            records.add_consent(
+                actor, patient, kind="photo", version="2026.1", signed_on=signed_on,
+                signed_by=patient.full_name, photo_use="clinical_and_marketing",
+            )  # fmt: skip

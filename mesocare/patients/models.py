@@ -245,3 +245,11 @@ class Consent(PatientRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version} ({self.signed_on})"
+
+    def clean(self) -> None:
+        # One meaning (docs/clinical-sources.md, "Photo consent"): the use of photos is the
+        # answer of a photography consent; any other consent leaves photos clinical-only.
+        if self.kind != ConsentKind.PHOTO and self.photo_use != PhotoUse.CLINICAL:
+            raise ValidationError(
+                {"photo_use": _("Photo use beyond clinical records needs a photography consent.")}
+            )

@@ -315,7 +315,7 @@ def test_consent_with_drawn_signature_is_stored_and_shown(
     response = client.post(
         f"{base}/consents/add",
         {
-            "consent-kind": "general",
+            "consent-kind": "photo",
             "consent-version": "2024.1",
             "consent-signed_on": dt.date.today().isoformat(),
             "consent-photo_use": "clinical_and_marketing",

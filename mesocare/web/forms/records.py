@@ -103,7 +103,10 @@ class ConsentForm(forms.Form):
     )
     indication = forms.CharField(label=_("Indication"), max_length=64, required=False)
     photo_use = forms.ChoiceField(
-        label=_("Photos may be used for"), choices=PhotoUse.choices, initial=PhotoUse.CLINICAL
+        label=_("Photos may be used for"),
+        choices=PhotoUse.choices,
+        initial=PhotoUse.CLINICAL,
+        help_text=_("Teaching and marketing use is given on a photography consent."),
     )
     signed_by = forms.CharField(label=_("Signed by"), max_length=200, required=False)
     signature = forms.CharField(

@@ -60,3 +60,9 @@ def audit_channel(channel: str) -> str:
     from mesocare.web.audit_changes import channel_name
 
     return channel_name(channel)
+
+
+@register.filter
+def band_name(code: str, scale_id: str) -> str:
+    """``{{ a.band|band_name:a.scale_id }}``: the band's label on its scale."""
+    return labels.band_name(scale_id, code)

@@ -126,7 +126,7 @@ def _account_page(
         TreatmentSession.objects.for_org(actor.org_id)
         .filter(patient=patient, signed_at__isnull=False)
         .exclude(pk__in=invoiced_sessions.values("source_session"))
-        .select_related("protocol")
+        .select_related("protocol", "location")
         .order_by("-signed_at")[:20]
     )
     can_charge = actor.can(Perm.BILLING_CHARGE)

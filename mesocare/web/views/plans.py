@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,13 +25,14 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import get_scale
 from mesocare.errors import DomainError
+from mesocare.lib.local_time import format_date
 from mesocare.plans import services
 from mesocare.plans.models import TreatmentPlan
 from mesocare.plans.services.review import IN_PROGRESS
 from mesocare.plans.services.states import reason_required
 from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.services.courses import OPEN_PLAN_STATUSES
-from mesocare.web.labels import scale_name
+from mesocare.web.labels import band_name, scale_name
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.assessments import item_fields, items_of, scale_form
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -50,8 +51,8 @@ class ProtocolChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class AssessmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        band = f" ({obj.band})" if obj.band else ""
-        when = formats.date_format(obj.assessed_at, "SHORT_DATE_FORMAT")
+        band = f" ({band_name(obj.scale_id, obj.band)})" if obj.band else ""
+        when = format_date(obj.assessed_at)
         return f"{when} · {scale_name(obj.scale_id)} {obj.total.normalize():f}{band}"
 
 
@@ -257,18 +258,8 @@ def plan_transition(request: HttpRequest, actor: Actor, plan_id: int, action: st
 @staff_view(Perm.CLINICAL_VIEW)
 def plan_pdf(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     """The printable plan for the patient (HTML rendered to PDF by weasyprint)."""
-    from weasyprint import HTML
-
     plan = services.get_plan(actor, plan_id, channel="web", audit=False)
-    context = _plan_context(actor, plan)
-    context["patient"] = plan.patient
-    context["organization"] = actor.organization
-    first = plan.appointments.select_related("location").order_by("start").first()
-    context["letterhead_location"] = (
-        first.location if first is not None else actor.membership.default_location
-    )
-    html = render_to_string("web/plans/pdf.html", context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    pdf = plan_pdf_bytes(request, actor, plan)
     record(
         actor,
         AuditAction.EXPORT,
@@ -280,6 +271,22 @@ def plan_pdf(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}.pdf"'
     return response
+
+
+def plan_pdf_bytes(request: HttpRequest, actor: Actor, plan: TreatmentPlan) -> bytes:
+    """The plan as printed for the patient, and as shared with them in the portal."""
+    from weasyprint import HTML
+
+    context = _plan_context(actor, plan)
+    context["patient"] = plan.patient
+    context["organization"] = actor.organization
+    first = plan.appointments.select_related("location").order_by("start").first()
+    context["letterhead_location"] = (
+        first.location if first is not None else actor.membership.default_location
+    )
+    html = render_to_string("web/plans/pdf.html", context, request=request)
+    pdf: bytes = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return pdf
 
 
 urlpatterns = [
