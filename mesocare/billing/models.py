@@ -213,6 +213,26 @@ class PackageOffer(_Taxed, OrgOwned):
         return self.name
 
 
+class PackageOfferItem(OrgOwned):
+    """A service the course includes besides its sessions (e.g. one consultation, two
+    add-ons): a set of services sold together at the package price."""
+
+    offer = models.ForeignKey(PackageOffer, on_delete=models.PROTECT, related_name="components")
+    item = models.ForeignKey(PriceItem, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        ordering = ["offer_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "item"], name="offer_item_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="offer_item_qty_gte_1"
+            ),
+        ]
+
+
 class PatientPackage(OrgOwned):
     """A course sold to a patient; `offer_snapshot` keeps the offer's terms as sold."""
 
@@ -254,6 +274,39 @@ class PatientPackage(OrgOwned):
     @property
     def sessions_left(self) -> int:
         return self.sessions_total - self.sessions_used
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise Immutable(str(self._meta.verbose_name))
+
+
+class PackageAllowance(OrgOwned):
+    """How many of one included service a sold course paid for and how many are used;
+    checkout uses them before charging the service."""
+
+    package = models.ForeignKey(PatientPackage, on_delete=models.PROTECT, related_name="allowances")
+    item = models.ForeignKey(PriceItem, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("service"), max_length=200)
+    quantity_total = models.PositiveIntegerField(_("paid"))
+    quantity_used = models.PositiveIntegerField(_("used"), default=0)
+    unit_value = models.DecimalField(
+        _("list price when sold"),
+        default=Decimal(0),
+        **MONEY,  # type: ignore[arg-type]
+    )
+
+    class Meta:
+        ordering = ["package_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "item"], name="allowance_item_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quantity_used__lte=models.F("quantity_total")),
+                name="allowance_used_lte_total",
+            ),
+        ]
+
+    @property
+    def quantity_left(self) -> int:
+        return self.quantity_total - self.quantity_used
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise Immutable(str(self._meta.verbose_name))
