@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from mesocare.clinics.middleware import client_ip
 from mesocare.errors import DomainError, Invalid
 from mesocare.notify.links import make_token
-from mesocare.portal import accounts, record
+from mesocare.portal import accounts, inbox, record
 from mesocare.portal.choices import SignInMethod
 from mesocare.portal.models import PortalAccount, PortalTotp
 from mesocare.portal.session import (
@@ -172,11 +172,13 @@ def sign_out_view(request: HttpRequest) -> HttpResponse:
 @portal_view
 def home(request: HttpRequest, session: PortalSession) -> HttpResponse:
     data = record.overview(session, client_ip(request))
-    return _page(
-        request,
-        "portal/account/home.html",
-        {"session": session, "clinic": session.organization.name, "data": data},
-    )
+    context = {
+        "session": session,
+        "clinic": session.organization.name,
+        "data": data,
+        "documents": inbox.documents(session),
+    }
+    return _page(request, "portal/account/home.html", context)
 
 
 @portal_view

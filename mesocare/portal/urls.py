@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mesocare.portal import account_views, views
+from mesocare.portal import account_views, inbox_views, views
 
 app_name = "portal"
 
@@ -22,6 +22,9 @@ urlpatterns = [
         name="report_side_effect",
     ),
     path("account/security", account_views.security, name="security"),
+    path("account/messages", inbox_views.messages, name="messages"),
+    path("account/messages/<int:message_id>", inbox_views.message, name="message"),
+    path("account/documents/<int:document_id>.pdf", inbox_views.document, name="document"),
     path("account/data", account_views.data, name="data"),
     path("account/data/record.json", account_views.record_json, name="record_json"),
     path("account/data/record.pdf", account_views.record_pdf, name="record_pdf"),

@@ -225,3 +225,8 @@ urlpatterns += business_reports.urlpatterns
 from mesocare.web.views import portal_access  # noqa: E402
 
 urlpatterns += portal_access.urlpatterns
+
+# plans and session summaries shared with the patient in the portal (issue 15)
+from mesocare.web.views import sharing  # noqa: E402
+
+urlpatterns += sharing.urlpatterns

@@ -529,24 +529,8 @@ def amendment_add(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
 
 @staff_view(Perm.CLINICAL_VIEW)
 def session_pdf(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    from weasyprint import HTML
-
     session = _load(actor, session_id)
-    amended = _amended_map(session)
-    html = render_to_string(
-        "web/charting/summary_pdf.html",
-        {
-            "session": session,
-            "totals": sessions.session_totals(session),
-            "injections": [
-                (i, amended.get(("injection", i.n), {})) for i in session.injections.all()
-            ],
-            "side_effects": list(session.side_effects.all()),
-            "printed_at": timezone.now(),
-        },
-        request=request,
-    )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    pdf = session_summary_pdf(request, session)
     from mesocare.audit.choices import AuditAction
     from mesocare.audit.services import record
 
@@ -561,3 +545,25 @@ def session_pdf(request: HttpRequest, actor: Actor, session_id: int) -> HttpResp
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="session-{session.pk}.pdf"'
     return response
+
+
+def session_summary_pdf(request: HttpRequest, session: TreatmentSession) -> bytes:
+    """The printable session summary (weasyprint), as printed and as shared with the patient."""
+    from weasyprint import HTML
+
+    amended = _amended_map(session)
+    html = render_to_string(
+        "web/charting/summary_pdf.html",
+        {
+            "session": session,
+            "totals": sessions.session_totals(session),
+            "injections": [
+                (i, amended.get(("injection", i.n), {})) for i in session.injections.all()
+            ],
+            "side_effects": list(session.side_effects.all()),
+            "printed_at": timezone.now(),
+        },
+        request=request,
+    )
+    pdf: bytes = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return pdf

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError
+from mesocare.notify import documents
 from mesocare.portal import staff
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -37,6 +38,10 @@ def _page(
     patient, context = open_patient_page(actor, patient_id, "overview")
     context.update(
         rows=staff.accesses_of(actor, patient),
+        documents=(
+            documents.shared_documents(actor, patient.pk) if actor.can(Perm.CLINICAL_VIEW) else []
+        ),
+        can_withdraw=actor.can(Perm.CLINICAL_EDIT),
         can_edit=actor.can(Perm.PATIENT_EDIT),
         is_minor=patient.age_on(timezone.localdate()) < 18,
         guardian_form=guardian_form or GuardianForm(),
