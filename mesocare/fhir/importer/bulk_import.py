@@ -24,8 +24,18 @@ from mesocare.catalog.models import Ingredient
 from mesocare.clinics.actor import Actor
 from mesocare.errors import DomainError, Invalid
 from mesocare.fhir.definitions import CS_ALLERGEN_FAMILY, CS_INGREDIENT
+from mesocare.fhir.importer.clinical import (
+    IMPORTERS,
+    KIND,
+    Deferred,
+    Run,
+    sign_sessions,
+    update_row,
+    when,
+)
 from mesocare.imports.models import ImportedRecord
 from mesocare.imports.services import (
+    CREATED,
     SKIPPED,
     ImportReport,
     RowOutcome,
@@ -40,13 +50,30 @@ from mesocare.patients.choices import ConditionCode, DrugClass
 from mesocare.patients.models import Allergy, Condition, Medication, Patient
 from mesocare.patients.services import records
 
-ORDER = ("Patient", "AllergyIntolerance", "MedicationStatement", "Condition")
-KIND = {
-    "Patient": "patients",
-    "AllergyIntolerance": "allergy",
-    "MedicationStatement": "medication",
-    "Condition": "condition",
-}
+# Dependency order: a resource's references point at types before it (those that point ahead,
+# e.g. an Observation made in a session, are tried again after every type: `Deferred`).
+ORDER = (
+    "Organization",
+    "Location",
+    "Practitioner",
+    "PractitionerRole",
+    "Patient",
+    "AllergyIntolerance",
+    "MedicationStatement",
+    "Condition",
+    "Consent",
+    "Medication",
+    "Observation",
+    "CarePlan",
+    "Appointment",
+    "Encounter",
+    "Procedure",
+    "MedicationAdministration",
+    "AdverseEvent",
+    "Media",
+    "Communication",
+    "Provenance",
+)
 SEX = {"female": "female", "male": "male", "other": "intersex", "unknown": "unknown"}
 SEVERITY = {"mild": "mild", "moderate": "moderate", "severe": "severe"}
 CRITICALITY = {"low": "unknown", "high": "severe", "unable-to-assess": "unknown"}
@@ -90,6 +117,17 @@ def import_export(
             report.rows.append(RowOutcome(counter, f"{name}:{number}", SKIPPED, "", [error]))
             continue
         by_type.setdefault(resource["resourceType"], []).append((name, number, resource))
+    for file_name, number, resource in by_type.pop("OperationOutcome", []):
+        issues = resource.get("issue") or [{}]
+        report.rows.append(
+            RowOutcome(
+                number,
+                f"{file_name}:{number}",
+                SKIPPED,
+                "",
+                [f"the exporting server reported an error: {issues[0].get('diagnostics', '')}"],
+            )
+        )
     for type_name in sorted(set(by_type) - set(ORDER)):
         for _name, number, resource in by_type[type_name]:
             report.rows.append(
@@ -101,25 +139,23 @@ def import_export(
                     [f"{type_name} is not imported (only {', '.join(ORDER)})"],
                 )
             )
+    run = Run(actor, source, index={})
+    for type_name, rows in by_type.items():
+        run.index[type_name] = {str(r.get("id", "")): r for _n, _l, r in rows}
     try:
         with transaction.atomic():
             seen: dict[str, set[str]] = {kind: set() for kind in KIND.values()}
+            deferred: list[tuple[str, int, dict[str, Any], RowOutcome]] = []
             for type_name in ORDER:
-                kind = KIND[type_name]
                 for _name, number, resource in by_type.get(type_name, []):
                     outcome = RowOutcome(number, f"{type_name}/{resource.get('id', '')}", "")
                     report.rows.append(outcome)
-                    try:
-                        _validate(resource)
-                        values = {"external_id": str(resource.get("id", ""))}
-                        values.update(_VALUES[type_name](resource))
-                        import_row(
-                            actor, _IMPORTERS[type_name], source, kind, values, outcome, seen[kind]
-                        )
-                    except RowSkipped as exc:
-                        outcome.status, outcome.reasons = SKIPPED, exc.reasons
-                    except DomainError as exc:
-                        outcome.status, outcome.reasons = SKIPPED, [exc.message]
+                    if not _import_one(run, type_name, resource, outcome, seen):
+                        deferred.append((type_name, number, resource, outcome))
+            run.last_pass = True
+            for type_name, _number, resource, outcome in deferred:
+                _import_one(run, type_name, resource, outcome, seen)
+            sign_sessions(run)
             record(
                 actor,
                 AuditAction.CREATE,
@@ -135,6 +171,42 @@ def import_export(
     except _RollBack:
         pass
     return report
+
+
+def _import_one(
+    run: Run,
+    type_name: str,
+    resource: dict[str, Any],
+    outcome: RowOutcome,
+    seen: dict[str, set[str]],
+) -> bool:
+    """Import one resource into `outcome`; False when it must wait for a later one."""
+    kind = KIND[type_name]
+    external_id = str(resource.get("id", ""))
+    try:
+        _validate(resource)
+        values = {"external_id": external_id}
+        if type_name in _VALUES:
+            values.update(_VALUES[type_name](resource))
+            importer = _IMPORTERS[type_name]
+        else:
+
+            def importer(
+                actor: Actor, source: str, values: dict[str, str], outcome: RowOutcome
+            ) -> tuple[int, bool]:
+                return IMPORTERS[type_name](run, resource, outcome)
+
+        import_row(run.actor, importer, run.source, kind, values, outcome, seen[kind])
+        if type_name in _AFTER:
+            _AFTER[type_name](run, resource, outcome)
+    except Deferred:
+        seen[kind].discard(external_id)
+        return False
+    except RowSkipped as exc:
+        outcome.status, outcome.reasons = SKIPPED, exc.reasons
+    except DomainError as exc:
+        outcome.status, outcome.reasons = SKIPPED, [exc.message]
+    return True
 
 
 def _validate(resource: dict[str, Any]) -> None:
@@ -312,4 +384,30 @@ _IMPORTERS = {
     "AllergyIntolerance": _import_allergy,
     "MedicationStatement": _import_medication,
     "Condition": _import_condition,
+}
+
+
+def _record_times(model: Any, when_key: str, type_name: str) -> Any:
+    """After a record was created: when and by whom the source recorded it."""
+
+    def after(run: Run, resource: dict[str, Any], outcome: RowOutcome) -> None:
+        if outcome.status != CREATED:
+            return
+        pk = run.link(type_name, str(resource.get("id", "")))
+        row = model.objects.for_org(run.org_id).filter(pk=pk).first()
+        if row is None:
+            return
+        update_row(
+            row,
+            recorded_at=when(resource.get(when_key)),
+            recorded_by_id=run.user_of(resource.get("recorder")),
+        )
+
+    return after
+
+
+_AFTER = {
+    "AllergyIntolerance": _record_times(Allergy, "recordedDate", "AllergyIntolerance"),
+    "MedicationStatement": _record_times(Medication, "dateAsserted", "MedicationStatement"),
+    "Condition": _record_times(Condition, "recordedDate", "Condition"),
 }
