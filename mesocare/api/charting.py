@@ -14,6 +14,7 @@ from mesocare.api.auth import actor_of
 from mesocare.api.charting_schemas import (
     AmendmentIn,
     AmendmentOut,
+    DiscardIn,
     InjectionCharted,
     InjectionIn,
     SessionListItem,
@@ -271,6 +272,21 @@ def sign_session(request: HttpRequest, session_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     sessions.sign_session(actor, _session(request, session_id))
     return _detail(request, session_id, audit=False)
+
+
+@router.post(
+    "/sessions/{session_id}/discard",
+    response={204: None, **PROBLEM_RESPONSES},
+    summary="Discard an empty unsigned session opened by mistake (its appointment is booked again)",
+)
+@requires(Perm.CLINICAL_EDIT)
+def discard_session(
+    request: HttpRequest, session_id: int, payload: DiscardIn | None = None
+) -> Status:
+    actor = actor_of(request)
+    reason = (payload.reason if payload else None) or ""
+    sessions.discard_session(actor, _session(request, session_id), reason)
+    return Status(204, None)
 
 
 @router.post("/sessions/{session_id}/amendments", response={201: AmendmentOut, **PROBLEM_RESPONSES})

@@ -134,6 +134,10 @@ class AmendmentIn(Schema):
     changes: list[ChangeIn] = Field(default_factory=list, max_length=50)
 
 
+class DiscardIn(Schema):
+    reason: str | None = Field(None, max_length=2000)
+
+
 class AmendmentOut(Schema):
     id: int
     by: str

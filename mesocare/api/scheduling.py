@@ -451,11 +451,14 @@ def no_show(request: HttpRequest, appointment_id: int) -> Any:
 )
 @requires(Perm.SCHEDULE_EDIT)
 def check_in(request: HttpRequest, appointment_id: int, payload: CheckInIn | None = None) -> Any:
+    """The patient arrived. On another day than the appointment's (the location's calendar),
+    `reason` says why (409 `not_appointment_day` naming the field `reason` without it)."""
     actor = actor_of(request)
     appts.check_in(
         actor,
         _appointment(actor, appointment_id),
         override_reason=payload.override_reason if payload else None,
+        reason=payload.reason if payload else None,
     )
     return _fresh(actor, appointment_id)
 

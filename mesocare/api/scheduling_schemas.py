@@ -168,6 +168,8 @@ class CancelIn(Schema):
 
 class CheckInIn(Schema):
     override_reason: str | None = Field(None, max_length=2000)
+    # Why the patient is checked in on another day than the appointment's (409 without it).
+    reason: str | None = Field(None, max_length=2000)
 
 
 class WaitlistIn(Schema):

@@ -587,7 +587,7 @@ def _treat(
     practitioner = cast.practitioners[course.location]
     index = appointment.course_index or 0
     start, end = appointment.start, appointment.end
-    check_in(cast.desk, appointment, channel="web")
+    check_in(cast.desk, appointment, channel="web", now=start - dt.timedelta(minutes=5))
     _backdate_check_in(appointment, start - dt.timedelta(minutes=5))
     session = open_from_appointment(practitioner, appointment, channel="web")
     session = update_session(

@@ -123,6 +123,7 @@ urlpatterns = [
         "sessions/<int:session_id>/side-effects", charting.side_effect_add, name="side-effect-add"
     ),
     path("sessions/<int:session_id>/sign", charting.session_sign, name="session-sign"),
+    path("sessions/<int:session_id>/discard", charting.session_discard, name="session-discard"),
     path("sessions/<int:session_id>/amendments", charting.amendment_add, name="amendment-add"),
     path("sessions/<int:session_id>/summary.pdf", charting.session_pdf, name="session-pdf"),
     # stock

@@ -536,6 +536,9 @@ CALLS: dict[tuple[str, str], Builder] = {
         f"sessions/{session(c)}/side-effects", {"kind": "bruising", "grade": 1}
     ),
     ("POST", "sessions/{session_id}/sign"): lambda c, r: R(f"sessions/{session(c, r)}/sign"),
+    ("POST", "sessions/{session_id}/discard"): lambda c, r: R(
+        f"sessions/{session(c)}/discard", {"reason": "opened for the wrong patient"}
+    ),
     ("POST", "sessions/{session_id}/amendments"): lambda c, r: R(
         f"sessions/{_signed_session(c)}/amendments", {"reason": "typo", "changes": []}
     ),
@@ -636,7 +639,7 @@ CALLS: dict[tuple[str, str], Builder] = {
         f"appointments/{appointment(c)}/no-show"
     ),
     ("POST", "appointments/{appointment_id}/check-in"): lambda c, r: R(
-        f"appointments/{appointment(c)}/check-in", {}
+        f"appointments/{appointment(c)}/check-in", {"reason": "came in early"}
     ),
     ("POST", "appointments/{appointment_id}/complete"): lambda c, r: R(
         f"appointments/{appointment(c)}/complete"

@@ -236,7 +236,9 @@ class Day:
         from mesocare.scheduling.services import appointments
 
         lots = self.ensure_lots()
-        appointments.check_in(self.actor("reception"), appointment)
+        appointments.check_in(
+            self.actor("reception"), appointment, reason=self.early_reason(appointment)
+        )
         doctor = self.actor("practitioner")
         session = sessions.open_from_appointment(doctor, appointment)
         injections.chart_injection(
@@ -252,6 +254,14 @@ class Day:
             ),
         )
         return sessions.sign_session(doctor, session)
+
+    def early_reason(self, appointment: Any) -> str | None:
+        """The course starts on the first free lunchtime, today or later: a check-in before the
+        appointment's day gives a reason (issue 18, bug 8)."""
+        tz = appointment.location.tz
+        if appointment.start.astimezone(tz).date() == timezone.now().astimezone(tz).date():
+            return None
+        return "The patient came in early."
 
     def ensure_session(self) -> Any:
         if self.session is None:

@@ -30,6 +30,13 @@ def check_in(e2e: Any, day: Day, appointment: Any) -> None:
         has=page.get_by_role("link", name=re.compile(f"{local:%H:%M} Marta Verdi"))
     )
     e2e.step("check in", lambda: cell.get_by_role("button", name="Check in").click())
+    reason = day.early_reason(appointment)
+    if reason is not None:  # not today: the panel asks why, next to the field
+        panel = page.get_by_role("complementary")
+        field = panel.get_by_label("Why check in on another day")
+        expect(field).to_be_visible()
+        field.fill(reason)
+        e2e.step("check in early", lambda: panel.get_by_role("button", name="Check in").click())
     expect(page.get_by_role("status").first).to_have_text("Checked in.")
     panel = page.get_by_role("complementary")
     expect(panel).to_contain_text("Checked in")

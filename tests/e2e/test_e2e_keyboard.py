@@ -58,7 +58,7 @@ def test_the_practitioner_charts_an_injection_with_the_keyboard_alone(e2e: Any, 
 
     first = day.ensure_course()[0]
     lots = day.ensure_lots()
-    appointments.check_in(day.actor("reception"), first)
+    appointments.check_in(day.actor("reception"), first, reason=day.early_reason(first))
     session = sessions.open_from_appointment(day.actor("practitioner"), first)
 
     page = e2e.page((1024, 768))

@@ -85,6 +85,11 @@ def test_checking_in_a_grade_1_plan_carries_the_outside_label_population_warning
     )
     appointment = Appointment.objects.get(plan=plan, course_index=1)
     # The consent on file is years old by then: that block is overridden, the warning stays.
-    appts.check_in(sched.actor(), appointment, override_reason="consent renewed on paper today")
+    appts.check_in(
+        sched.actor(),
+        appointment,
+        override_reason="consent renewed on paper today",
+        reason="seen ahead of the booked day",
+    )
     check = SafetyCheck.objects.filter(moment="check_in").latest("pk")
     assert codes(check)["outside_label_population"] == "warn"

@@ -56,7 +56,11 @@ def test_check_in_opens_the_panel_with_its_safety_check_and_the_session_button(
 ) -> None:
     first = booked(sched, plan, h)
     desk = signed_in(sched, "reception")
-    r = desk.post(f"/appointments/{first}/check-in", HTTP_HX_REQUEST="true")
+    r = desk.post(
+        f"/appointments/{first}/check-in",
+        {"reason": "The patient came on another day."},
+        HTTP_HX_REQUEST="true",
+    )
     assert r.status_code == 204
     assert r["HX-Redirect"].endswith(f"&appointment={first}")
     calendar = desk.get(r["HX-Redirect"]).content.decode()

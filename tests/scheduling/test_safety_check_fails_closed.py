@@ -44,6 +44,6 @@ def test_a_failing_safety_service_fails_the_check_in_and_leaves_the_appointment_
     appointment = Appointment.objects.get(plan=plan, course_index=1)
     monkeypatch.setattr(hooks, "require_safe", failing_safety_service)
     with pytest.raises(SafetyServiceDown):
-        appts.check_in(sched.actor(), appointment)
+        appts.check_in(sched.actor(), appointment, reason="seen ahead of the booked day")
     appointment.refresh_from_db()
     assert appointment.status == "booked"

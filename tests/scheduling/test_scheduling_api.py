@@ -190,12 +190,17 @@ def test_single_appointment_lifecycle(sched: Any, h: Any, api: Any) -> None:
     assert moved.json()["local_start"] == "2030-03-26T15:00:00+01:00"
     assert moved.json()["notes"] == "late"
     assert api.post(f"appointments/{pk}/no-show").status_code == 409  # it has not started
-    blocked = api.post(f"appointments/{pk}/check-in")  # the safety check runs at check-in
+    # Tomorrow's appointment is checked in today only with a reason (issue 18, bug 8).
+    early = "The patient came a day early."
+    assert api.post(f"appointments/{pk}/check-in").json()["errors"][0]["field"] == "reason"
+    # the safety check runs at check-in
+    blocked = api.post(f"appointments/{pk}/check-in", {"reason": early})
     assert blocked.status_code == 409
     assert blocked.json()["code"] == "safety_block"
     assert Appointment.objects.get(pk=pk).status == "booked"
     checked = api.post(
-        f"appointments/{pk}/check-in", {"override_reason": "Pregnancy test negative today."}
+        f"appointments/{pk}/check-in",
+        {"override_reason": "Pregnancy test negative today.", "reason": early},
     )
     assert checked.status_code == 200, checked.content
     assert checked.json()["status"] == "checked_in"

@@ -104,7 +104,11 @@ def test_moving_on_the_calendar_shows_conflicts_beside_the_form(
 
 def test_check_in_from_the_calendar_reports_a_safety_block(sched: Any, plan: Any, h: Any) -> None:
     first = book(sched, plan, h, [0])[0]
-    r = signed_in(sched).post(f"/appointments/{first}/check-in", HTTP_HX_REQUEST="true")
+    r = signed_in(sched).post(
+        f"/appointments/{first}/check-in",
+        {"reason": "The patient came on another day."},
+        HTTP_HX_REQUEST="true",
+    )
     assert r.status_code == 200
     assert Appointment.objects.get(pk=first).status == "booked"
     assert "Safety check blocked" in r.content.decode()

@@ -293,6 +293,52 @@ def sign_session(
     return locked
 
 
+@transaction.atomic
+def discard_session(
+    actor: Actor, session: TreatmentSession, reason: str = "", *, channel: str = "api"
+) -> None:
+    """Discard a session opened by mistake: only an unsigned one with nothing charted (no
+    injection, side effect, photo or measurement). The row is deleted (the audit entry keeps
+    what it was) and a checked-in appointment goes back to booked, in this transaction."""
+    actor.require(Perm.CLINICAL_EDIT)
+    locked = lock_unsigned(session)
+    if locked.organization_id != actor.org_id:
+        raise Forbidden("forbidden", _("Not your organization's session."))
+    charted = (
+        locked.injections.exists()
+        or locked.side_effects.exists()
+        or locked.photos.exists()
+        or locked.measurements.exists()
+    )
+    if charted:
+        raise Conflict(
+            "session_not_empty",
+            _("Only an empty session can be discarded: this one has charted entries."),
+        )
+    reason = (reason or "").strip() or _("Opened by mistake.")
+    record(
+        actor,
+        AuditAction.DELETE,
+        locked,
+        patient_id=locked.patient_id,
+        summary=f"discarded empty treatment session {locked.pk}: {reason}",
+        changes={
+            "appointment": [locked.appointment_id, None],
+            "started_at": [locked.started_at.isoformat(), None],
+            "notes": [locked.notes, None],
+        },
+        channel=channel,
+    )
+    appointment_id = locked.appointment_id
+    locked.delete()
+    if appointment_id is not None:
+        from mesocare.scheduling.services.appointments import undo_check_in
+
+        appointment = Appointment.objects.get(pk=appointment_id)
+        if appointment.status == AppointmentStatus.CHECKED_IN:
+            undo_check_in(actor, appointment, reason, channel=channel)
+
+
 def _count_for_plan(session: TreatmentSession) -> None:
     """The plan's sessions done follow its signed sessions (the plan page and review read it)."""
     plan_id = (

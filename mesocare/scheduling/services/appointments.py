@@ -17,6 +17,7 @@ from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.lib.local_time import LONG_DATE, format_date, local_day
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, ConflictReason
@@ -374,6 +375,8 @@ _TRANSITIONS: dict[str, tuple[str, ...]] = {
     AppointmentStatus.CANCELLED: (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
     AppointmentStatus.NO_SHOW: (AppointmentStatus.BOOKED,),
     AppointmentStatus.CHECKED_IN: (AppointmentStatus.BOOKED,),
+    # Only `undo_check_in` (an empty session discarded) goes back.
+    AppointmentStatus.BOOKED: (AppointmentStatus.CHECKED_IN,),
     AppointmentStatus.COMPLETED: (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
 }
 
@@ -403,9 +406,13 @@ def _transition(
         appointment.status = to
         appointment.status_changed_at = timezone.now()
         fields = ["status", "status_changed_at", "updated_at"]
+        changes: dict[str, Any] = {"status": [previous, to]}
         if to == AppointmentStatus.CANCELLED:
             appointment.cancel_reason = reason
             fields.append("cancel_reason")
+        elif to == AppointmentStatus.CHECKED_IN and reason:
+            # Checked in on another day than the appointment's: why, in the audit trail.
+            changes["check_in_reason"] = [None, reason]
         appointment.save(update_fields=fields)
         record(
             actor,
@@ -413,7 +420,7 @@ def _transition(
             appointment,
             patient_id=appointment.patient_id,
             summary=f"appointment {previous} → {to}" + (f": {reason}" if reason else ""),
-            changes={"status": [previous, to]},
+            changes=changes,
             channel=channel,
         )
         appointment_status_changed.send(
@@ -450,14 +457,39 @@ def mark_no_show(actor: Actor, appointment: Appointment, *, channel: str = "api"
     return _transition(actor, appointment, AppointmentStatus.NO_SHOW, channel=channel)
 
 
+def check_in_day_error(
+    appointment: Appointment, reason: str | None, *, now: dt.datetime | None = None
+) -> Conflict | None:
+    """A check-in on another day than the appointment's (the location's calendar day) needs a
+    reason; the error names the field `reason`. None when the check-in may go ahead."""
+    where = appointment.location
+    if local_day(appointment.start, where) == local_day(now or timezone.now(), where):
+        return None
+    if (reason or "").strip():
+        return None
+    message = _(
+        "This appointment is on %(day)s, not today. Say why the patient is checked in now."
+    ) % {"day": format_date(appointment.start, where, LONG_DATE)}
+    return Conflict(
+        "not_appointment_day",
+        message,
+        errors=[{"field": "reason", "message": message}],
+        appointment_day=local_day(appointment.start, where).isoformat(),
+    )
+
+
 def check_in(
     actor: Actor,
     appointment: Appointment,
     *,
     override_reason: str | None = None,
+    reason: str | None = None,
     channel: str = "api",
+    now: dt.datetime | None = None,
 ) -> Appointment:
-    """The patient arrived: the safety check at moment "check_in" runs first (409 on a block)."""
+    """The patient arrived: only on the appointment's day (location's calendar) unless
+    `reason` says why (recorded in the audit entry); then the safety check at moment
+    "check_in" runs (409 on a block). `now` is the clock (the demo's history sets it)."""
     actor.require(Perm.SCHEDULE_EDIT)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
@@ -466,6 +498,10 @@ def check_in(
             % appointment.get_status_display(),
             status_now=appointment.status,
         )
+    wrong_day = check_in_day_error(appointment, None, now=now)
+    error = check_in_day_error(appointment, reason, now=now)
+    if error is not None:
+        raise error
     hooks.require_safe_to_treat(
         actor,
         appointment.patient,
@@ -476,7 +512,21 @@ def check_in(
         override_reason=override_reason,
         channel=channel,
     )
-    return _transition(actor, appointment, AppointmentStatus.CHECKED_IN, channel=channel)
+    return _transition(
+        actor,
+        appointment,
+        AppointmentStatus.CHECKED_IN,
+        channel=channel,
+        reason=(reason or "").strip() if wrong_day is not None else "",
+    )
+
+
+def undo_check_in(
+    actor: Actor, appointment: Appointment, reason: str, *, channel: str = "api"
+) -> Appointment:
+    """A checked-in appointment goes back to booked (its empty session was discarded, see
+    `charting.services.sessions.discard_session`); audited with the reason."""
+    return _transition(actor, appointment, AppointmentStatus.BOOKED, channel=channel, reason=reason)
 
 
 def complete_appointment(
@@ -496,10 +546,12 @@ __all__ = [
     "book_appointment",
     "cancel_appointment",
     "check_in",
+    "check_in_day_error",
     "complete_appointment",
     "get_appointment",
     "list_appointments",
     "mark_no_show",
+    "undo_check_in",
     "update_notes",
     "move_appointment",
 ]

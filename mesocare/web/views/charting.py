@@ -260,6 +260,15 @@ class SignForm(forms.Form):
     )
 
 
+class DiscardForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why discard it"),
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput({"placeholder": gettext_lazy("Opened by mistake.")}),
+    )
+
+
 def _initial(suggestion: dict[str, Any]) -> dict[str, Any]:
     initial = {
         k: suggestion[k]
@@ -334,6 +343,12 @@ def _render_session(
         "side_effect_form": extra.pop("side_effect_form", None) or SideEffectForm(),
         "amendment_form": extra.pop("amendment_form", None) or AmendmentForm(),
         "sign_form": extra.pop("sign_form", None) or SignForm(),
+        "discard_form": extra.pop("discard_form", None) or DiscardForm(),
+        # An unsigned session with nothing charted may be discarded (opened by mistake).
+        "can_discard": actor.can(Perm.CLINICAL_EDIT)
+        and session.signed_at is None
+        and not injections
+        and not side_effects,
         "can_edit": actor.can(Perm.CLINICAL_EDIT),
         "can_sign": session.practitioner_id == actor.membership.pk,
         **extra,
@@ -500,6 +515,28 @@ def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
         lambda session, _data: sessions.sign_session(actor, session, channel="web"),
         _("Session signed."),
     )
+
+
+@require_POST
+@staff_view(Perm.CLINICAL_EDIT)
+def session_discard(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    """Discard an empty session opened by mistake; its appointment is booked again."""
+    session = _load(actor, session_id)
+    form = DiscardForm(request.POST)
+    if form.is_valid():
+        try:
+            sessions.discard_session(actor, session, form.cleaned_data["reason"], channel="web")
+        except DomainError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Session discarded; the appointment is booked again.")
+                if session.appointment_id
+                else _("Session discarded."),
+            )
+            return redirect("web:patient-sessions", patient_id=session.patient_id)
+    return _render_session(request, actor, _load(actor, session_id), status=422, discard_form=form)
 
 
 @require_POST
