@@ -380,6 +380,17 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
 
 
+class CheckInForm(forms.Form):
+    """Checking in on another day than the appointment's asks why (issue 18, bug 8)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why check in on another day"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
 def _panel(
     request: HttpRequest,
     actor: Actor,
@@ -387,9 +398,11 @@ def _panel(
     form: MoveForm | None = None,
     error: DomainError | None = None,
     offer: Any = None,
+    check_in_form: CheckInForm | None = None,
 ) -> HttpResponse:
     tz = appointment.location.tz
     local_start = appointment.start.astimezone(tz)
+    other_day = local_start.date() != timezone.now().astimezone(tz).date()
     if form is None:
         form = MoveForm(
             actor,
@@ -407,6 +420,8 @@ def _panel(
         "local_end": appointment.end.astimezone(tz),
         "form": form,
         "cancel_form": CancelForm(),
+        "check_in_form": check_in_form or CheckInForm(),
+        "check_in_other_day": other_day,
         "error": error,
         "conflicts": (error.context.get("conflicts") if error else None) or [],
         "offer": offer,
@@ -500,7 +515,17 @@ def appointment_action(
     appointment = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
     try:
         if action == "check-in":
-            appts.check_in(actor, appointment, channel="web")
+            check_in_form = CheckInForm(request.POST)
+            check_in_form.is_valid()
+            reason = check_in_form.cleaned_data.get("reason", "")
+            try:
+                appts.check_in(actor, appointment, reason=reason, channel="web")
+            except DomainError as exc:
+                if not any(e["field"] == "reason" for e in exc.errors):
+                    raise
+                apply_domain_errors(check_in_form, exc)
+                fresh = appts.get_appointment(actor, appointment_id, channel="web", audit=False)
+                return _panel(request, actor, fresh, check_in_form=check_in_form)
             message = _("Checked in.")
         elif action == "complete":
             appts.complete_appointment(actor, appointment, channel="web")
