@@ -17,8 +17,8 @@ from mesocare.scheduling import signals as scheduling_signals
 
 
 def on_appointments_booked(sender: Any, appointments: list[Any], **kwargs: Any) -> None:
-    for appointment in appointments:
-        schedules.schedule_booking_messages(appointment)
+    # A course booked at once gets one confirmation listing its sessions (issue 18, bug 10).
+    schedules.schedule_course_messages(appointments)
 
 
 def on_appointment_moved(sender: Any, appointment: Any, **kwargs: Any) -> None:

@@ -10,9 +10,12 @@ start, end, status, plan or planned_session.plan) and charting's `TreatmentSessi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zoneinfo
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from mesocare.core.planning import maintenance_due
@@ -28,6 +31,7 @@ REMINDER_BEFORE = dt.timedelta(hours=24)
 CHECK_INS = ((MessageKind.CHECK_IN_24H, "24h", 24), (MessageKind.CHECK_IN_72H, "72h", 72))
 RECALL_LOCAL_TIME = dt.time(10, 0)
 CANCELLED_APPOINTMENT = {"cancelled", "canceled", "no_show"}
+COURSE_KEY_PREFIX = "course:"
 
 
 def plan_of(obj: Any) -> TreatmentPlan | None:
@@ -78,12 +82,34 @@ def _appointment_key(appointment: Any, kind: str) -> str:
     return f"appointment:{appointment.pk}:{kind}:{int(appointment.start.timestamp())}"
 
 
+def _confirmations_sent(org_id: int, appointment: Any, plan: Any) -> int:
+    """How many confirmations of this appointment went out: its own, and the course
+    confirmations (one message listing a whole course) that listed it."""
+    query = Q(appointment_id=appointment.pk)
+    if plan is not None:
+        query |= Q(plan_id=plan.pk, idempotency_key__startswith=COURSE_KEY_PREFIX)
+    rows = OutboxMessage.objects.filter(
+        query,
+        organization_id=org_id,
+        kind=MessageKind.BOOKING_CONFIRMATION,
+        status=MessageStatus.SENT,
+    ).values_list("idempotency_key", "payload")
+    return sum(
+        1
+        for key, payload in rows
+        if not key.startswith(COURSE_KEY_PREFIX)
+        or any(s.get("appointment") == appointment.pk for s in payload.get("sessions", []))
+    )
+
+
 def schedule_booking_messages(
-    appointment: Any, *, now: dt.datetime | None = None
+    appointment: Any, *, now: dt.datetime | None = None, confirm: bool = True
 ) -> list[OutboxMessage]:
     """Booking confirmation (now, with .ics), the pre-care message when some preparation must
     start more than 24 h before, and the reminder 24 h before with the protocol's pre-care
-    and the pre-care confirmation link. Call inside the booking transaction."""
+    and the pre-care confirmation link. Call inside the booking transaction. `confirm=False`
+    leaves out the confirmation (a course gets one listing every session, see
+    `schedule_course_messages`)."""
     now = now or timezone.now()
     patient = appointment.patient
     org_id = patient.organization_id
@@ -93,12 +119,7 @@ def schedule_booking_messages(
     protocol = plan.protocol if plan is not None else None
     pre_care = instructions_payload(protocol.pre_care if protocol is not None else None)
     tz = _tz_of(appointment.location, org_id)
-    earlier = OutboxMessage.objects.filter(
-        organization_id=org_id,
-        appointment_id=appointment.pk,
-        kind=MessageKind.BOOKING_CONFIRMATION,
-        status=MessageStatus.SENT,
-    ).count()
+    earlier = _confirmations_sent(org_id, appointment, plan) if confirm else 0
     base = {
         **_context(patient, appointment.location),
         "starts_at": appointment.start.isoformat(),
@@ -112,18 +133,19 @@ def schedule_booking_messages(
         precare_link = [{"name": "precare_url", "purpose": "precare", "data": data}]
     related = {"appointment": appointment.pk, "plan": plan.pk if plan else None}
     out: list[OutboxMessage | None] = []
-    out.append(
-        enqueue(
-            org_id,
-            patient,
-            MessageKind.BOOKING_CONFIRMATION,
-            due_at=now,
-            payload={**base, "ics": True, "rescheduled": earlier > 0, "sequence": earlier},
-            idempotency_key=_appointment_key(appointment, "booking_confirmation"),
-            related=related,
-            tz=tz,
+    if confirm:
+        out.append(
+            enqueue(
+                org_id,
+                patient,
+                MessageKind.BOOKING_CONFIRMATION,
+                due_at=now,
+                payload={**base, "ics": True, "rescheduled": earlier > 0, "sequence": earlier},
+                idempotency_key=_appointment_key(appointment, "booking_confirmation"),
+                related=related,
+                tz=tz,
+            )
         )
-    )
     lead_hours = max(
         (i["hours_before"] or 0 for i in (pre_care or {"items": []})["items"]), default=0
     )
@@ -156,6 +178,68 @@ def schedule_booking_messages(
             )
         )
     return [m for m in out if m is not None]
+
+
+def schedule_course_messages(
+    appointments: Sequence[Any], *, now: dt.datetime | None = None
+) -> list[OutboxMessage]:
+    """Several appointments booked together (a course): ONE confirmation listing every
+    session (local time with zone, location; one .ics with an event per session), and each
+    appointment's own pre-care message and reminder. One appointment keeps its single
+    confirmation. The confirmation's key names the appointments and their times, so a
+    retried booking of the same course writes no second message."""
+    now = now or timezone.now()
+    live = [a for a in appointments if str(getattr(a, "status", "")) not in CANCELLED_APPOINTMENT]
+    if len(live) <= 1:
+        return [m for a in live for m in schedule_booking_messages(a, now=now)]
+    live.sort(key=lambda a: (a.start, a.pk))
+    out = [m for a in live for m in schedule_booking_messages(a, now=now, confirm=False)]
+    first = live[0]
+    patient = first.patient
+    org_id = patient.organization_id
+    plan = plan_of(first)
+    protocol = plan.protocol if plan is not None else None
+    sessions = []
+    for a in live:
+        sequence = _confirmations_sent(org_id, a, plan)
+        sessions.append(
+            {
+                "appointment": a.pk,
+                "index": getattr(a, "course_index", None),
+                "starts_at": a.start.isoformat(),
+                "ends_at": a.end.isoformat(),
+                "timezone": _tz_of(a.location, org_id),
+                "location": getattr(a.location, "name", ""),
+                "address": getattr(a.location, "address", ""),
+                "sequence": sequence,
+            }
+        )
+    booked = ",".join(f"{a.pk}@{int(a.start.timestamp())}" for a in live)
+    digest = hashlib.sha256(booked.encode()).hexdigest()[:32]
+    scope = f"plan:{plan.pk}" if plan is not None else f"patient:{patient.pk}"
+    message = enqueue(
+        org_id,
+        patient,
+        MessageKind.BOOKING_CONFIRMATION,
+        due_at=now,
+        payload={
+            **_context(patient, first.location),
+            "starts_at": first.start.isoformat(),
+            "ends_at": first.end.isoformat(),
+            "title": protocol.name if protocol is not None else "Appointment",
+            "instructions": instructions_payload(
+                protocol.pre_care if protocol is not None else None
+            ),
+            "sessions": sessions,
+            "ics": True,
+            "rescheduled": any(s["sequence"] for s in sessions),
+        },
+        idempotency_key=f"{COURSE_KEY_PREFIX}{scope}:booking_confirmation:{digest}",
+        related={"plan": plan.pk if plan is not None else None},
+        template="course_confirmation",
+        tz=_tz_of(first.location, org_id),
+    )
+    return [*out, message] if message is not None else out
 
 
 def reschedule_for_appointment(
