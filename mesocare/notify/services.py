@@ -15,6 +15,10 @@ All are idempotent, so calling one twice (or from a service and a signal) is har
         After booking: confirmation now (with .ics), pre-care message when a preparation
         starts more than 24 h ahead, reminder 24 h before with the protocol's pre-care and the
         pre-care confirmation link.
+    schedule_course_messages(appointments) -> list[OutboxMessage]
+        Several appointments booked together (a course): one confirmation listing every
+        session (template `course_confirmation`, one .ics event per session), and each
+        appointment's pre-care message and reminder; one appointment as above.
     reschedule_for_appointment(appointment) -> list[OutboxMessage]
         After moving an appointment (or any status change): cancels the pending messages made
         for the old time and schedules the new ones; a cancelled status cancels all.
@@ -52,6 +56,7 @@ from mesocare.notify.schedules import (
     reschedule_for_appointment,
     schedule_aftercare,
     schedule_booking_messages,
+    schedule_course_messages,
     schedule_maintenance_recall,
     schedule_recall_notice,
     schedule_waitlist_offer,
@@ -68,6 +73,7 @@ __all__ = [
     "retry_message",
     "schedule_aftercare",
     "schedule_booking_messages",
+    "schedule_course_messages",
     "schedule_maintenance_recall",
     "schedule_recall_notice",
     "schedule_waitlist_offer",
