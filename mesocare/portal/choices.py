@@ -23,3 +23,10 @@ class SignInMethod(models.TextChoices):
     MAGIC_LINK = "magic_link", _("Email link")
     PASSWORD = "password", _("Password")
     SIGNED_LINK = "signed_link", _("Link from a message")
+
+
+class PreCareAnswer(models.TextChoices):
+    """The patient's answer to one pre-care instruction: followed, or explicitly not."""
+
+    DONE = "done", _("Done")
+    NOT_FOLLOWED = "not_followed", _("I could not follow this")

@@ -14,7 +14,9 @@ from mesocare.portal.choices import AccessRelation, CheckInWhen, Level
 
 
 class PreCareConfirmation(OrgOwned):
-    """The pre-care items of one appointment, and which the patient ticked."""
+    """The pre-care items of one appointment and the patient's answer to each: done, or "I
+    could not follow this" with an optional note (`answers`). `items_confirmed` lists the
+    codes answered done."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
     # Empty only on rows whose appointment was already missing when this link became a key
@@ -29,6 +31,9 @@ class PreCareConfirmation(OrgOwned):
     instruction_set = models.CharField(max_length=64)
     items_offered = models.JSONField(default=list)
     items_confirmed = models.JSONField(default=list)
+    # Every instruction as the patient read it and the answer: [{"code", "text", "answer":
+    # PreCareAnswer, "note"}]. The text is kept as shown: an instruction set may change later.
+    answers = models.JSONField(default=list, blank=True, encoder=DjangoJSONEncoder)
     confirmed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
