@@ -23,6 +23,7 @@ from mesocare.notify.choices import MessageKind, MessageStatus
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.rendering import render_message
 from mesocare.notify.tasks import deliver_outbox
+from mesocare.web.alert_text import alert_texts
 from mesocare.web.dashboard import DASHBOARD_CARDS, Card
 from mesocare.web.pagination import paginate, query_without_page
 from mesocare.web.views.base import staff_view
@@ -37,7 +38,7 @@ def delivery_card(actor: Actor) -> dict[str, Any]:
 
 def alerts_card(actor: Actor) -> dict[str, Any]:
     return {
-        "alerts": services.open_alerts(actor.org_id, limit=20),
+        "alerts": alert_texts(actor.org_id, services.open_alerts(actor.org_id, limit=20)),
         # Acknowledging is a clinical act: the auditor sees alerts but does not clear them.
         "can_acknowledge": actor.can(Perm.CLINICAL_EDIT),
     }
