@@ -31,6 +31,10 @@ from mesocare.lib.local_time import format_date, format_datetime
 EMPTY = "—"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+ISO_IN_TEXT = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+CODE_IN_TEXT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 # Amount fields: decimal fields of the billing app, and these keys wherever they appear.
 MONEY_KEYS = frozenset({"amount", "gross_total", "net_total", "vat_total", "price", "deposit"})
 # Keys services record that are not fields of the audited model.
@@ -221,10 +225,25 @@ class ChangeRenderer:
         return value
 
 
+def summary_text(summary: str, where: Any = None) -> str:
+    """A stored summary with its ISO date-times read on the location's clock, and codes
+    ("card_terminal") as words."""
+
+    def local(match: re.Match[str]) -> str:
+        moment = parse_datetime(match.group(0).replace(" ", "T", 1))
+        return format_datetime(moment, where) if moment is not None else match.group(0)
+
+    text = ISO_IN_TEXT.sub(local, summary)
+    return CODE_IN_TEXT.sub(lambda m: humanize(m.group(0)), text)
+
+
 def rendered_rows(
     events: list[Any], org_id: int, names: Mapping[int, str] | None = None
-) -> list[tuple[Any, str, list[Change]]]:
-    """(event, patient name, changes) for the audit table."""
+) -> list[tuple[Any, str, list[Change], str]]:
+    """(event, patient name, changes, summary) for the audit table."""
     renderer = ChangeRenderer(events, org_id)
     names = names or {}
-    return [(e, names.get(e.patient_id or 0, ""), renderer.render(e)) for e in events]
+    return [
+        (e, names.get(e.patient_id or 0, ""), renderer.render(e), summary_text(e.summary))
+        for e in events
+    ]

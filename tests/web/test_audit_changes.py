@@ -112,3 +112,14 @@ def test_names_cost_one_query_per_kind_of_row_not_per_event(
     assert str(clinic.user("reception")) in html
     with django_assert_max_num_queries(17):
         client.get(f"/patients/{clinic.patient.pk}/audit")
+
+
+def test_summaries_read_stored_times_locally_and_codes_as_words() -> None:
+    from mesocare.web.audit_changes import summary_text
+
+    text = summary_text(
+        "booked appointment at 2026-01-12T08:00:00+00:00 (demo history); method card_terminal",
+        "Europe/Rome",
+    )
+    assert "2026-01-12T" not in text and "09:00 CET" in text
+    assert "card terminal" in text
