@@ -7,10 +7,14 @@ measured in the same process and run, and their ratio (target >= 30 %); the expo
 Python memory (target <= 300 MB); and the ratio to 720 resources/s (the Bulk Data export rate
 reported for a published open-source FHIR server; target >= 10x).
 
-Each patient gets an allergy, a medication, a condition, a weight and a past appointment.
+Each patient gets an allergy, a medication, a condition, a weight and a past appointment; with
+``--histories`` (the default for ``--patients`` of 10,000 and more) also a course (CarePlan,
+four planned sessions) whose first appointment was charted and signed: a session (Encounter,
+Procedure) with two injections of one product each (two MedicationAdministrations), so every
+clinical type of a real record is in the mix. Rows are seeded with ``bulk_create``.
 
     python bench/fhir_export.py                      # quick (make bench): 2,000 patients
-    python bench/fhir_export.py --patients 100000    # the full run
+    python bench/fhir_export.py --patients 100000    # the full run, full histories
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ REFERENCE_RATE = 720.0
 BATCH = 5000
 
 
-def seed_histories(org, location, room, membership, count: int) -> None:  # type: ignore[no-untyped-def]
+def seed_histories(org, location, room, membership, count: int, courses: bool) -> None:  # type: ignore[no-untyped-def]
     from mesocare.demo.management.commands.seed_patients import seed_patients
     from mesocare.patients.models import Allergy, Condition, Medication, Patient, Weight
     from mesocare.scheduling.models import Appointment
@@ -35,9 +39,13 @@ def seed_histories(org, location, room, membership, count: int) -> None:  # type
     seed_patients(org, count)
     ids = list(Patient.objects.for_org(org).values_list("pk", flat=True))
     start = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
+    catalog = course_catalog(org, location) if courses else None
     for first in range(0, len(ids), BATCH):
         chunk = ids[first : first + BATCH]
         common = [{"organization": org, "patient_id": pk} for pk in chunk]
+        if catalog is not None:
+            seed_courses(org, location, room, membership, chunk, first, catalog)
+            continue
         Allergy.objects.bulk_create(Allergy(**c, substance="Lidocaine") for c in common)
         Medication.objects.bulk_create(
             Medication(**c, name="Warfarin", drug_class="anticoagulant") for c in common
@@ -60,6 +68,134 @@ def seed_histories(org, location, room, membership, count: int) -> None:  # type
             )
             for n, pk in enumerate(chunk, start=first)
         )
+
+
+def course_catalog(org, location):  # type: ignore[no-untyped-def]
+    """The catalog rows a course needs: a protocol (version 1), a product lot, two zones."""
+    from mesocare.catalog.loader import load_catalog
+    from mesocare.catalog.models import Product, Protocol, ProtocolVersion, Zone
+    from mesocare.inventory.models import ProductLot
+
+    if not Protocol.objects.filter(organization__isnull=True).exists():
+        load_catalog()
+    protocol = Protocol.objects.filter(organization__isnull=True).order_by("pk").first()
+    product = (
+        Product.objects.filter(organization__isnull=True, components__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    version, _ = ProtocolVersion.objects.get_or_create(
+        protocol=protocol, version=1, defaults={"snapshot": {}}
+    )
+    lot = ProductLot.objects.create(
+        organization=org,
+        product=product,
+        location=location,
+        lot_number="BENCH-1",
+        expiry=dt.date(2030, 1, 31),
+        received_ml=Decimal(100000),
+    )
+    zones = list(Zone.objects.order_by("pk")[:2])
+    return protocol, version, lot, zones
+
+
+def seed_courses(org, location, room, membership, chunk, first, catalog) -> None:  # type: ignore[no-untyped-def]
+    """Per patient: allergy, medication, condition, weight, and a course whose first session
+    was booked, charted and signed (two injections, one product each)."""
+    from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
+    from mesocare.patients.models import Allergy, Condition, Medication, Weight
+    from mesocare.plans.models import PlannedSession, TreatmentPlan
+    from mesocare.scheduling.models import Appointment
+
+    protocol, version, lot, zones = catalog
+    user = membership.user
+    start = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
+    common = [{"organization": org, "patient_id": pk} for pk in chunk]
+    Allergy.objects.bulk_create(Allergy(**c, substance="Lidocaine") for c in common)
+    Medication.objects.bulk_create(
+        Medication(**c, name="Warfarin", drug_class="anticoagulant") for c in common
+    )
+    Condition.objects.bulk_create(Condition(**c, code="diabetes") for c in common)
+    Weight.objects.bulk_create(
+        Weight(**c, kg=Decimal("64.5"), measured_on=dt.date(2024, 1, 1)) for c in common
+    )
+    plans = TreatmentPlan.objects.bulk_create(
+        TreatmentPlan(
+            **c,
+            protocol=protocol,
+            protocol_version=version,
+            status="active",
+            sessions_planned=4,
+            sessions_by_rule=4,
+            interval_min_days=7,
+            interval_target_days=14,
+            interval_max_days=21,
+            response_check_session=2,
+            session_duration_min=30,
+            room_kind="body",
+            start_on=dt.date(2024, 1, 1),
+            created_by=user,
+        )
+        for c in common
+    )
+    planned = PlannedSession.objects.bulk_create(
+        PlannedSession(organization=org, plan=plan, index=i) for plan in plans for i in (1, 2, 3, 4)
+    )
+    firsts = planned[::4]
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            organization=org,
+            location=location,
+            room=room,
+            practitioner=membership,
+            patient_id=plan.patient_id,
+            start=start + dt.timedelta(minutes=30 * n),
+            end=start + dt.timedelta(minutes=30 * n + 30),
+            status="completed",
+            plan=plan,
+            planned_session=first_session,
+            course_index=1,
+            created_by=user,
+        )
+        for n, (plan, first_session) in enumerate(zip(plans, firsts, strict=True), start=first)
+    )
+    sessions = TreatmentSession.objects.bulk_create(
+        TreatmentSession(
+            organization=org,
+            patient_id=appointment.patient_id,
+            practitioner=membership,
+            location=location,
+            appointment=appointment,
+            planned_session=first_session,
+            protocol=protocol,
+            protocol_version=version,
+            started_at=appointment.start,
+            signed_at=appointment.end,
+            signed_by=user,
+            created_by=user,
+            pain_vas=Decimal("2.5"),
+        )
+        for appointment, first_session in zip(appointments, firsts, strict=True)
+    )
+    injections = InjectionRecord.objects.bulk_create(
+        InjectionRecord(
+            organization=org,
+            session=session,
+            n=n + 1,
+            zone=zone,
+            technique="nappage",
+            depth_mm=Decimal("2.0"),
+            points=20,
+            total_volume_ml=Decimal("2.000"),
+            created_by=user,
+        )
+        for session in sessions
+        for n, zone in enumerate(zones)
+    )
+    CocktailComponent.objects.bulk_create(
+        CocktailComponent(organization=org, injection=injection, lot=lot, volume_ml=Decimal("2"))
+        for injection in injections
+    )
 
 
 def database_rate(vendor: str, tables: list[str]) -> tuple[int, float]:
@@ -86,7 +222,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--sqlite", action="store_true", help="force SQLite")
+    parser.add_argument(
+        "--histories",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="courses, signed sessions and injections too (default: from 10,000 patients)",
+    )
     args = parser.parse_args()
+    histories = args.histories if args.histories is not None else args.patients >= 10_000
 
     with throwaway_database(
         "mesocare_bench_fhir_export", use_pg=False if args.sqlite else None
@@ -108,7 +251,7 @@ def main() -> None:
         room = Room.objects.create(organization=org, location=location, name="R1", kind="body")
         user = User.objects.create_user("bench@example.org", "bench-password")
         membership = Membership.objects.create(user=user, organization=org, role="admin")
-        seed_histories(org, location, room, membership, args.patients)
+        seed_histories(org, location, room, membership, args.patients, histories)
         actor = Actor(membership=membership)
 
         def one_export(memory: bool) -> tuple[int, float, int]:
@@ -126,6 +269,8 @@ def main() -> None:
                 tracemalloc.stop()
             job = ExportJob.objects.get(pk=job.pk)
             assert job.status == "completed", job.progress
+            for item in job.errors:  # an OperationOutcome file: say why a type failed
+                print((export.job_dir(job) / item["file"]).read_text()[:2000])
             count = sum(item["count"] for item in job.output)
             export.cancel(actor, job)
             return count, seconds, peak
@@ -138,7 +283,10 @@ def main() -> None:
         rows, db_seconds = database_rate(vendor, tables)
         rate = resources / seconds
         db_rate = rows / db_seconds
-        print(f"database: {vendor}, patients: {args.patients}, resources exported: {resources}")
+        print(
+            f"database: {vendor}, patients: {args.patients}"
+            f"{' with full histories' if histories else ''}, resources exported: {resources}"
+        )
         print(f"export                    {rate:12,.0f} resources/s ({seconds:.2f} s)")
         label = "COPY ... TO STDOUT" if vendor == "postgresql" else "cursor read (SQLite)"
         print(

@@ -28,6 +28,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.fhir.bulk.models import ExportJob, ExportStatus
+from mesocare.fhir.bulk.timestamps import iso_timestamps
 from mesocare.fhir.outcome import FhirError, operation_outcome
 from mesocare.fhir.registry import MappingContext, ResourceType, resource_types
 from mesocare.scheduling.models import Appointment
@@ -192,13 +193,14 @@ def run_export(job_id: Any) -> None:
                 transaction_time = timezone.now()
             patient_ids = _patient_ids(job)
             ids = list(patient_ids) if patient_ids is not None else None
-            for name in job.types:
-                try:
-                    output += _write_type(directory, types[name], ctx, job, ids)
-                except _Cancelled:
-                    raise
-                except Exception as exc:  # one type failing must not lose the others
-                    errors.append({"type": name, "message": str(exc)[:500]})
+            with iso_timestamps():
+                for name in job.types:
+                    try:
+                        output += _write_type(directory, types[name], ctx, job, ids)
+                    except _Cancelled:
+                        raise
+                    except Exception as exc:  # one type failing must not lose the others
+                        errors.append({"type": name, "message": str(exc)[:500]})
     except _Cancelled:
         shutil.rmtree(directory, ignore_errors=True)
         return
