@@ -141,6 +141,10 @@ def offer_out(offer: PackageOffer) -> dict[str, Any]:
         "exemption_code": offer.exemption_code,
         "exemption_reason": offer.exemption_reason,
         "active": offer.active,
+        "components": [
+            {"item_id": c.item_id, "name": c.item.name, "quantity": c.quantity}
+            for c in offer.components.all()
+        ],
     }
 
 
@@ -156,7 +160,9 @@ def list_offers(request: HttpRequest, params: Query[PriceQuery]) -> list[dict[st
 @requires(Perm.PRICE_MANAGE)
 def create_offer(request: HttpRequest, payload: OfferIn) -> Status:
     actor = actor_of(request)
-    offer = packages.create_offer(actor, **payload.dict())
+    data = payload.dict()
+    data["components"] = [c.dict() for c in payload.components]
+    offer = packages.create_offer(actor, **data)
     return Status(201, offer_out(packages.get_offer(actor, offer.pk)))
 
 
@@ -210,6 +216,16 @@ def package_out(p: PatientPackage) -> dict[str, Any]:
         "invoice_id": p.invoice_id,
         "credit_note_id": p.credit_note_id,
         "cancelled_at": p.cancelled_at,
+        "services": [
+            {
+                "item_id": a.item_id,
+                "name": a.name,
+                "paid": a.quantity_total,
+                "used": a.quantity_used,
+                "left": a.quantity_left,
+            }
+            for a in p.allowances.all()
+        ],
     }
 
 

@@ -14,7 +14,8 @@ Prices and packages (`billing.prices` to write, `billing.view` to read):
     prices.set_cancellation_policy(actor, late_cancel_hours=, forfeit_on_no_show=,
         forfeit_on_late_cancel=, refund_policy=, fee_amount=, currency=)
     prices.current_policy(org_id)
-    packages.list_offers / get_offer / create_offer / update_offer
+    packages.list_offers / get_offer / create_offer(components=[{item_id, quantity}]) /
+        update_offer / revise_offer (a new version with a new price or sessions; old withdrawn)
 
 Selling and invoicing (`billing.charge`):
     packages.sell_package(actor, patient_id=, offer_id=, location_id=, instalments=1)
@@ -22,6 +23,7 @@ Selling and invoicing (`billing.charge`):
     packages.patient_packages(actor, patient_id)       audited read
     packages.effective_status(package), packages.instalment_plan(package)
     invoicing.issue_visit_invoice(actor, session_id= | appointment_id=, items=[ItemRequest])
+        items a course of the patient includes are used first (invoicing.covered_by_packages)
     invoicing.issue_retail_invoice(actor, patient_id=, location_id=, items=[ItemRequest])
     invoicing.get_invoice(actor, pk) (audited), invoicing.list_invoices(actor, ...)
     invoicing.invoice_queryset(org_id)                 lines and credit notes prefetched
@@ -36,7 +38,9 @@ Selling and invoicing (`billing.charge`):
 Corrections (`billing.credit`):
     invoicing.issue_credit_note(actor, invoice_id, reason=, lines=[CreditRequest])
     invoicing.list_credit_notes(actor, invoice_id)
-    packages.cancel_package(actor, patient_id, package_id, reason=)
+    packages.cancel_package(actor, patient_id, package_id, reason=, refund_method=None,
+        location_id=None, reference="")   with refund_method: `package.refund` is the refund
+    packages.refund_due(package) -> (net to credit, policy terms)   money.course_refund split
 
 Reports (`billing.view`):
     reports.takings(actor, day, location_id=None) -> [LocationTakings]   the Z report

@@ -20,6 +20,7 @@ from mesocare.billing.choices import (
     DEFAULT_SERIES,
     DepositStatus,
     InvoiceKind,
+    PackageStatus,
     ServiceKind,
 )
 from mesocare.billing.models import (
@@ -29,6 +30,7 @@ from mesocare.billing.models import (
     Invoice,
     InvoiceCounter,
     InvoiceLine,
+    PackageAllowance,
     PackageConsumption,
     PatientPackage,
     PriceItem,
@@ -254,6 +256,78 @@ def item_specs(
     return specs, currency
 
 
+def covered_by_packages(actor: Actor, patient_id: int, specs: list[LineSpec]) -> list[LineSpec]:
+    """Services a course of the patient's includes (its allowances, see `PackageAllowance`)
+    are used before they are charged: a zero line from the course for the part covered (the
+    course expiring first goes first), the rest at the item's price. Runs in the invoice's
+    transaction, the allowances locked."""
+    wanted = {spec.item.pk for spec in specs if spec.item is not None}
+    if not wanted:
+        return specs
+    allowances = list(
+        PackageAllowance.objects.select_for_update(of=("self",))
+        .filter(
+            organization_id=actor.org_id,
+            package__patient_id=patient_id,
+            package__status__in=[PackageStatus.ACTIVE, PackageStatus.USED_UP],
+            package__expires_on__gte=timezone.localdate(),
+            item_id__in=wanted,
+            quantity_used__lt=models.F("quantity_total"),
+        )
+        .select_related("package")
+        .order_by("package__expires_on", "package__sold_at", "id")
+    )
+    if not allowances:
+        return specs
+    out: list[LineSpec] = []
+    for spec in specs:
+        rest = spec.quantity
+        for allowance in allowances:
+            if spec.item is None or allowance.item_id != spec.item.pk or rest < 1:
+                continue
+            take = min(allowance.quantity_left, int(rest))
+            if take <= 0:
+                continue
+            allowance.quantity_used += take
+            allowance.save(update_fields=["quantity_used"])
+            package = allowance.package
+            snapshot = package.offer_snapshot
+            out.append(
+                LineSpec(
+                    description=_("%(service)s — from the prepaid course %(name)s")
+                    % {"service": spec.description, "name": snapshot.get("name", "")},
+                    quantity=Decimal(take),
+                    unit_price=Decimal(0),
+                    tax_category=snapshot.get("tax_category", "E"),
+                    tax_rate=Decimal(str(snapshot.get("tax_rate", "0"))),
+                    exemption_code=snapshot.get("exemption_code", ""),
+                    exemption_reason=snapshot.get("exemption_reason", ""),
+                    item=spec.item,
+                    package=package,
+                )
+            )
+            record(
+                actor,
+                AuditAction.UPDATE,
+                package,
+                patient_id=patient_id,
+                summary=f"package {package.pk}: {take} × {spec.description} used "
+                f"({allowance.quantity_used} of {allowance.quantity_total})",
+                changes={
+                    f"used {allowance.item_id}": [
+                        allowance.quantity_used - take,
+                        allowance.quantity_used,
+                    ]
+                },
+                channel="system",
+            )
+            rest -= take
+        if rest > 0:
+            spec.quantity = rest
+            out.append(spec)
+    return out
+
+
 def _location(actor: Actor, location_id: Any) -> Location:
     try:
         return get_for_org(Location, actor.org_id, location_id)
@@ -367,7 +441,7 @@ def issue_visit_invoice(
             ServiceKind.SESSION,
         ),
     )
-    specs.extend(extra)
+    specs.extend(covered_by_packages(actor, patient.pk, extra))
     if not specs:
         raise Invalid.field(
             "items", _("Nothing to invoice: the protocol has no price; add items."), code="no_lines"

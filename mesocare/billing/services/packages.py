@@ -4,23 +4,34 @@ sessions, cancellation with a refund of the unused part by the clinic's policy."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record, record_list_read
-from mesocare.billing.choices import InvoiceKind, PackageStatus, PaymentMethod, RefundPolicy
+from mesocare.billing.choices import (
+    InvoiceKind,
+    PackageStatus,
+    PaymentMethod,
+    RefundPolicy,
+    ServiceKind,
+)
 from mesocare.billing.models import (
     CreditNote,
     Invoice,
     InvoiceLine,
+    PackageAllowance,
     PackageConsumption,
     PackageOffer,
+    PackageOfferItem,
     PatientPackage,
+    PriceItem,
 )
 from mesocare.billing.services import payments
 from mesocare.billing.services.common import amount_in, check_tax, currency_code, missing
@@ -32,7 +43,7 @@ from mesocare.billing.services.invoicing import (
     issue_credit,
     issue_invoice,
 )
-from mesocare.billing.services.prices import _protocol, current_policy
+from mesocare.billing.services.prices import _protocol, current_policy, price_at, session_item
 from mesocare.charting.models import TreatmentSession
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
@@ -42,12 +53,19 @@ from mesocare.errors import Conflict, Invalid
 from mesocare.lib.validation import full_clean_or_invalid
 from mesocare.patients.models import Patient
 
+_COMPONENTS = Prefetch(
+    "components", queryset=PackageOfferItem.objects.select_related("item").order_by("id")
+)
 OFFER_FIELDS = ("name", "active", "validity_days", "max_instalments")
 
 
 def list_offers(actor: Actor, *, active: bool | None = None) -> models.QuerySet[PackageOffer]:
     actor.require(Perm.BILLING_VIEW)
-    qs = PackageOffer.objects.for_org(actor.org_id).select_related("protocol")
+    qs = (
+        PackageOffer.objects.for_org(actor.org_id)
+        .select_related("protocol")
+        .prefetch_related(_COMPONENTS)
+    )
     if active is not None:
         qs = qs.filter(active=active)
     return qs.order_by("name", "id")
@@ -56,8 +74,47 @@ def list_offers(actor: Actor, *, active: bool | None = None) -> models.QuerySet[
 def get_offer(actor: Actor, pk: Any) -> PackageOffer:
     actor.require(Perm.BILLING_VIEW)
     return get_for_org(
-        PackageOffer, actor.org_id, pk, queryset=PackageOffer.objects.select_related("protocol")
+        PackageOffer,
+        actor.org_id,
+        pk,
+        queryset=PackageOffer.objects.select_related("protocol").prefetch_related(_COMPONENTS),
     )
+
+
+def _components(
+    actor: Actor, components: Sequence[Any], currency: str
+) -> list[tuple[PriceItem, int]]:
+    """The services a course includes besides its sessions, checked: items of the
+    organization's price list in the course's currency, each once, 1 to 100 of each."""
+    out: list[tuple[PriceItem, int]] = []
+    seen: set[int] = set()
+    for n, comp in enumerate(components):
+        item_id: Any = (
+            comp.get("item_id") if isinstance(comp, dict) else getattr(comp, "item_id", 0)
+        )
+        quantity = comp.get("quantity") if isinstance(comp, dict) else getattr(comp, "quantity", 0)
+        where = f"components[{n}]"
+        try:
+            item = PriceItem.objects.for_org(actor.org_id).filter(pk=int(item_id)).first()
+        except (TypeError, ValueError):
+            item = None
+        if item is None:
+            raise missing(f"{where}.item_id", _("No price item with id %s.") % item_id)
+        if item.kind == ServiceKind.SESSION:
+            raise Invalid.field(
+                f"{where}.item_id",
+                _("Sessions of the course's protocol are its sessions, not an extra service."),
+            )
+        if item.currency != currency or item.pk in seen:
+            raise Invalid.field(
+                f"{where}.item_id",
+                _("Each service once, priced in the course's currency."),
+            )
+        if not isinstance(quantity, int) or not 1 <= quantity <= 100:
+            raise Invalid.field(f"{where}.quantity", _("Between 1 and 100."))
+        seen.add(item.pk)
+        out.append((item, quantity))
+    return out
 
 
 @transaction.atomic
@@ -75,8 +132,11 @@ def create_offer(
     tax_rate: Any = 0,
     exemption_code: str = "",
     exemption_reason: str = "",
+    components: Sequence[Any] = (),
     channel: str = "api",
 ) -> PackageOffer:
+    """A course for sale: `sessions` of a protocol, and optionally a set of other services
+    (`components`: [{item_id, quantity}], e.g. one consultation and two add-ons)."""
     actor.require(Perm.PRICE_MANAGE)
     code = currency_code(currency)
     price_ = amount_in(price, code, "price")
@@ -100,12 +160,19 @@ def create_offer(
         created_by=actor.user,
     )
     full_clean_or_invalid(offer, exclude=["organization", "created_by"])
+    included = _components(actor, components, code)
     offer.save()
+    PackageOfferItem.objects.bulk_create(
+        PackageOfferItem(organization_id=actor.org_id, offer=offer, item=item, quantity=qty)
+        for item, qty in included
+    )
     record(
         actor,
         AuditAction.CREATE,
         offer,
-        summary=f"package offer {offer.name}: {sessions} sessions for {price_} {code}",
+        summary=f"package offer {offer.name}: {sessions} sessions"
+        + "".join(f" + {qty} × {item.code}" for item, qty in included)
+        + f" for {price_} {code}",
         channel=channel,
     )
     return offer
@@ -171,6 +238,9 @@ def revise_offer(
         tax_rate=locked.tax_rate,
         exemption_code=locked.exemption_code,
         exemption_reason=locked.exemption_reason,
+        components=[
+            {"item_id": c.item_id, "quantity": c.quantity} for c in locked.components.all()
+        ],
         channel=channel,
     )
     locked.active = False
@@ -207,6 +277,10 @@ def _snapshot(offer: PackageOffer) -> dict[str, Any]:
         "tax_rate": str(offer.tax_rate),
         "exemption_code": offer.exemption_code,
         "exemption_reason": offer.exemption_reason,
+        "components": [
+            {"item_id": c.item_id, "name": c.item.name, "quantity": c.quantity}
+            for c in offer.components.select_related("item")
+        ],
     }
 
 
@@ -252,6 +326,7 @@ def sell_package(
         expires_on=today + dt.timedelta(days=offer.validity_days),
         sold_by=actor.user,
     )
+    _allowances(actor, package, offer)
     invoice = issue_invoice(
         actor,
         patient=patient,
@@ -289,6 +364,35 @@ def sell_package(
     return package
 
 
+def _allowances(actor: Actor, package: PatientPackage, offer: PackageOffer) -> None:
+    """What the course paid of each included service, with its list price when sold (the
+    weight of a used service when a cancelled course is refunded)."""
+    components = list(offer.components.select_related("item"))
+    if not components:
+        return
+    session = session_item(actor.org_id, offer.protocol_id)
+    package.offer_snapshot["session_value"] = str(price_at(session).amount) if session else "0"
+    PatientPackage.objects.filter(pk=package.pk).update(offer_snapshot=package.offer_snapshot)
+    PackageAllowance.objects.bulk_create(
+        PackageAllowance(
+            organization_id=actor.org_id,
+            package=package,
+            item=c.item,
+            name=c.item.name,
+            quantity_total=c.quantity,
+            unit_value=_list_price(c.item),
+        )
+        for c in components
+    )
+
+
+def _list_price(item: PriceItem) -> Decimal:
+    try:
+        return price_at(item).amount
+    except Conflict:
+        return Decimal(0)
+
+
 def instalment_plan(package: PatientPackage) -> list[Decimal]:
     """The instalments of the package's invoice total, as even as the minor unit allows."""
     total = package.invoice.gross_total if package.invoice_id else package.price  # type: ignore[union-attr]
@@ -296,7 +400,31 @@ def instalment_plan(package: PatientPackage) -> list[Decimal]:
 
 
 def package_queryset(org_id: int) -> models.QuerySet[PatientPackage]:
-    return PatientPackage.objects.for_org(org_id).select_related("protocol", "invoice", "offer")
+    return (
+        PatientPackage.objects.for_org(org_id)
+        .select_related("protocol", "invoice", "offer")
+        .prefetch_related("allowances")
+    )
+
+
+def _weighted_units(package: PatientPackage) -> tuple[int, int]:
+    """(paid, used) of a course, in cents of list price when it includes other services
+    (each session weighs its session price when sold, each service its list price), else in
+    sessions."""
+    allowances = list(package.allowances.all())
+    if not allowances:
+        return package.sessions_total, package.sessions_used
+    session = int(Decimal(package.offer_snapshot.get("session_value") or 0) * 100)
+    total = package.sessions_total * session + sum(
+        a.quantity_total * int(a.unit_value * 100) for a in allowances
+    )
+    used = package.sessions_used * session + sum(
+        a.quantity_used * int(a.unit_value * 100) for a in allowances
+    )
+    if total <= 0:  # nothing priced: count the services
+        total = package.sessions_total + sum(a.quantity_total for a in allowances)
+        used = package.sessions_used + sum(a.quantity_used for a in allowances)
+    return total, used
 
 
 def patient_packages(
@@ -388,9 +516,8 @@ def refund_due(package: PatientPackage) -> tuple[Decimal, dict[str, Any]]:
         terms = {"policy": policy.version, "refund_policy": policy.refund_policy}
         if policy.refund_policy == RefundPolicy.FEE:
             fee_net = money.net_of(policy.fee_amount, line.tax_rate, package.currency)
-    split = money.course_refund(
-        line.net_amount, package.sessions_total, package.sessions_used, fee_net, package.currency
-    )
+    total, used = _weighted_units(package)
+    split = money.course_refund(line.net_amount, total, used, fee_net, package.currency)
     if split.fee > 0 and policy is not None:
         terms["fee"] = str(policy.fee_amount)
         terms["fee_net_kept"] = str(split.fee)

@@ -186,6 +186,28 @@ class PackageOfferForm(forms.Form):
     def __init__(self, *args: Any, org_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["protocol"].queryset = _protocols(org_id)  # type: ignore[attr-defined]
+        # a course can include a set of other services besides its sessions
+        self.included = list(
+            PriceItem.objects.for_org(org_id)
+            .filter(active=True)
+            .exclude(kind=ServiceKind.SESSION)
+            .order_by("kind", "name", "id")
+        )
+        for item in self.included:
+            self.fields[f"include_{item.pk}"] = forms.IntegerField(
+                label=_("Included: %(item)s") % {"item": item.name},
+                required=False,
+                min_value=0,
+                max_value=100,
+            )
+
+    def components(self) -> list[dict[str, int]]:
+        """The included services asked for, as `create_offer` takes them."""
+        return [
+            {"item_id": item.pk, "quantity": self.cleaned_data[f"include_{item.pk}"]}
+            for item in self.included
+            if self.cleaned_data.get(f"include_{item.pk}")
+        ]
 
 
 def _protocols(org_id: int) -> Any:

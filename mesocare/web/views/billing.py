@@ -571,10 +571,16 @@ def price_item_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 def package_offer_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = PackageOfferForm(request.POST, org_id=actor.org_id)
     if form.is_valid():
-        data = dict(form.cleaned_data)
+        data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("include_")}
         protocol = data.pop("protocol")
         try:
-            packages.create_offer(actor, **data, protocol_id=protocol.pk, channel="web")
+            packages.create_offer(
+                actor,
+                **data,
+                protocol_id=protocol.pk,
+                components=form.components(),
+                channel="web",
+            )
         except DomainError as exc:
             apply_domain_errors(form, exc)
         else:

@@ -219,6 +219,15 @@ def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRespons
             messages.success(request, result.review.reason)
             return redirect("web:plan-detail", plan_id=plan.pk)
     context["review_form"] = form
+    if actor.can(Perm.BILLING_VIEW):
+        # the course bought for this plan's protocol: sessions paid, used and left (audited)
+        from mesocare.billing.services.packages import patient_packages
+
+        context["course_packages"] = [
+            p
+            for p in patient_packages(actor, plan.patient_id, channel="web")
+            if p.protocol_id == plan.protocol_id
+        ]
     if form is not None and context["scale"] is not None:
         context["review_items"] = item_fields(form, context["scale"])
     return render(request, "web/plans/detail.html", context)
