@@ -29,6 +29,8 @@ from mesocare.fhir.importer.clinical import (
     KIND,
     Deferred,
     Run,
+    import_no_known_allergy,
+    is_no_known_allergy,
     sign_sessions,
     update_row,
     when,
@@ -186,7 +188,14 @@ def _import_one(
     try:
         _validate(resource)
         values = {"external_id": external_id}
-        if type_name in _VALUES:
+        if type_name == "AllergyIntolerance" and is_no_known_allergy(resource):
+
+            def importer(
+                actor: Actor, source: str, values: dict[str, str], outcome: RowOutcome
+            ) -> tuple[int, bool]:
+                return import_no_known_allergy(run, resource, outcome)
+
+        elif type_name in _VALUES:
             values.update(_VALUES[type_name](resource))
             importer = _IMPORTERS[type_name]
         else:

@@ -65,13 +65,14 @@ from mesocare.notify.choices import MessageChannel, MessageKind
 from mesocare.notify.models import OutboxMessage
 from mesocare.outcomes.choices import Landmark, MeasurementKind, Unit
 from mesocare.outcomes.models import Measurement
-from mesocare.patients.choices import ConsentKind, PhotoUse
+from mesocare.patients.choices import AllergyStatus, ConsentKind, PhotoUse
 from mesocare.patients.models import Consent, Patient, Weight
 from mesocare.plans.models import PlannedSession, TreatmentPlan
 from mesocare.portal.models import CheckInResponse
 from mesocare.scheduling.models import Appointment
 
 LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
 BODY_WEIGHT = "29463-7"
 WEIGHT_UNITS = {"kg": Decimal(1), "g": Decimal("0.001"), "[lb_av]": Decimal("0.45359237")}
 # The kind each type is remembered under (`ImportedRecord.kind`, at most 16 characters); the
@@ -398,6 +399,34 @@ def import_practitioner_role(
 def _patient(run: Run, resource: dict[str, Any], key: str = "subject") -> Patient:
     pk = run.required(resource.get(key), "Patient", "patient")
     return Patient.objects.for_org(run.org_id).get(pk=pk)
+
+
+NO_KNOWN_ALLERGY = "716186003"
+
+
+def is_no_known_allergy(resource: dict[str, Any]) -> bool:
+    return any(
+        c.get("system") == SNOMED and c.get("code") == NO_KNOWN_ALLERGY
+        for c in (resource.get("code") or {}).get("coding") or []
+    )
+
+
+def import_no_known_allergy(
+    run: Run, resource: dict[str, Any], outcome: RowOutcome
+) -> tuple[int, bool]:
+    """SNOMED 716186003 "No known allergy": the patient's allergy status, who asked and when
+    (or that the patient said so), not an allergy."""
+    patient = _patient(run, resource, "patient")
+    outcome.label = patient.full_name
+    asserter = (resource.get("asserter") or {}).get("reference", "")
+    update_row(
+        patient,
+        allergy_status=AllergyStatus.NO_KNOWN_ALLERGIES,
+        allergy_status_at=when(resource.get("recordedDate")),
+        allergy_status_by_id=run.user_of(resource.get("recorder")),
+        allergy_status_patient_reported=asserter.startswith("Patient/"),
+    )
+    return patient.pk, True
 
 
 def import_consent(run: Run, resource: dict[str, Any], outcome: RowOutcome) -> tuple[int, bool]:
@@ -775,10 +804,6 @@ def import_appointment(run: Run, resource: dict[str, Any], outcome: RowOutcome) 
         found = run.ref(participant.get("actor"), "Patient", "Practitioner", "Location")
         if found is not None:
             actors.setdefault(found[0], found[1])
-    for needed, what in (("Patient", "patient"), ("Practitioner", "practitioner"),
-                         ("Location", "location")):  # fmt: skip
-        if needed not in actors:
-            raise RowSkipped(f"the appointment names no {what}")
     status = next(
         (ours for ours, fhir in APPOINTMENT_STATUS.items() if fhir == resource.get("status")), ""
     )
@@ -786,6 +811,10 @@ def import_appointment(run: Run, resource: dict[str, Any], outcome: RowOutcome) 
         raise RowSkipped(
             f"the appointment status {resource.get('status')!r} is not one mesocare has"
         )
+    for needed, what in (("Patient", "patient"), ("Practitioner", "practitioner"),
+                         ("Location", "location")):  # fmt: skip
+        if needed not in actors:
+            raise RowSkipped(f"the appointment names no {what}")
     start, end = when(resource.get("start")), when(resource.get("end"))
     if start is None or end is None or end <= start:
         raise RowSkipped("the appointment has no start and end")
