@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -28,5 +29,5 @@ class SignInMethod(models.TextChoices):
 class PreCareAnswer(models.TextChoices):
     """The patient's answer to one pre-care instruction: followed, or explicitly not."""
 
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("pre-care answer", "Done")
     NOT_FOLLOWED = "not_followed", _("I could not follow this")

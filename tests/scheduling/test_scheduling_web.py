@@ -181,12 +181,12 @@ def test_the_check_in_panel_warns_until_the_patient_confirms_pre_care(
     sched: Any, plan: Any, h: Any
 ) -> None:
     from mesocare.portal.models import PreCareConfirmation
-    from mesocare.portal.services import precare_status
+    from mesocare.portal.precare import precare_status
 
     [first, *_] = book(sched, plan, h, [0, 7])
     client = signed_in(sched)
     html = client.get(f"/appointments/{first}").content.decode()
-    assert "has not confirmed the pre-care instructions" in html
+    assert "has not answered the pre-care instructions" in html
     appointment = Appointment.objects.get(pk=first)
     status = precare_status(appointment)
     PreCareConfirmation.objects.create(
@@ -194,12 +194,12 @@ def test_the_check_in_panel_warns_until_the_patient_confirms_pre_care(
         patient=appointment.patient,
         appointment_id=first,
         instruction_set=plan.protocol.pre_care.code,
-        items_offered=[i["code"] for i in status.items],
-        items_confirmed=[i["code"] for i in status.items],
+        items_offered=[i.code for i in status.items],
+        items_confirmed=[i.code for i in status.items],
     )
     html = client.get(f"/appointments/{first}").content.decode()
     assert "Pre-care confirmed" in html
-    assert "has not confirmed" not in html
+    assert "has not answered" not in html
 
 
 def test_the_dashboard_lists_todays_appointments_in_local_time(

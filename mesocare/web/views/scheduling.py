@@ -31,7 +31,7 @@ from mesocare.errors import DomainError, NotFound
 from mesocare.patients.models import Patient
 from mesocare.patients.services.registry import search_patients
 from mesocare.plans.models import TreatmentPlan
-from mesocare.portal.services import precare_status
+from mesocare.portal.precare import precare_status
 from mesocare.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
 from mesocare.scheduling.models import Appointment, Block
 from mesocare.scheduling.services import appointments as appts
@@ -426,7 +426,10 @@ def _panel(
         "conflicts": (error.context.get("conflicts") if error else None) or [],
         "offer": offer,
         "can_edit": actor.can(Perm.SCHEDULE_EDIT),
-        "precare": precare_status(appointment) if appointment.status == "booked" else None,
+        # Before and at check-in: each instruction's answer ("could not follow" warns).
+        "precare": precare_status(appointment)
+        if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+        else None,
         "safety_check_id": _check_in_safety_check(actor, appointment, local_start.date()),
         "can_chart": actor.can(Perm.CLINICAL_EDIT),
     }
