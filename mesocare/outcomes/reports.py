@@ -26,14 +26,16 @@ from django.utils import timezone
 from mesocare.assessments.models import Assessment
 from mesocare.charting.models import SideEffect, TreatmentSession
 from mesocare.clinics.actor import Actor
-from mesocare.clinics.models import OpeningHours, Room
+from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import get_scale
 from mesocare.core.stats import mean_ci, median
 from mesocare.outcomes.sessions import signed_sessions_of_plans
 from mesocare.plans.choices import PlanStatus
 from mesocare.plans.models import TreatmentPlan
-from mesocare.scheduling.models import Appointment
+from mesocare.reports.common import MAX_DAYS, Filters
+from mesocare.reports.lapsed import lapsed_rows
+from mesocare.reports.utilisation import usage_of
 
 
 @dataclass
@@ -223,8 +225,9 @@ def csv_rows(rows: list[ProtocolOutcome]) -> list[list[Any]]:
 def business_report(
     actor: Actor, *, date_from: dt.date, date_to: dt.date, today: dt.date | None = None
 ) -> dict[str, Any]:
-    """Sessions per practitioner, room utilisation (booked minutes / opening minutes), lapsed
-    maintenance and course completion, as far as scheduling and charting provide the data."""
+    """Sessions per practitioner, room utilisation, lapsed maintenance and course completion.
+    Rooms and lapsed patients are computed by `mesocare.reports` (Reports → Utilisation and
+    Lapsed patients show them in detail)."""
     actor.require(Perm.ORG_VIEW)
     today = today or timezone.localdate()
     org_id = actor.org_id
@@ -245,25 +248,17 @@ def business_report(
         for r in rows
     ]
     report["rooms"] = _room_utilisation(org_id, date_from, date_to)
-    lapsed = (
-        TreatmentPlan.objects.for_org(org_id)
-        .filter(status=PlanStatus.COMPLETED, maintenance_due_on__lt=today)
-        .select_related("patient", "protocol")
-        .order_by("maintenance_due_on")
-    )
-    lapsed_rows = []
-    for plan in lapsed[:200]:
-        lapsed_rows.append(
-            {
-                "plan_id": plan.pk,
-                "patient_id": plan.patient_id,
-                "patient": plan.patient.full_name,
-                "protocol": plan.protocol.name,
-                "maintenance_due_on": plan.maintenance_due_on,
-                "days_overdue": (today - plan.maintenance_due_on).days,  # type: ignore[operator]
-            }
-        )
-    report["lapsed"] = _without_rebooked(org_id, lapsed_rows, today)
+    report["lapsed"] = [
+        {
+            "plan_id": r.plan_id,
+            "patient_id": r.patient_id,
+            "patient": r.patient,
+            "protocol": r.protocol,
+            "maintenance_due_on": r.due_on,
+            "days_overdue": r.days_overdue,
+        }
+        for r in lapsed_rows(org_id, dt.date(1900, 1, 1), today, today=today)[:200]
+    ]
     finished = TreatmentPlan.objects.for_org(org_id).aggregate(
         completed=Count("id", filter=Q(status=PlanStatus.COMPLETED)),
         stopped=Count("id", filter=Q(status=PlanStatus.STOPPED)),
@@ -276,50 +271,18 @@ def business_report(
     return report
 
 
-def _without_rebooked(
-    org_id: int, rows: list[dict[str, Any]], today: dt.date
-) -> list[dict[str, Any]]:
-    """A patient with a future appointment is not lapsed."""
-    booked = set(
-        Appointment.objects.for_org(org_id)
-        .filter(patient_id__in=[r["patient_id"] for r in rows], start__date__gte=today)
-        .exclude(status__in=["cancelled", "no_show"])
-        .values_list("patient_id", flat=True)
-    )
-    return [r for r in rows if r["patient_id"] not in booked]
-
-
 def _room_utilisation(org_id: int, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
-    rooms = list(Room.objects.for_org(org_id).filter(is_active=True).select_related("location"))
-    open_minutes: dict[int, int] = defaultdict(int)  # location → minutes open in the period
-    hours = OpeningHours.objects.filter(location__organization_id=org_id)
-    weekday_minutes: dict[tuple[int, int], int] = defaultdict(int)
-    for h in hours:
-        minutes = (h.closes.hour * 60 + h.closes.minute) - (h.opens.hour * 60 + h.opens.minute)
-        weekday_minutes[(h.location_id, h.weekday)] += minutes
-    day = date_from
-    while day <= date_to:
-        for (location_id, weekday), minutes in weekday_minutes.items():
-            if weekday == day.weekday():
-                open_minutes[location_id] += minutes
-        day += dt.timedelta(days=1)
-    booked: dict[int, int] = defaultdict(int)
-    for room_id, start, end in (
-        Appointment.objects.for_org(org_id)
-        .filter(start__date__gte=date_from, start__date__lte=date_to)
-        .exclude(status__in=["cancelled", "no_show"])
-        .values_list("room_id", "start", "end")
-    ):
-        booked[room_id] += int((end - start).total_seconds() // 60)
+    """The rooms' part of Reports → Utilisation (opening hours less time off; one figure for
+    the whole period, at most a year)."""
+    locations = {loc.pk: loc for loc in Location.objects.for_org(org_id)}
+    date_from = max(date_from, date_to - dt.timedelta(days=MAX_DAYS - 1))
+    usage = usage_of(org_id, locations, Filters(date_from, date_to), rooms_only=True)
     return [
         {
-            "room_id": room.pk,
-            "room": str(room),
-            "booked_minutes": booked[room.pk],
-            "open_minutes": open_minutes[room.location_id],
-            "utilisation": booked[room.pk] / open_minutes[room.location_id]
-            if open_minutes[room.location_id]
-            else None,
+            "room": f"{u.name} ({u.location})",
+            "booked_minutes": u.booked_minutes,
+            "open_minutes": u.available_minutes,
+            "utilisation": u.rate,
         }
-        for room in rooms
+        for u in usage["rooms"]
     ]

@@ -64,13 +64,29 @@ def lapsed_patients(
     """Lapsed plans whose due date is in the period, most overdue first (at most 500); the
     read of the listed patients is audited."""
     check(actor, filters)
+    rows = lapsed_rows(actor.org_id, filters.date_from, filters.date_to, today=today)
+    record_list_read(
+        actor,
+        "plans.treatmentplan",
+        [r.patient_id for r in rows],
+        summary=f"lapsed patients: {len(rows)}",
+        channel=channel,
+    )
+    return rows
+
+
+def lapsed_rows(
+    org_id: int, date_from: dt.date, date_to: dt.date, *, today: dt.date | None = None
+) -> list[LapsedRow]:
+    """The lapsed plans of an organization whose due date is in [date_from, date_to] (three
+    queries; no permission check and no audit: the callers do both)."""
     today = today or timezone.localdate()
-    last = min(filters.date_to, today - dt.timedelta(days=1))
+    last = min(date_to, today - dt.timedelta(days=1))
     plans: list[Any] = list(
-        TreatmentPlan.objects.for_org(actor.org_id)
+        TreatmentPlan.objects.for_org(org_id)
         .filter(
             status=PlanStatus.COMPLETED,
-            maintenance_due_on__gte=filters.date_from,
+            maintenance_due_on__gte=date_from,
             maintenance_due_on__lte=last,
         )
         .order_by("maintenance_due_on", "pk")
@@ -83,7 +99,7 @@ def lapsed_patients(
     returned: dict[int, dt.date] = {}
     earliest = min((p[6] for p in plans), default=today)
     for patient_id, start, zone in (
-        Appointment.objects.for_org(actor.org_id)
+        Appointment.objects.for_org(org_id)
         .filter(
             patient_id__in=patient_ids,
             status__in=ACTIVE_STATUSES,
@@ -109,17 +125,10 @@ def lapsed_patients(
     ][:LIMIT]
     keys = {recall_key(r.plan_id, r.due_on): r for r in rows}
     for key, created_at in OutboxMessage.objects.filter(
-        organization_id=actor.org_id, idempotency_key__in=list(keys)
+        organization_id=org_id, idempotency_key__in=list(keys)
     ).values_list("idempotency_key", "created_at"):
         keys[key].recalled_at = created_at
     rows.sort(key=lambda r: (-r.days_overdue, r.patient, r.plan_id))
-    record_list_read(
-        actor,
-        "plans.treatmentplan",
-        [r.patient_id for r in rows],
-        summary=f"lapsed patients: {len(rows)}",
-        channel=channel,
-    )
     return rows
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from django.db.models import Q
 
 from mesocare.clinics.actor import Actor
-from mesocare.clinics.models import OpeningHours, Room, WorkingHours
+from mesocare.clinics.models import Location, OpeningHours, Room, WorkingHours
 from mesocare.core.business import (
     available_minutes_by_week,
     booked_minutes_by_week,
@@ -66,12 +66,21 @@ class Usage:
 def utilisation(actor: Actor, filters: Filters) -> dict[str, Any]:
     """{"weeks": [Mondays], "practitioners": [Usage], "rooms": [Usage],
     "totals": {"practitioner" | "room": {week: (booked, available)}}}."""
-    locations = check(actor, filters)
+    return usage_of(actor.org_id, check(actor, filters), filters)
+
+
+def usage_of(
+    org_id: int, locations: dict[int, Location], filters: Filters, *, rooms_only: bool = False
+) -> dict[str, Any]:
+    """`utilisation` of these locations without the permission check (the business page of
+    the outcomes reports shows the rooms' part); `rooms_only` leaves the practitioners out."""
     start, end = filters.window()
     loc_ids = list(locations)
-    hours = WorkingHours.objects.for_org(actor.org_id).filter(
+    hours = WorkingHours.objects.for_org(org_id).filter(
         location_id__in=loc_ids, membership__is_active=True
     )
+    if rooms_only:
+        hours = hours.none()
     if filters.practitioner_id is not None:
         hours = hours.filter(membership_id=filters.practitioner_id)
     by_person: dict[tuple[int, int], list[Any]] = defaultdict(list)
@@ -85,16 +94,14 @@ def utilisation(actor: Actor, filters: Filters) -> dict[str, Any]:
     rooms = (
         []
         if filters.practitioner_id is not None
-        else list(
-            Room.objects.for_org(actor.org_id).filter(location_id__in=loc_ids, is_active=True)
-        )
+        else list(Room.objects.for_org(org_id).filter(location_id__in=loc_ids, is_active=True))
     )
     people = {pid for pid, _ in by_person}
     room_ids = {r.pk for r in rooms}
     off_person: dict[int, list[Interval]] = defaultdict(list)
     off_room: dict[int, list[Interval]] = defaultdict(list)
     for pid, rid, b_start, b_end in (
-        Block.objects.for_org(actor.org_id)
+        Block.objects.for_org(org_id)
         .filter(Q(practitioner_id__in=people) | Q(room_id__in=room_ids))
         .filter(start__lt=end, end__gt=start)
         .values_list("practitioner_id", "room_id", "start", "end")
@@ -106,7 +113,7 @@ def utilisation(actor: Actor, filters: Filters) -> dict[str, Any]:
     booked_person: dict[tuple[int, int], list[Interval]] = defaultdict(list)
     booked_room: dict[int, list[Interval]] = defaultdict(list)
     for pid, rid, loc_id, a_start, a_end in (
-        Appointment.objects.for_org(actor.org_id)
+        Appointment.objects.for_org(org_id)
         .filter(start__gte=start, start__lt=end, status__in=HOLDING, location_id__in=loc_ids)
         .filter(Q(practitioner_id__in=people) | Q(room_id__in=room_ids))
         .values_list("practitioner_id", "room_id", "location_id", "start", "end")

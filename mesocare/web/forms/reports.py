@@ -27,12 +27,14 @@ class ReportForm(forms.Form):
         data: Any,
         *,
         default_days: int | None = None,
+        ahead_days: int = 0,
         practitioner: bool = True,
         location: bool = True,
     ) -> None:
         today = timezone.localdate()
         start = today - dt.timedelta(days=default_days) if default_days else today.replace(day=1)
-        defaults = {"date_from": start.isoformat(), "date_to": today.isoformat()}
+        end = today + dt.timedelta(days=ahead_days)
+        defaults = {"date_from": start.isoformat(), "date_to": end.isoformat()}
         super().__init__({**defaults, **data.dict()} if data else defaults)
         if location:
             field: Any = self.fields["location"]

@@ -44,13 +44,15 @@ class Report:
         *,
         practitioner: bool = True,
         location: bool = True,
-        default_days: int | None = None,
+        default_days: int = 30,
+        ahead_days: int = 0,
     ) -> None:
         self.name, self.compute, self.header, self.rows = name, compute, header, rows
         self.form_options = {
             "practitioner": practitioner,
             "location": location,
             "default_days": default_days,
+            "ahead_days": ahead_days,
         }
 
     def run(self, request: HttpRequest, actor: Actor) -> tuple[ReportForm, Any]:
@@ -152,7 +154,12 @@ REPORTS = {
         default_days=365,
     ),
     "utilisation": Report(
-        "utilisation", utilisation.utilisation, utilisation.CSV_HEADER, utilisation.csv_rows
+        "utilisation",
+        utilisation.utilisation,
+        utilisation.CSV_HEADER,
+        utilisation.csv_rows,
+        default_days=14,
+        ahead_days=13,
     ),
 }
 
