@@ -79,17 +79,6 @@ class CancelCourseForm(forms.Form):
     )
 
 
-class RefundForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), **_MONEY)  # type: ignore[arg-type]
-    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
-    reference = forms.CharField(
-        label=_("Reference"),
-        max_length=100,
-        required=False,
-        help_text=_("Transfer reference or receipt number of the refund."),
-    )
-
-
 class CreditLinesForm(forms.Form):
     """A credit note for chosen lines: one quantity field per line of the invoice."""
 

@@ -41,13 +41,13 @@ from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
 from mesocare.core import money
 from mesocare.errors import DomainError
+from mesocare.web.forms.billing import PaymentForm
 from mesocare.web.forms.till_manage import (
     CancelCourseForm,
     CreditLinesForm,
     OfferEditForm,
     PolicyForm,
     PriceEditForm,
-    RefundForm,
 )
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
@@ -311,11 +311,11 @@ def _refunded(note: CreditNote) -> Decimal:
 
 
 def _refund_page(
-    request: HttpRequest, actor: Actor, note: CreditNote, form: RefundForm | None, status: int
+    request: HttpRequest, actor: Actor, note: CreditNote, form: PaymentForm | None, status: int
 ) -> HttpResponse:
     left = note.gross_total - _refunded(note)
     credit = payments.balance_of(actor.org_id, note.patient_id).credit
-    form = form or RefundForm(initial={"amount": min(left, credit)})
+    form = form or PaymentForm(initial={"amount": min(left, credit)})
     return render(
         request,
         "web/billing/refund.html",
@@ -342,7 +342,7 @@ def credit_note_refund(request: HttpRequest, actor: Actor, note_id: int) -> Http
     )
     if request.method != "POST":
         return _refund_page(request, actor, note, None, 200)
-    form = RefundForm(request.POST)
+    form = PaymentForm(request.POST)
     if form.is_valid():
         try:
             payments.record_refund(
