@@ -107,6 +107,8 @@ def import_export(
     actor: Actor, directory: Path, *, source: str = "fhir", dry_run: bool = False
 ) -> ImportReport:
     require_import(actor, "patients")
+    for kind in ("appointments", "stock_lots"):  # bookings and lots come in too
+        require_import(actor, kind)
     source = clean_source(source)
     if not directory.is_dir():
         raise Invalid.field("directory", f"No directory {directory}.")
