@@ -27,7 +27,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
 from mesocare.clinics.tenancy import get_for_org
-from mesocare.errors import DomainError, NotFound
+from mesocare.errors import DomainError, Invalid, NotFound
 from mesocare.patients.models import Patient
 from mesocare.patients.services.registry import search_patients
 from mesocare.plans.models import TreatmentPlan
@@ -41,6 +41,13 @@ from mesocare.web.dashboard import DASHBOARD_CARDS, Card
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
+from mesocare.web.views.calendar_booking import (
+    CONSULTATION,
+    VisitFields,
+    attach_free_slots,
+    book_appointment_call,
+    book_for_new_patient,
+)
 
 if not any(tab.key == "appointments" for tab in PATIENT_TABS):
     PATIENT_TABS.append(
@@ -314,6 +321,8 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
         context["rows"] = _grid(shown, columns, by, tz, day, time_off)
     else:
         context["week"] = _week(shown, time_off, columns, by, tz, days)
+        if context["can_edit"]:
+            attach_free_slots(actor, location, by, context["week"], columns)
     return render(request, "web/scheduling/calendar.html", context)
 
 
@@ -778,15 +787,16 @@ def patient_appointments(request: HttpRequest, actor: Actor, patient_id: int) ->
 DURATIONS = (15, 20, 30, 45, 60, 90, 120)
 
 
-class BookForm(forms.Form):
-    """One appointment from an empty slot of the calendar: a consultation or any single visit
-    (course sessions are booked from the plan, where the course's rules apply)."""
+class BookForm(VisitFields):
+    """One appointment from an empty slot of the calendar: any single visit of a patient on
+    file, or a consultation for a new patient (registered with it); course sessions are booked
+    from the plan, where the course's rules apply."""
 
     patient = forms.ModelChoiceField(
         label=gettext_lazy("Patient"),
         queryset=Patient.objects.none(),
         widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Search for the patient and choose one.")},
+        required=False,
     )
     date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput({"type": "date"}))
     time = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput({"type": "time"}))
@@ -829,6 +839,11 @@ class BookForm(forms.Form):
         )
         room_field.label_from_instance = lambda r: r.name
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.clean_visit_fields(data)
+        return data
+
 
 def _book_location(actor: Actor, raw: str | None) -> Location:
     locations = _locations(actor)
@@ -869,7 +884,7 @@ def appointment_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     location = _book_location(actor, source.get("location"))
     if request.method != "POST":
         initial: dict[str, Any] = {"duration_min": 30}
-        for key in ("date", "time", "practitioner", "room"):
+        for key in ("date", "time", "practitioner", "room", "visit"):
             if source.get(key):
                 initial[key] = source[key]
         if "practitioner" not in initial and actor.membership.role in TREATING_ROLES:
@@ -886,24 +901,21 @@ def appointment_new(request: HttpRequest, actor: Actor) -> HttpResponse:
         return _book_panel(request, actor, location, form, chosen=chosen, status=422)
     data = form.cleaned_data
     start = dt.datetime.combine(data["date"], data["time"], tzinfo=location.tz)
+    book = book_appointment_call(actor, data, start)
     try:
-        appointment = appts.book_appointment(
-            actor,
-            patient=data["patient"],
-            practitioner=data["practitioner"],
-            room=data["room"],
-            start=start,
-            duration_min=data["duration_min"],
-            notes=data["notes"],
-            channel="web",
-        )
+        if data["visit"] == CONSULTATION:
+            _new, appointment = book_for_new_patient(actor, form, book=book, notes=data["notes"])
+        else:
+            appointment = book(data["patient"], data["notes"])
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        if exc.errors:
+        registration = any(name.startswith("new_") for name in form.errors)
+        if exc.errors and not registration:
             apply_domain_errors(form, exc)
+        status = 422 if isinstance(exc, Invalid) else 409
         return _book_panel(
-            request, actor, location, form, chosen=data["patient"], error=exc, status=409
+            request, actor, location, form, chosen=data["patient"], error=exc, status=status
         )
     return _done(request, appointment, _("Appointment booked."), open_panel=True)
 

@@ -78,3 +78,18 @@
   });
   document.addEventListener("dragend", function () { dragged = null; });
 })();
+
+// Booking panel: a visit for a patient on file shows the patient search; a consultation for a
+// new patient shows the new patient's details instead.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches('input[type="radio"][name="visit"]')) { return; }
+    var form = radio.closest("form");
+    if (!form) { return; }
+    form.querySelectorAll("fieldset[data-visit]").forEach(function (fieldset) {
+      fieldset.hidden = fieldset.getAttribute("data-visit") !== radio.value;
+    });
+  });
+})();
