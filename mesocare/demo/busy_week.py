@@ -1,7 +1,7 @@
 """A busy week on the demo clinic's calendar: every working day of the current week (Monday to
-Saturday) at each location has most of its practitioner's half-hour slots taken by single
-appointments — first consultations and follow-up visits, the visit's reason in the notes —
-around the courses already there.
+Saturday) at each location has most of the half-hour slots of every practitioner working there
+taken by single appointments — first consultations and follow-up visits, the visit's reason in
+the notes — around the courses already there, each in the first room free at that time.
 
 Future appointments are booked through the booking service (`book_appointment`: working hours,
 overlaps of practitioner, room and patient, time off). Past ones go through the same conflict
@@ -51,15 +51,25 @@ def _book_past(
     desk: Actor,
     patient: Patient,
     practitioner: Membership,
-    room: Room,
+    rooms: Sequence[Room],
     start: dt.datetime,
     notes: str,
 ) -> Appointment | None:
-    """A single appointment now past, booked three days before it (same checks as a booking
-    then); None when the slot was not free."""
+    """A single appointment now past, booked three days before it in the first of ``rooms``
+    free then (same checks as a booking then); None when no room was free."""
     booked_at = start - dt.timedelta(days=3)
-    candidate = Candidate(start, start + SLOT, practitioner, room)
-    if find_conflicts(desk.org_id, patient.pk, [candidate], now=booked_at):
+    room = next(
+        (
+            r
+            for r in rooms
+            if not find_conflicts(
+                desk.org_id, patient.pk, [Candidate(start, start + SLOT, practitioner, r)],
+                now=booked_at,
+            )
+        ),
+        None,
+    )  # fmt: skip
+    if room is None:
         return None
     with guarded_write():
         appointment = Appointment.objects.create(
@@ -101,6 +111,54 @@ def _seen(desk: Actor, appointment: Appointment) -> None:
     )
 
 
+def _book_future(
+    desk: Actor,
+    patient: Patient,
+    practitioner: Membership,
+    rooms: Sequence[Room],
+    start: dt.datetime,
+    notes: str,
+) -> Appointment | None:
+    """Book through the booking service in the first of ``rooms`` it accepts; None when the
+    slot is taken for every room (a course session, time off)."""
+    for room in rooms:
+        try:
+            return book_appointment(
+                desk,
+                patient=patient,
+                practitioner=practitioner,
+                room=room,
+                start=start,
+                duration_min=int(SLOT.total_seconds() // 60),
+                notes=notes,
+                channel="web",
+            )
+        except DomainError:
+            continue
+    return None
+
+
+def _staffing(
+    desk: Actor, practitioners: Sequence[Actor], locations: Sequence[Location]
+) -> list[tuple[Membership, Location]]:
+    """Every practitioner working at each location (from their working hours): the given
+    practitioners first, then the clinic's other treating members who work there."""
+    given = [p.membership for p in practitioners]
+    pairs: list[tuple[Membership, Location]] = []
+    for location in locations:
+        working = {
+            w.membership_id: w.membership
+            for w in WorkingHours.objects.filter(location=location).select_related("membership")
+        }
+        ordered = [m for m in given if m.pk in working]
+        ordered += sorted(
+            (m for pk, m in working.items() if pk not in {g.pk for g in given}),
+            key=lambda m: m.pk,
+        )
+        pairs += [(m, location) for m in ordered if m.organization_id == desk.org_id]
+    return pairs
+
+
 def fill_week(
     desk: Actor,
     practitioners: Sequence[Actor],
@@ -109,22 +167,20 @@ def fill_week(
     *,
     now: dt.datetime | None = None,
 ) -> int:
-    """Fill this week at each location (practitioner ``i`` works at location ``i``); returns
-    how many appointments were made."""
+    """Fill this week at each location for every practitioner working there; returns how
+    many appointments were made."""
     now = now or timezone.now()
     if not patients:
         return 0
     rng = random.Random(SEED)
     made = 0
     turn = 0
-    for practitioner, location in zip(practitioners, locations, strict=False):
+    for membership, location in _staffing(desk, practitioners, locations):
         tz = location.tz
         today = timezone.localtime(now, tz).date()
         monday = today - dt.timedelta(days=today.weekday())
         rooms = list(Room.objects.for_org(desk.org_id).filter(location=location, is_active=True))
-        hours = list(
-            WorkingHours.objects.filter(membership=practitioner.membership, location=location)
-        )
+        hours = list(WorkingHours.objects.filter(membership=membership, location=location))
         if not rooms or not hours:
             continue
         for offset in range(6):
@@ -132,7 +188,8 @@ def fill_week(
             midnight = dt.datetime.combine(day, dt.time(), tzinfo=tz)
             if (
                 Appointment.objects.for_org(desk.org_id)
-                .filter(location=location, plan__isnull=True, notes__in=VISITS)
+                .filter(practitioner=membership, location=location, plan__isnull=True)
+                .filter(notes__in=VISITS)
                 .filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
                 .exists()
             ):
@@ -143,12 +200,10 @@ def fill_week(
                     continue
                 patient = patients[turn % len(patients)]
                 turn += 1
-                room = rooms[turn % len(rooms)]
+                order = rooms[turn % len(rooms) :] + rooms[: turn % len(rooms)]
                 notes = VISITS[turn % len(VISITS)]
                 if start + SLOT <= now:
-                    appointment = _book_past(
-                        desk, patient, practitioner.membership, room, start, notes
-                    )
+                    appointment = _book_past(desk, patient, membership, order, start, notes)
                     if appointment is None:
                         continue
                     if rng.random() < NO_SHOW:
@@ -156,18 +211,7 @@ def fill_week(
                     else:
                         _seen(desk, appointment)
                 elif start > now + MARGIN:
-                    try:
-                        book_appointment(
-                            desk,
-                            patient=patient,
-                            practitioner=practitioner.membership,
-                            room=room,
-                            start=start,
-                            duration_min=int(SLOT.total_seconds() // 60),
-                            notes=notes,
-                            channel="web",
-                        )
-                    except DomainError:
+                    if _book_future(desk, patient, membership, order, start, notes) is None:
                         continue  # taken (a course session, time off): the next slot
                 else:
                     continue  # the slot under way now stays as the courses left it
