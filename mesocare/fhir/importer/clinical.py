@@ -518,6 +518,9 @@ def _assessment(
     interpretation = (resource.get("interpretation") or [{}])[0]
     band_text = text_of(interpretation) if interpretation else ""
     performers = resource.get("performer") or []
+    assessed = when(resource.get("effectiveDateTime")) or when(resource.get("issued"))
+    if assessed is None:
+        raise RowSkipped("the assessment has no time")
     assessment = Assessment.objects.create(
         organization_id=run.org_id,
         patient=patient,
@@ -527,8 +530,9 @@ def _assessment(
         total=decimal(total, "total score"),
         band=bands.get(band_text, band_text)[:32],
         body_area=str((resource.get("bodySite") or {}).get("text") or "")[:64],
-        assessed_at=when(resource.get("effectiveDateTime")) or when(resource.get("issued")),
-        assessed_by_id=run.user_of(performers[0]) if performers else None,
+        assessed_at=assessed,
+        # Whoever assessed, else (another server's survey) the importing user.
+        assessed_by_id=(run.user_of(performers[0]) if performers else None) or run.actor.user.pk,
         notes=note_text(resource),
     )
     update_row(assessment, created_at=when(resource.get("issued")))
@@ -562,7 +566,7 @@ def _measurement(
         measured_on=measured,
         session_id=run.pk(resource.get("encounter"), "Encounter"),
         notes=note_text(resource)[:255],
-        measured_by_id=run.user_of(performers[0]) if performers else None,
+        measured_by_id=(run.user_of(performers[0]) if performers else None) or run.actor.user.pk,
     )
     return measurement.pk, False
 
@@ -736,7 +740,9 @@ def import_care_plan(run: Run, resource: dict[str, Any], outcome: RowOutcome) ->
         patient=patient,
         protocol=protocol,
         protocol_version=version,
-        baseline_assessment=Assessment.objects.for_org(run.org_id).filter(pk=baseline).first(),
+        baseline_assessment=(
+            Assessment.objects.for_org(run.org_id).filter(pk=baseline).first() if baseline else None
+        ),
         status=status,
         sessions_planned=sessions,
         sessions_by_rule=sessions,
@@ -921,7 +927,8 @@ def import_procedure(run: Run, resource: dict[str, Any], outcome: RowOutcome) ->
     plans = [run.pk(b, "CarePlan") for b in resource.get("basedOn") or []]
     plan_pk = next(filter(None, plans), None)
     planned = None
-    if plan_pk and not (session.appointment_id and session.appointment.plan_id == plan_pk):
+    booked = session.appointment.plan_id if session.appointment is not None else None
+    if plan_pk and booked != plan_pk:
         planned = PlannedSession.objects.for_org(run.org_id).filter(plan_id=plan_pk).first()
     period = resource.get("performedPeriod") or {}
     update_row(
@@ -942,7 +949,7 @@ def import_procedure(run: Run, resource: dict[str, Any], outcome: RowOutcome) ->
         },
     )
     url = f"/StructureDefinition/{SD_INJECTION}"
-    records = []
+    records: list[InjectionRecord] = []
     for extension in resource.get("extension") or []:
         if not str(extension.get("url", "")).endswith(url):
             continue
