@@ -368,6 +368,8 @@ class ResourceType:
     params: tuple[SearchParam, ...] = ()
     includes: tuple[Include, ...] = ()
     patient_data: bool = True
+    # False for types derived from others (Group): served, but not written by an export.
+    exported: bool = True
     profile: str = ""
     documentation: str = ""
 
@@ -414,6 +416,15 @@ class ResourceType:
             for item in items:
                 yield encode(item, ctx)
 
+
+# Bulk Data Access IG 2.0.0 kick-off operations this server serves (`mesocare.fhir.bulk.urls`):
+# level → (the resource type it is on, or None at system level; its OperationDefinition).
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
+EXPORT_OPERATIONS: dict[str, tuple[str | None, str]] = {
+    "system": (None, f"{BULK_DATA}/OperationDefinition/export"),
+    "patient": ("Patient", f"{BULK_DATA}/OperationDefinition/patient-export"),
+    "group": ("Group", f"{BULK_DATA}/OperationDefinition/group-export"),
+}
 
 REGISTRY: dict[str, ResourceType] = {}
 

@@ -61,6 +61,7 @@ def examples(r: dict[str, Any], clinic: Any) -> dict[tuple[str, str], str]:
         ("Procedure", "status"): "completed",
         ("Procedure", "based-on"): f"CarePlan/{r['plan'].pk}",
         ("Provenance", "recorded"): "ge2000-01-01",
+        ("Group", "actual"): "true",
         ("*", "patient"): patient,
         ("*", "subject"): patient,
     }
@@ -74,7 +75,7 @@ def test_capability_statement_is_valid_r4(fhir: Any) -> None:
     assert statement["fhirVersion"] == "4.0.1"
     types = {r["type"] for r in statement["rest"][0]["resource"]}
     assert {"Patient", "Procedure", "MedicationAdministration", "Observation"} <= types
-    assert len(types) == 22  # 20 clinical and administrative types + the two definition types
+    assert len(types) == 23  # 21 clinical and administrative types + the two definition types
 
 
 def test_every_claimed_parameter_works_and_others_are_refused(clinic: Any, fhir: Any) -> None:
@@ -131,3 +132,36 @@ def test_definitions_named_by_resources_are_served(fhir: Any) -> None:
         validate(resource)
         assert resource["url"].endswith(f"/fhir/R4/{path}")
     assert fhir.get("CodeSystem/nothing").status_code == 404
+
+
+def test_smart_backend_services_and_the_export_operations_are_claimed_and_served(
+    clinic: Any, fhir: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "private"
+    populate(clinic)
+    statement = fhir.json("metadata")
+    rest = statement["rest"][0]
+    services = [c["code"] for s in rest["security"]["service"] for c in s["coding"]]
+    assert services == ["SMART-on-FHIR"]
+    (uris,) = rest["security"]["extension"]
+    token = {e["url"]: e["valueUri"] for e in uris["extension"]}["token"]
+    smart = json.loads(fhir.client.get("/fhir/R4/.well-known/smart-configuration").content)
+    assert smart["token_endpoint"] == token
+    # Every $export the statement claims answers a kick-off with 202; no other type claims one.
+    claimed = [("$export", op["definition"]) for op in rest["operation"]]
+    for resource in rest["resource"]:
+        for op in resource.get("operation", []):
+            type_name = resource["type"]
+            instance = f"/{clinic.location.pk}" if type_name == "Group" else ""
+            claimed.append((f"{type_name}{instance}/$export", op["definition"]))
+    assert sorted(d.rsplit("/", 1)[1] for _p, d in claimed) == [
+        "export",
+        "group-export",
+        "patient-export",
+    ]
+    for path, _definition in claimed:
+        response = fhir.get(path, {"_type": "Patient"}, HTTP_PREFER="respond-async")
+        assert response.status_code == 202, (path, response.content)
+        status_path = response["Content-Location"].split("/fhir/R4/", 1)[1]
+        assert fhir.client.delete(f"/fhir/R4/{status_path}", **fhir.headers).status_code == 202
+    assert fhir.get("Observation/$export", HTTP_PREFER="respond-async").status_code == 404

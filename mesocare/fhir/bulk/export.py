@@ -62,7 +62,7 @@ def job_dir(job: ExportJob) -> Path:
 
 
 def readable_types(actor: Actor, level: str) -> list[ResourceType]:
-    types = [t for t in resource_types() if actor.can(t.perm)]
+    types = [t for t in resource_types() if t.exported and actor.can(t.perm)]
     if level != "system":
         types = [t for t in types if t.patient_data]
     return types

@@ -10,6 +10,7 @@ from mesocare.fhir.resources import (  # noqa: F401
     condition,
     consent,
     encounter,
+    group,
     location,
     media,
     medication,
