@@ -8,16 +8,12 @@ never open another patient's form.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
-from mesocare.catalog.models import InstructionSet
 from mesocare.charting.models import TreatmentSession
 from mesocare.charting.services.injections import (
     ReportedEffect,
@@ -26,12 +22,12 @@ from mesocare.charting.services.injections import (
 from mesocare.errors import Conflict, NotFound
 from mesocare.notify.alerts import raise_alert
 from mesocare.notify.choices import AlertKind, AlertSeverity
-from mesocare.notify.schedules import instructions_payload, plan_of
 from mesocare.outcomes.choices import PhotoSource, ViewAngle
 from mesocare.outcomes.services import store_photo
 from mesocare.patients.models import Patient
 from mesocare.portal.grading import CheckInAnswers, alert_severity, grade_check_in, needs_alert
 from mesocare.portal.models import CheckInResponse, PreCareConfirmation
+from mesocare.portal.precare import precare_items
 from mesocare.scheduling.models import Appointment
 
 
@@ -52,59 +48,6 @@ def patient_of(data: dict[str, Any]) -> Patient:
 # --- pre-care -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PreCareStatus:
-    items: list[dict[str, Any]] = field(default_factory=list)
-    confirmed: list[str] = field(default_factory=list)
-    responded: bool = False
-
-    @property
-    def missing(self) -> list[dict[str, Any]]:
-        return [i for i in self.items if i["code"] not in self.confirmed]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-    @property
-    def warning(self) -> str | None:
-        if not self.items or self.complete:
-            return None
-        if not self.responded:
-            return _("The patient has not confirmed the pre-care instructions.")
-        n = len(self.missing)
-        return ngettext(
-            "The patient did not confirm %(n)d pre-care instruction.",
-            "The patient did not confirm %(n)d pre-care instructions.",
-            n,
-        ) % {"n": n}
-
-
-def precare_items(instruction_set_code: str) -> list[dict[str, Any]]:
-    instruction_set = InstructionSet.objects.filter(code=instruction_set_code).first()
-    payload = instructions_payload(instruction_set)
-    return payload["items"] if payload else []
-
-
-def precare_status(appointment: Any) -> PreCareStatus:
-    """For the check-in screen: which pre-care items of this appointment the patient has
-    confirmed. `status.warning` is the text to show when something is unconfirmed."""
-    org_id = appointment.patient.organization_id
-    answer = PreCareConfirmation.objects.filter(
-        organization_id=org_id, appointment_id=appointment.pk
-    ).first()
-    if answer is not None:
-        items = precare_items(answer.instruction_set) or [
-            {"code": c, "text": c} for c in answer.items_offered
-        ]
-        return PreCareStatus(items, list(answer.items_confirmed), responded=True)
-    plan = plan_of(appointment)
-    protocol = plan.protocol if plan is not None else None
-    if protocol is None or protocol.pre_care is None:
-        return PreCareStatus()
-    return PreCareStatus(precare_items(protocol.pre_care.code), [], responded=False)
-
-
 def _appointment(data: dict[str, Any], patient: Patient) -> Appointment:
     appointment = Appointment.objects.filter(
         pk=_id(data, "a"), organization_id=patient.organization_id
@@ -123,25 +66,6 @@ def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any
         organization_id=patient.organization_id, appointment_id=_id(data, "a")
     ).first()
     return patient, appointment, items, list(answer.items_confirmed) if answer else []
-
-
-@transaction.atomic
-def confirm_precare(data: dict[str, Any], confirmed: list[str]) -> PreCareConfirmation:
-    patient, appointment, items, _done = precare_form(data)
-    codes = [i["code"] for i in items]
-    if appointment.start < timezone.now():
-        raise Conflict("too_late", _("This appointment has already started."))
-    answer, _created = PreCareConfirmation.objects.update_or_create(
-        organization_id=patient.organization_id,
-        appointment_id=int(data["a"]),
-        defaults={
-            "patient": patient,
-            "instruction_set": str(data.get("s", "")),
-            "items_offered": codes,
-            "items_confirmed": [c for c in codes if c in set(confirmed)],
-        },
-    )
-    return answer
 
 
 # --- side-effect check-ins -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.notify.links import LinkError, read_token
+from mesocare.portal import precare as precare_answers
 from mesocare.portal import services
 from mesocare.portal.forms import CheckInForm
 from mesocare.portal.grading import CheckInAnswers
@@ -55,21 +56,30 @@ def signed(purpose: str) -> Callable[[View], View]:
 
 @signed("precare")
 def precare(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
-    patient, appointment, items, confirmed = services.precare_form(data)
-    context: dict[str, Any] = {
-        "clinic": patient.organization.name,
-        "items": items,
-        "confirmed": confirmed,
-        "appointment": appointment,
-    }
+    """Each instruction answered: done, or "I could not follow this" with a note (issue 18)."""
+    patient, appointment, items, _confirmed = services.precare_form(data)
+    answers = precare_answers.existing_answers(patient.organization_id, appointment.pk)
+    context: dict[str, Any] = {"clinic": patient.organization.name, "appointment": appointment}
+    errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
+        answers = precare_answers.answers_from_post(items, request.POST)
         try:
-            services.confirm_precare(data, request.POST.getlist("items"))
-        except Conflict as exc:
+            precare_answers.record_answers(
+                patient=patient,
+                appointment=appointment,
+                instruction_set=str(data.get("s", "")),
+                items=items,
+                answers=answers,
+            )
+        except (Conflict, Invalid) as exc:
             context["error"] = exc.message
-            return render(request, "portal/precare.html", context, status=409)
-        return render(request, "portal/done.html", {"clinic": context["clinic"], "what": "precare"})
-    return render(request, "portal/precare.html", context)
+            errors = {e["field"]: e["message"] for e in exc.errors}
+            status = exc.status
+        else:
+            return render(request, "portal/done.html", {**context, "what": "precare"})
+    context["items"] = precare_answers.form_items(items, answers, errors)
+    return render(request, "portal/precare.html", context, status=status)
 
 
 @signed("checkin")

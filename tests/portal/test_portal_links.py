@@ -17,7 +17,7 @@ from mesocare.notify.links import LinkError, make_token, portal_url, read_token
 from mesocare.notify.models import Alert
 from mesocare.outcomes.models import Photo
 from mesocare.portal.models import CheckInResponse, PreCareConfirmation
-from mesocare.portal.services import precare_status
+from mesocare.portal.precare import precare_status
 
 pytestmark = pytest.mark.django_db
 
@@ -166,18 +166,17 @@ def test_pre_care_confirmation_and_its_status_at_check_in(clinic, make):
     appointment = make.appointment(plan=make.plan(), index=1)
     status = precare_status(appointment)
     assert not status.responded and len(status.items) == 10
-    assert "not confirmed" in status.warning
+    assert "not answered" in status.warning
     url = precare_url(clinic, appointment)
     page = Client().get(url)
-    assert page.status_code == 200 and b"no_caffeine" in page.content
-    Client().post(url, {"items": ["no_caffeine", "no_alcohol", "not_an_item"]})
-    answer = PreCareConfirmation.objects.get()
-    assert answer.items_confirmed == ["no_caffeine", "no_alcohol"]
-    status = precare_status(appointment)
-    assert status.responded and not status.complete and len(status.missing) == 8
-    assert "did not confirm 8" in status.warning
-    everything = [i["code"] for i in status.items]
-    Client().post(url, {"items": everything})
+    assert page.status_code == 200 and b"answer_no_caffeine" in page.content
+    # Ticking two of ten is not an answer (issue 18, bug 7): nothing is stored.
+    two = {"answer_no_caffeine": "done", "answer_no_alcohol": "done", "answer_x": "done"}
+    assert Client().post(url, two).status_code == 422
+    assert not PreCareConfirmation.objects.exists()
+    everything = {f"answer_{i.code}": "done" for i in status.items}
+    assert Client().post(url, everything).status_code == 200
+    assert PreCareConfirmation.objects.get().items_confirmed == [i.code for i in status.items]
     assert precare_status(appointment).complete
     assert precare_status(appointment).warning is None
 
