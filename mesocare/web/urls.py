@@ -22,6 +22,7 @@ from mesocare.web.views import (
     records,
     safety,
     scheduling,
+    smart_clients,
     sms_texts,
     time_off,
     two_factor,
@@ -194,6 +195,8 @@ urlpatterns += catalog.urlpatterns + assessments.urlpatterns + plans.urlpatterns
 urlpatterns += messages.urlpatterns + outcomes.urlpatterns
 # SMS texts and their length (issue 15)
 urlpatterns += sms_texts.urlpatterns
+# SMART backend clients that may read the FHIR API (issue 17)
+urlpatterns += smart_clients.urlpatterns
 
 # time off (blocks) of practitioners and rooms, per location
 urlpatterns += time_off.urlpatterns
