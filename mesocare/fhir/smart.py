@@ -88,14 +88,22 @@ def parse_jwks(text_or_data: str | dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def register_client(
-    actor: Actor, *, name: str, jwks: str | dict[str, Any], reads_as: Membership | None = None
+    actor: Actor,
+    *,
+    name: str,
+    jwks: str | dict[str, Any],
+    reads_as: Membership | None = None,
+    scopes: str = "system/*.read",
 ) -> SmartClient:
     """Register a backend client; it reads with the permissions of `reads_as` (default: the
-    registering admin)."""
+    registering admin), within `scopes` (space-separated, of SUPPORTED_SCOPES)."""
     actor.require(Perm.ORG_MANAGE)
     name = name.strip()
     if not name:
         raise Invalid.field("name", _("Name the client (the software or service)."))
+    wanted = scopes.split()
+    if not wanted or any(scope not in SUPPORTED_SCOPES for scope in wanted):
+        raise Invalid.field("scopes", _("Choose the scopes the client may ask for."))
     membership = reads_as or actor.membership
     if membership.organization_id != actor.org_id or not membership.is_active:
         raise Invalid.field("reads_as", _("Choose an active member of this organization."))
@@ -104,6 +112,7 @@ def register_client(
         name=name[:200],
         client_id=secrets.token_urlsafe(18),
         jwks=parse_jwks(jwks),
+        scopes=" ".join(dict.fromkeys(wanted)),
         membership=membership,
     )
     record(actor, AuditAction.CREATE, client, summary=f"SMART backend client {name[:100]}")
