@@ -116,11 +116,16 @@ def _validate(data: InjectionIn) -> None:
             _("%(points)s points × %(per_point)s mL make %(computed)s mL, not %(total)s mL.")
             % {
                 "points": data.points,
-                "per_point": number_format(data.volume_per_point_ml),
-                "computed": number_format(computed),
-                "total": number_format(data.total_volume_ml),
+                "per_point": _ml(data.volume_per_point_ml),
+                "computed": _ml(computed),
+                "total": _ml(data.total_volume_ml),
             },
         )
+
+
+def _ml(value: Decimal | None) -> str:
+    """A volume as a person writes it: "1", "0.05" (locale's decimal mark)."""
+    return number_format(value.normalize()) if value is not None else ""
 
 
 def volume_from_points(points: int | None, per_point: Decimal | None) -> Decimal | None:
