@@ -474,22 +474,31 @@ def import_consent(run: Run, resource: dict[str, Any], outcome: RowOutcome) -> t
     return consent.pk, False
 
 
+def _measured_on(resource: dict[str, Any], what: str) -> dt.date:
+    measured = day(resource.get("effectiveDateTime"), f"{what} date")
+    if measured is None:
+        raise RowSkipped(f"the {what} has no date")
+    return measured
+
+
+def _performer(run: Run, resource: dict[str, Any]) -> int | None:
+    """The user of the observation's first performer (None: none, or not staff imported)."""
+    performers = resource.get("performer") or []
+    return run.user_of(performers[0]) if performers else None
+
+
 def _weight(run: Run, resource: dict[str, Any], patient: Patient) -> tuple[int, bool]:
     value = resource.get("valueQuantity") or {}
     factor = WEIGHT_UNITS.get(str(value.get("code") or value.get("unit") or ""))
     if factor is None or "value" not in value:
         raise RowSkipped(f"the body weight's unit {value.get('unit')!r} is not kg, g or lb")
     kg = (decimal(value["value"], "weight") * factor).quantize(Decimal("0.1"))
-    measured = day(resource.get("effectiveDateTime"), "measurement date")
-    if measured is None:
-        raise RowSkipped("the body weight has no date")
-    performers = resource.get("performer") or []
     weight = Weight.objects.create(
         organization_id=run.org_id,
         patient=patient,
         kg=kg,
-        measured_on=measured,
-        recorded_by_id=run.user_of(performers[0]) if performers else None,
+        measured_on=_measured_on(resource, "body weight"),
+        recorded_by_id=_performer(run, resource),
     )
     return weight.pk, False
 
@@ -517,7 +526,6 @@ def _assessment(
         raise RowSkipped("the assessment has no total score")
     interpretation = (resource.get("interpretation") or [{}])[0]
     band_text = text_of(interpretation) if interpretation else ""
-    performers = resource.get("performer") or []
     assessed = when(resource.get("effectiveDateTime")) or when(resource.get("issued"))
     if assessed is None:
         raise RowSkipped("the assessment has no time")
@@ -532,7 +540,7 @@ def _assessment(
         body_area=str((resource.get("bodySite") or {}).get("text") or "")[:64],
         assessed_at=assessed,
         # Whoever assessed, else (another server's survey) the importing user.
-        assessed_by_id=(run.user_of(performers[0]) if performers else None) or run.actor.user.pk,
+        assessed_by_id=_performer(run, resource) or run.actor.user.pk,
         notes=note_text(resource),
     )
     update_row(assessment, created_at=when(resource.get("issued")))
@@ -551,10 +559,6 @@ def _measurement(
     if landmark:
         choice(landmark, Landmark, "landmark")
     distance = re.search(r", ([\d.]+) cm$", str(site.get("text") or ""))
-    measured = day(resource.get("effectiveDateTime"), "measurement date")
-    if measured is None:
-        raise RowSkipped("the measurement has no date")
-    performers = resource.get("performer") or []
     measurement = Measurement.objects.create(
         organization_id=run.org_id,
         patient=patient,
@@ -563,10 +567,10 @@ def _measurement(
         distance_cm=decimal(distance.group(1), "distance") if distance else None,
         value=decimal(value.get("value"), "value"),
         unit=unit,
-        measured_on=measured,
+        measured_on=_measured_on(resource, "measurement"),
         session_id=run.pk(resource.get("encounter"), "Encounter"),
         notes=note_text(resource)[:255],
-        measured_by_id=(run.user_of(performers[0]) if performers else None) or run.actor.user.pk,
+        measured_by_id=_performer(run, resource) or run.actor.user.pk,
     )
     return measurement.pk, False
 
