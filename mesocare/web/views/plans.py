@@ -32,7 +32,7 @@ from mesocare.plans.services.review import IN_PROGRESS
 from mesocare.plans.services.states import reason_required
 from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.services.courses import OPEN_PLAN_STATUSES
-from mesocare.web.labels import band_name, scale_name
+from mesocare.web.labels import band_name, scale_name, shown_scale
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.assessments import item_fields, items_of, scale_form
 from mesocare.web.views.base import apply_domain_errors, staff_view
@@ -120,7 +120,7 @@ def review_form(plan: TreatmentPlan, data: Any = None) -> forms.Form | None:
     scale_id = plan.protocol_version.snapshot.get("scale")
     if not scale_id or plan.status not in IN_PROGRESS or plan.baseline_assessment_id is None:
         return None
-    scale = get_scale(scale_id)
+    scale = shown_scale(get_scale(scale_id))
     fields = {item.key: scale_form(scale, with_meta=False).fields[item.key] for item in scale.items}
     form_class = type("PlanReviewForm", (ReviewMetaForm,), fields)
     form: forms.Form = form_class(data)
@@ -188,7 +188,7 @@ def _plan_context(actor: Actor, plan: TreatmentPlan) -> dict[str, Any]:
     return {
         "plan": plan,
         "snapshot": snapshot,
-        "scale": get_scale(snapshot["scale"]) if snapshot.get("scale") else None,
+        "scale": shown_scale(get_scale(snapshot["scale"])) if snapshot.get("scale") else None,
         "sessions_remaining": max(plan.sessions_planned - plan.sessions_done, 0),
         "actions": actions,
         "can_book": can_book,
