@@ -64,6 +64,7 @@ from mesocare.notify.channels import (
     Outgoing,
 )
 from mesocare.notify.choices import MessageKind, MessageStatus
+from mesocare.notify.links import CheckInLink
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.schedules import schedule_booking_messages
 from mesocare.notify.worker import deliver_due
@@ -747,8 +748,10 @@ def _patient_check_ins(cast: Cast) -> int:
         ),
     )
     for session, answer, notes in answers:
-        data = {"o": org_id, "p": session.patient_id, "s": session.pk, "k": "24h"}
-        submit_check_in(data, answer, notes=notes)
+        link = CheckInLink(
+            organization=org_id, patient=session.patient_id, session=session.pk, when="24h"
+        )
+        submit_check_in(link, answer, notes=notes)
     return len(answers)
 
 

@@ -19,7 +19,7 @@ from django.utils import translation
 
 from mesocare.lib.local_time import format_pattern
 from mesocare.notify.ics import appointment_ics
-from mesocare.notify.links import portal_url
+from mesocare.notify.links import stored_link_url
 
 if TYPE_CHECKING:
     from mesocare.notify.models import OutboxMessage
@@ -73,7 +73,7 @@ def message_context(message: OutboxMessage) -> dict[str, Any]:
         for session in payload.get("sessions", [])
     ]
     for link in payload.get("links", []):
-        context[link["name"]] = portal_url(link["purpose"], link["data"])
+        context[link["name"]] = stored_link_url(link["purpose"], link["data"])
     return context
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from mesocare.clinics.middleware import client_ip
 from mesocare.errors import DomainError, Invalid
-from mesocare.notify.links import make_token
+from mesocare.notify.links import CheckInLink, make_token
 from mesocare.portal import accounts, inbox, record
 from mesocare.portal.choices import SignInMethod
 from mesocare.portal.models import PortalAccount, PortalTotp
@@ -177,6 +177,7 @@ def home(request: HttpRequest, session: PortalSession) -> HttpResponse:
         "clinic": session.organization.name,
         "data": data,
         "documents": inbox.documents(session),
+        "forms": inbox.forms_to_fill(session),
     }
     return _page(request, "portal/account/home.html", context)
 
@@ -233,8 +234,9 @@ def report_side_effect(request: HttpRequest, session: PortalSession, session_id:
     after = timezone.now() - treatment.started_at
     when = "24h" if after < dt.timedelta(hours=48) else "72h"
     token = make_token(
-        "checkin",
-        {"o": session.org_id, "p": session.patient.pk, "s": treatment.pk, "k": when},
+        CheckInLink(
+            organization=session.org_id, patient=session.patient.pk, session=treatment.pk, when=when
+        )
     )
     return HttpResponseRedirect(reverse("portal:checkin", args=[token]))
 

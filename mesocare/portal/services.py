@@ -1,6 +1,7 @@
 """Patient answers through portal links: pre-care confirmations and side-effect check-ins.
 
-The views hand in the verified token data (`links.read_token`); each function re-checks that
+The views hand in the verified link (`links.read_token`: a `PreCareLink`, `CheckInLink` or
+`RecallLink`); each function re-checks that
 the object named in it belongs to that patient in that organization, so a valid link can
 never open another patient's form.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from mesocare.charting.models import TreatmentSession
 from mesocare.charting.services.injections import (
     ReportedEffect,
@@ -22,6 +24,7 @@ from mesocare.charting.services.injections import (
 from mesocare.errors import Conflict, NotFound
 from mesocare.notify.alerts import raise_alert
 from mesocare.notify.choices import AlertKind, AlertSeverity
+from mesocare.notify.links import CheckInLink, LinkPayload, PreCareLink, RecallLink
 from mesocare.outcomes.choices import PhotoSource, ViewAngle
 from mesocare.outcomes.services import store_photo
 from mesocare.patients.models import Patient
@@ -31,15 +34,8 @@ from mesocare.portal.precare import precare_items
 from mesocare.scheduling.models import Appointment
 
 
-def _id(data: dict[str, Any], key: str) -> int:
-    try:
-        return int(data[key])
-    except (KeyError, TypeError, ValueError):
-        raise NotFound("not_found", _("This link is no longer valid.")) from None
-
-
-def patient_of(data: dict[str, Any]) -> Patient:
-    patient = Patient.objects.filter(pk=_id(data, "p"), organization_id=_id(data, "o")).first()
+def patient_of(link: LinkPayload) -> Patient:
+    patient = Patient.objects.filter(pk=link.patient, organization_id=link.organization).first()
     if patient is None or not patient.is_active:
         raise NotFound("not_found", _("This link is no longer valid."))
     return patient
@@ -48,9 +44,9 @@ def patient_of(data: dict[str, Any]) -> Patient:
 # --- pre-care -------------------------------------------------------------------------------
 
 
-def _appointment(data: dict[str, Any], patient: Patient) -> Appointment:
+def _appointment(link: PreCareLink, patient: Patient) -> Appointment:
     appointment = Appointment.objects.filter(
-        pk=_id(data, "a"), organization_id=patient.organization_id
+        pk=link.appointment, organization_id=patient.organization_id
     )
     found = appointment.first()
     if found is None or found.patient_id != patient.pk:
@@ -58,12 +54,12 @@ def _appointment(data: dict[str, Any], patient: Patient) -> Appointment:
     return found
 
 
-def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any]], list[str]]:
-    patient = patient_of(data)
-    appointment = _appointment(data, patient)
-    items = precare_items(str(data.get("s", "")))
+def precare_form(link: PreCareLink) -> tuple[Patient, Any, list[dict[str, Any]], list[str]]:
+    patient = patient_of(link)
+    appointment = _appointment(link, patient)
+    items = precare_items(link.instruction_set)
     answer = PreCareConfirmation.objects.filter(
-        organization_id=patient.organization_id, appointment_id=_id(data, "a")
+        organization_id=patient.organization_id, appointment_id=link.appointment
     ).first()
     return patient, appointment, items, list(answer.items_confirmed) if answer else []
 
@@ -71,9 +67,9 @@ def precare_form(data: dict[str, Any]) -> tuple[Patient, Any, list[dict[str, Any
 # --- side-effect check-ins -----------------------------------------------------------------
 
 
-def _treatment_session(data: dict[str, Any], patient: Patient) -> TreatmentSession:
+def _treatment_session(link: CheckInLink, patient: Patient) -> TreatmentSession:
     session = TreatmentSession.objects.filter(
-        pk=_id(data, "s"), organization_id=patient.organization_id
+        pk=link.session, organization_id=patient.organization_id
     )
     found = session.first()
     if found is None or found.patient_id != patient.pk:
@@ -81,13 +77,11 @@ def _treatment_session(data: dict[str, Any], patient: Patient) -> TreatmentSessi
     return found
 
 
-def check_in_form(data: dict[str, Any]) -> tuple[Patient, Any, CheckInResponse | None]:
-    patient = patient_of(data)
-    session = _treatment_session(data, patient)
+def check_in_form(link: CheckInLink) -> tuple[Patient, Any, CheckInResponse | None]:
+    patient = patient_of(link)
+    session = _treatment_session(link, patient)
     existing = CheckInResponse.objects.filter(
-        organization_id=patient.organization_id,
-        session_id=_id(data, "s"),
-        when=str(data.get("k", "")),
+        organization_id=patient.organization_id, session_id=link.session, when=link.when
     ).first()
     return patient, session, existing
 
@@ -106,14 +100,14 @@ def _side_effects(
 
 @transaction.atomic
 def submit_check_in(
-    data: dict[str, Any],
+    link: CheckInLink,
     answers: CheckInAnswers,
     *,
     notes: str = "",
     photo: bytes | None = None,
     body_zone: str = "",
 ) -> CheckInResponse:
-    patient, session, existing = check_in_form(data)
+    patient, session, existing = check_in_form(link)
     if existing is not None:
         raise Conflict("already_answered", _("This check-in was already answered. Thank you."))
     now = timezone.now()
@@ -132,8 +126,8 @@ def submit_check_in(
     response = CheckInResponse(
         organization_id=patient.organization_id,
         patient=patient,
-        session_id=int(data["s"]),
-        when=str(data["k"]),
+        session_id=link.session,
+        when=link.when,
         pain_vas=Decimal(answers.pain_vas),
         bruising=answers.bruising,
         swelling=answers.swelling,
@@ -167,16 +161,16 @@ def submit_check_in(
             patient_id=patient.pk,
             message=_("%(patient)s reported after the session: %(summary)s")
             % {"patient": patient.full_name, "summary": summary},
-            details={"check_in": response.pk, "session": data.get("s"), "when": data.get("k")},
+            details={"check_in": response.pk, "session": link.session, "when": link.when},
             source_ref=f"checkin:{response.pk}",
         )
         response.save(update_fields=["alert"])
     return response
 
 
-def request_booking(data: dict[str, Any]) -> None:
+def request_booking(link: RecallLink) -> None:
     """The maintenance-recall link: the patient asks to be called for an appointment."""
-    patient = patient_of(data)
+    patient = patient_of(link)
     raise_alert(
         patient.organization_id,
         kind=AlertKind.BOOKING_REQUEST,
@@ -184,8 +178,8 @@ def request_booking(data: dict[str, Any]) -> None:
         patient_id=patient.pk,
         message=_("%(patient)s asks for a maintenance appointment.")
         % {"patient": patient.full_name},
-        details={"plan": data.get("pl")},
-        source_ref=f"recall:{data.get('pl')}:{timezone.localdate().isoformat()}",
+        details={"plan": link.plan},
+        source_ref=f"recall:{link.plan}:{timezone.localdate().isoformat()}",
     )
 
 

@@ -12,7 +12,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from mesocare.errors import Conflict, Invalid, NotFound
-from mesocare.notify.links import LinkError, read_token
+from mesocare.notify.links import (
+    CheckInLink,
+    LinkError,
+    LinkPayload,
+    PreCareLink,
+    RecallLink,
+    read_token,
+)
 from mesocare.portal import precare as precare_answers
 from mesocare.portal import services
 from mesocare.portal.forms import CheckInForm
@@ -36,14 +43,17 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def signed(purpose: str) -> Callable[[View], View]:
+def signed(kind: type[LinkPayload]) -> Callable[[View], View]:
+    """The view gets the link's typed payload; a forged, expired or foreign link never
+    reaches it."""
+
     def decorate(view: View) -> View:
         @never_cache
         @wraps(view)
         def wrapper(request: HttpRequest, token: str) -> HttpResponse:
             try:
-                data = read_token(purpose, token)
-                return _private(view(request, data))
+                link = read_token(kind, token)
+                return _private(view(request, link))
             except LinkError as exc:
                 return link_error(request, exc.reason)
             except NotFound:
@@ -54,10 +64,10 @@ def signed(purpose: str) -> Callable[[View], View]:
     return decorate
 
 
-@signed("precare")
-def precare(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+@signed(PreCareLink)
+def precare(request: HttpRequest, link: PreCareLink) -> HttpResponse:
     """Each instruction answered: done, or "I could not follow this" with a note (issue 18)."""
-    patient, appointment, items, _confirmed = services.precare_form(data)
+    patient, appointment, items, _confirmed = services.precare_form(link)
     answers = precare_answers.existing_answers(patient.organization_id, appointment.pk)
     context: dict[str, Any] = {"clinic": patient.organization.name, "appointment": appointment}
     errors: dict[str, str] = {}
@@ -68,7 +78,7 @@ def precare(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
             precare_answers.record_answers(
                 patient=patient,
                 appointment=appointment,
-                instruction_set=str(data.get("s", "")),
+                instruction_set=link.instruction_set,
                 items=items,
                 answers=answers,
             )
@@ -82,9 +92,9 @@ def precare(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
     return render(request, "portal/precare.html", context, status=status)
 
 
-@signed("checkin")
-def checkin(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
-    patient, session, existing = services.check_in_form(data)
+@signed(CheckInLink)
+def checkin(request: HttpRequest, link: CheckInLink) -> HttpResponse:
+    patient, session, existing = services.check_in_form(link)
     clinic = patient.organization.name
     if existing is not None:
         return render(request, "portal/done.html", {"clinic": clinic, "what": "checkin_again"})
@@ -96,7 +106,7 @@ def checkin(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
         )
         photo = cd["photo"].read() if cd.get("photo") else None
         try:
-            response = services.submit_check_in(data, answers, notes=cd["notes"], photo=photo)
+            response = services.submit_check_in(link, answers, notes=cd["notes"], photo=photo)
         except Invalid as exc:
             form.add_error("photo" if exc.errors else None, exc.message)
         except Conflict:
@@ -109,16 +119,16 @@ def checkin(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
             )
     status = 422 if request.method == "POST" else 200
     return render(
-        request, "portal/checkin.html", {"clinic": clinic, "form": form, "when": data.get("k")},
+        request, "portal/checkin.html", {"clinic": clinic, "form": form, "when": link.when},
         status=status,
     )  # fmt: skip
 
 
-@signed("recall")
-def recall(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
-    patient = services.patient_of(data)
+@signed(RecallLink)
+def recall(request: HttpRequest, link: RecallLink) -> HttpResponse:
+    patient = services.patient_of(link)
     clinic = patient.organization.name
     if request.method == "POST":
-        services.request_booking(data)
+        services.request_booking(link)
         return render(request, "portal/done.html", {"clinic": clinic, "what": "recall"})
     return render(request, "portal/recall.html", {"clinic": clinic})

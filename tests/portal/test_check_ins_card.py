@@ -8,6 +8,7 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
+from mesocare.notify.links import CheckInLink
 from mesocare.portal.grading import CheckInAnswers
 from mesocare.portal.services import submit_check_in
 
@@ -22,7 +23,9 @@ def test_a_moderate_bruise_reported_at_check_in_is_on_the_practitioners_dashboar
     clinic: Any, make: Any, django_assert_max_num_queries: Any
 ) -> None:
     session = make.session(plan=make.plan(), signed_at=timezone.now())
-    data = {"o": clinic.org.pk, "p": session.patient_id, "s": session.pk, "k": "24h"}
+    data = CheckInLink(
+        organization=clinic.org.pk, patient=session.patient_id, session=session.pk, when="24h"
+    )
     response = submit_check_in(data, CheckInAnswers(pain_vas=0, bruising="moderate"))
     assert response.max_grade == 2 and response.alert is None  # below the alert threshold
     client = Client()
@@ -36,7 +39,9 @@ def test_a_moderate_bruise_reported_at_check_in_is_on_the_practitioners_dashboar
 
 def test_a_check_in_without_findings_is_not_listed(clinic: Any, make: Any) -> None:
     session = make.session(plan=make.plan(), signed_at=timezone.now())
-    data = {"o": clinic.org.pk, "p": session.patient_id, "s": session.pk, "k": "24h"}
+    data = CheckInLink(
+        organization=clinic.org.pk, patient=session.patient_id, session=session.pk, when="24h"
+    )
     submit_check_in(data, CheckInAnswers(pain_vas=0))
     html = dashboard(clinic, "practitioner")
     assert "No side effects reported in the last 7 days." in html

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,8 +14,17 @@ from PIL import Image
 
 from mesocare.audit.models import AuditEvent
 from mesocare.charting.models import SideEffect
-from mesocare.notify.links import LinkError, make_token, portal_url, read_token
+from mesocare.notify.links import (
+    CheckInLink,
+    LinkError,
+    PreCareLink,
+    RecallLink,
+    make_token,
+    portal_url,
+    read_token,
+)
 from mesocare.notify.models import Alert
+from mesocare.notify.rendering import render_message
 from mesocare.outcomes.models import Photo
 from mesocare.portal.models import CheckInResponse, PreCareConfirmation
 from mesocare.portal.precare import precare_status
@@ -23,18 +33,23 @@ pytestmark = pytest.mark.django_db
 
 
 def checkin_url(clinic, session, patient=None, when="24h"):
-    data = {"o": clinic.org.pk, "p": (patient or session.patient).pk, "s": session.pk, "k": when}
-    return reverse("portal:checkin", args=[make_token("checkin", data)])
+    link = CheckInLink(
+        organization=clinic.org.pk,
+        patient=(patient or session.patient).pk,
+        session=session.pk,
+        when=when,
+    )
+    return reverse("portal:checkin", args=[make_token(link)])
 
 
 def precare_url(clinic, appointment, patient=None):
-    data = {
-        "o": clinic.org.pk,
-        "p": (patient or appointment.patient).pk,
-        "a": appointment.pk,
-        "s": "pre_care_general",
-    }
-    return reverse("portal:precare", args=[make_token("precare", data)])
+    link = PreCareLink(
+        organization=clinic.org.pk,
+        patient=(patient or appointment.patient).pk,
+        appointment=appointment.pk,
+        instruction_set="pre_care_general",
+    )
+    return reverse("portal:precare", args=[make_token(link)])
 
 
 ANSWERS = {
@@ -46,9 +61,13 @@ ANSWERS = {
 }
 
 
+CHECK_IN = CheckInLink(organization=1, patient=2, session=3, when="24h")
+
+
 def test_a_token_is_bound_to_its_purpose():
-    token = make_token("checkin", {"p": 1})
-    assert read_token("checkin", token) == {"p": 1}
+    token = make_token(CHECK_IN)
+    assert read_token("checkin", token) == CHECK_IN
+    assert read_token(CheckInLink, token).session == 3
     with pytest.raises(LinkError) as exc:
         read_token("precare", token)
     assert exc.value.reason == "invalid"
@@ -57,12 +76,84 @@ def test_a_token_is_bound_to_its_purpose():
 
 
 def test_a_token_expires(settings, monkeypatch):
-    token = make_token("checkin", {"p": 1})
+    token = make_token(CHECK_IN)
     later = timezone.now().timestamp() + dt.timedelta(days=15).total_seconds()
     monkeypatch.setattr("time.time", lambda: later)
     with pytest.raises(LinkError) as exc:
         read_token("checkin", token)
     assert exc.value.reason == "expired"
+
+
+def _legacy_token(purpose, data):
+    """A token as links were signed before their payloads were typed: one-letter keys."""
+    return signing.TimestampSigner(salt=f"mesocare.portal.{purpose}").sign_object(
+        data, compress=True
+    )
+
+
+def test_tokens_signed_in_the_old_one_letter_format_still_open():
+    token = _legacy_token("checkin", {"o": 1, "p": 2, "s": 3, "k": "24h"})
+    assert read_token("checkin", token) == CHECK_IN
+    token = _legacy_token("precare", {"o": 1, "p": 2, "a": 4, "s": "pre_care_general"})
+    assert read_token(PreCareLink, token) == PreCareLink(
+        organization=1, patient=2, appointment=4, instruction_set="pre_care_general"
+    )
+    token = _legacy_token("recall", {"o": 1, "p": 2, "pl": 5})
+    assert read_token(RecallLink, token) == RecallLink(organization=1, patient=2, plan=5)
+
+
+def test_an_old_format_token_keeps_its_old_life(monkeypatch):
+    token = _legacy_token("checkin", {"o": 1, "p": 2, "s": 3, "k": "24h"})
+    later = timezone.now().timestamp() + dt.timedelta(days=15).total_seconds()
+    monkeypatch.setattr("time.time", lambda: later)
+    with pytest.raises(LinkError) as exc:
+        read_token("checkin", token)
+    assert exc.value.reason == "expired"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"p": 1}, [1, 2, 3], [1, 2, "three", "24h"], [1, 2, None, "24h"], "text", [1, 2, True, "x"]],
+)
+def test_a_signed_token_with_a_malformed_payload_is_invalid(values):
+    with pytest.raises(LinkError) as exc:
+        read_token("checkin", _legacy_token("checkin", values))
+    assert exc.value.reason == "invalid"
+
+
+def test_an_old_format_link_opens_its_check_in_form(clinic, make):
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    data = {"o": clinic.org.pk, "p": session.patient.pk, "s": session.pk, "k": "72h"}
+    response = Client().get(reverse("portal:checkin", args=[_legacy_token("checkin", data)]))
+    assert response.status_code == 200
+    response = Client().post(
+        reverse("portal:checkin", args=[_legacy_token("checkin", data)]), ANSWERS
+    )
+    assert CheckInResponse.objects.get().when == "72h"
+
+
+def test_a_message_stored_with_an_old_format_link_renders_a_link_that_opens(clinic, make):
+    from mesocare.notify.models import OutboxMessage
+
+    session = make.session(plan=make.plan(), signed_at=timezone.now())
+    legacy = {"o": clinic.org.pk, "p": session.patient.pk, "s": session.pk, "k": "24h"}
+    message = OutboxMessage.objects.create(  # stored as messages were before typed links
+        organization=clinic.org,
+        patient=session.patient,
+        kind="check_in_24h",
+        channel="email",
+        template="check_in",
+        payload={
+            "clinic": "Clinic alpha",
+            "patient_name": "Giulia",
+            "links": [{"name": "checkin_url", "purpose": "checkin", "data": legacy}],
+        },
+        due_at=timezone.now(),
+        idempotency_key="old-link",
+    )
+    text = render_message(message).text
+    path = text[text.index("/p/") :].split()[0]
+    assert Client().get(path).status_code == 200
 
 
 def test_an_expired_link_shows_a_gone_page(clinic, make, monkeypatch):
@@ -89,8 +180,10 @@ def test_a_link_cannot_open_another_patients_session(clinic, make):
 
 def test_a_link_of_another_organization_does_not_open(clinic, other_clinic, make):
     session = make.session(plan=make.plan(), signed_at=timezone.now())
-    data = {"o": other_clinic.org.pk, "p": session.patient.pk, "s": session.pk, "k": "24h"}
-    response = Client().get(reverse("portal:checkin", args=[make_token("checkin", data)]))
+    link = CheckInLink(
+        organization=other_clinic.org.pk, patient=session.patient.pk, session=session.pk, when="24h"
+    )
+    response = Client().get(reverse("portal:checkin", args=[make_token(link)]))
     assert response.status_code == 404
 
 
@@ -190,7 +283,7 @@ def test_pre_care_link_of_another_patients_appointment_is_refused(clinic, make):
 def test_recall_link_asks_reception_to_call(clinic, make, settings):
     settings.SITE_URL = "https://clinic.example"
     plan = make.plan()
-    url = portal_url("recall", {"o": clinic.org.pk, "p": plan.patient_id, "pl": plan.pk})
+    url = portal_url(RecallLink(organization=clinic.org.pk, patient=plan.patient_id, plan=plan.pk))
     path = url.removeprefix("https://clinic.example")
     assert Client().get(path).status_code == 200
     Client().post(path)

@@ -20,7 +20,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.notify.choices import MessageKind
-from mesocare.notify.links import portal_url
+from mesocare.notify.links import CheckInLink, PreCareLink, RecallLink, portal_url
 from mesocare.notify.outbox import KIND_TEMPLATES
 from mesocare.notify.schedules import instructions_payload
 from mesocare.notify.sms import SmsLength, sms_length
@@ -43,16 +43,18 @@ def _sample_context(actor: Actor) -> dict[str, Any]:
     location = Location.objects.for_org(actor.org_id).filter(is_active=True).order_by("id").first()
     tz = zoneinfo.ZoneInfo(location.timezone if location else "UTC")
     start = (timezone.now() + dt.timedelta(days=7)).astimezone(tz).replace(hour=9, minute=30)
-    ids = {"o": actor.org_id, "p": SAMPLE_ID}
+    ids = {"organization": actor.org_id, "patient": SAMPLE_ID}
     aftercare = InstructionSet.objects.filter(code__icontains="aftercare").order_by("id").first()
     return {
         "clinic": actor.organization.name,
         "location": location.name if location else "",
         "phone": location.phone if location else "",
         "when_at": start,
-        "checkin_url": portal_url("checkin", {**ids, "s": SAMPLE_ID, "k": "24h"}),
-        "precare_url": portal_url("precare", {**ids, "a": SAMPLE_ID, "s": "pre_care_general"}),
-        "recall_url": portal_url("recall", {**ids, "pl": SAMPLE_ID}),
+        "checkin_url": portal_url(CheckInLink(**ids, session=SAMPLE_ID, when="24h")),
+        "precare_url": portal_url(
+            PreCareLink(**ids, appointment=SAMPLE_ID, instruction_set="pre_care_general")
+        ),
+        "recall_url": portal_url(RecallLink(**ids, plan=SAMPLE_ID)),
         "instructions": instructions_payload(aftercare),
         "body": "",
         "site_url": settings.SITE_URL,
