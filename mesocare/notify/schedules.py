@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from mesocare.core.planning import maintenance_due
 from mesocare.notify.choices import MessageKind, MessageStatus
+from mesocare.notify.links import CheckInLink, PreCareLink, RecallLink
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.outbox import OPEN_STATUSES, cancel_pending, default_timezone, enqueue
 
@@ -129,8 +130,13 @@ def schedule_booking_messages(
     }
     precare_link = []
     if pre_care and pre_care["items"]:
-        data = {"o": org_id, "p": patient.pk, "a": appointment.pk, "s": pre_care["code"]}
-        precare_link = [{"name": "precare_url", "purpose": "precare", "data": data}]
+        link = PreCareLink(
+            organization=org_id,
+            patient=patient.pk,
+            appointment=appointment.pk,
+            instruction_set=pre_care["code"],
+        )
+        precare_link = [link.message_link("precare_url")]
     related = {"appointment": appointment.pk, "plan": plan.pk if plan else None}
     out: list[OutboxMessage | None] = []
     if confirm:
@@ -300,17 +306,16 @@ def schedule_aftercare(session: Any, *, now: dt.datetime | None = None) -> list[
         )
     ]
     for kind, label, hours in CHECK_INS:
-        data = {"o": org_id, "p": patient.pk, "s": session.pk, "k": label}
+        checkin = CheckInLink(
+            organization=org_id, patient=patient.pk, session=session.pk, when=label
+        )
         out.append(
             enqueue(
                 org_id,
                 patient,
                 kind,
                 due_at=signed_at + dt.timedelta(hours=hours),
-                payload={
-                    **base,
-                    "links": [{"name": "checkin_url", "purpose": "checkin", "data": data}],
-                },
+                payload={**base, "links": [checkin.message_link("checkin_url")]},
                 idempotency_key=f"session:{session.pk}:{kind}",
                 related=related,
                 tz=tz,
@@ -336,7 +341,7 @@ def schedule_maintenance_recall(plan: TreatmentPlan) -> OutboxMessage | None:
     ).exclude(idempotency_key=key)
     cancel_pending(stale.filter(status__in=OPEN_STATUSES), "maintenance date changed")
     patient = plan.patient
-    data = {"o": org_id, "p": patient.pk, "pl": plan.pk}
+    recall = RecallLink(organization=org_id, patient=patient.pk, plan=plan.pk)
     return enqueue(
         org_id,
         patient,
@@ -346,7 +351,7 @@ def schedule_maintenance_recall(plan: TreatmentPlan) -> OutboxMessage | None:
             **_context(patient, None),
             "protocol_name": plan.protocol.name,
             "due_on": due_on.isoformat(),
-            "links": [{"name": "recall_url", "purpose": "recall", "data": data}],
+            "links": [recall.message_link("recall_url")],
         },
         idempotency_key=key,
         related={"plan": plan.pk},
