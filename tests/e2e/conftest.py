@@ -71,6 +71,9 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/sessions/\d+/sign$", 60),
         (r"^/patients/\d+/plans$", 48),  # a plan from an assessment, with its safety check
         (r"^/appointments/\d+/session$", 38),
+        # discard an empty session (35 measured): the session, its emptiness, the delete with
+        # its related rows, the appointment booked again, two audit rows
+        (r"^/sessions/\d+/discard$", 42),
         # check-in (29 measured): the safety check with the plan's facts, the status change,
         # the deposit settled, audit
         (r"^/appointments/\d+/check-in$", 35),
