@@ -526,7 +526,7 @@ def _run_course(
     days = [today + dt.timedelta(days=d) for d in course.days]
     consult = cast.at(course.location, days[0] - dt.timedelta(days=7), 9, 30)
     records.add_consent(
-        practitioner, patient, kind="treatment", version="2026.1", signed_on=consult.date(),
+        practitioner, patient, kind="treatment", version="2026-1", signed_on=consult.date(),
         indication=protocol.indication.code, signed_by=patient.full_name,
     )  # fmt: skip
     baseline = record_assessment(

@@ -199,12 +199,12 @@ def _history(
     if n % 4 != 3:
         signed_on = today - dt.timedelta(days=rng.randint(0, 200))
         records.add_consent(
-            actor, patient, kind="general", version="2026.1",
+            actor, patient, kind="general", version="2026-1",
             signed_on=signed_on, signed_by=patient.full_name,
         )  # fmt: skip
         if n % 5 == 0:
             # Teaching and marketing use of photos is a photography consent's answer.
             records.add_consent(
-                actor, patient, kind="photo", version="2026.1", signed_on=signed_on,
+                actor, patient, kind="photo", version="2026-1", signed_on=signed_on,
                 signed_by=patient.full_name, photo_use="clinical_and_marketing",
             )  # fmt: skip
