@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
@@ -217,7 +217,23 @@ def _import_one(
         outcome.status, outcome.reasons = SKIPPED, exc.reasons
     except DomainError as exc:
         outcome.status, outcome.reasons = SKIPPED, [exc.message]
+    except IntegrityError as exc:  # the savepoint was rolled back
+        outcome.status, outcome.reasons = SKIPPED, [_refused(exc)]
     return True
+
+
+OVERLAPS = {
+    "appointment_practitioner_no_overlap": "the practitioner has another booking at that time",
+    "appointment_patient_no_overlap": "the patient has another booking at that time",
+}
+
+
+def _refused(exc: IntegrityError) -> str:
+    text = str(exc)
+    for constraint, reason in OVERLAPS.items():
+        if constraint in text:
+            return reason
+    return f"refused by the database: {text.splitlines()[0][:200]}"
 
 
 def _validate(resource: dict[str, Any]) -> None:

@@ -69,6 +69,7 @@ from mesocare.patients.choices import AllergyStatus, ConsentKind, PhotoUse
 from mesocare.patients.models import Consent, Patient, Weight
 from mesocare.plans.models import PlannedSession, TreatmentPlan
 from mesocare.portal.models import CheckInResponse
+from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.models import Appointment
 
 LOINC = "http://loinc.org"
@@ -794,21 +795,31 @@ def _plan_of_appointment(run: Run, fhir_id: str) -> tuple[int | None, str | None
     return None, None
 
 
-def _room(location_id: int, org_id: int) -> Room:
-    room = Room.objects.for_org(org_id).filter(location_id=location_id, is_active=True).first()
-    if room is None:
-        room, _created = Room.objects.get_or_create(
-            organization_id=org_id,
-            location_id=location_id,
-            name="Imported",
-            defaults={"kind": RoomKind.GENERAL},
+def _room(location_id: int, org_id: int, status: str, start: Any, end: Any) -> Room:
+    """The site's first room free at that time (rooms are not in FHIR); an "Imported" room
+    more when every room is taken."""
+    rooms = list(Room.objects.for_org(org_id).filter(location_id=location_id, is_active=True))
+    if status in ACTIVE_STATUSES:
+        taken = set(
+            Appointment.objects.for_org(org_id)
+            .filter(room__in=rooms, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+            .values_list("room_id", flat=True)
         )
-    return room
+        rooms = [room for room in rooms if room.pk not in taken]
+    if rooms:
+        return rooms[0]
+    number = Room.objects.for_org(org_id).filter(location_id=location_id).count() + 1
+    return Room.objects.create(
+        organization_id=org_id,
+        location_id=location_id,
+        name=f"Imported {number}",
+        kind=RoomKind.GENERAL,
+    )
 
 
 def import_appointment(run: Run, resource: dict[str, Any], outcome: RowOutcome) -> tuple[int, bool]:
     """A booking as it stands (no booking rule is applied: it is history or was already
-    accepted elsewhere), in the location's first room (rooms are not in FHIR)."""
+    accepted elsewhere), in a room of the site free at that time (rooms are not in FHIR)."""
     actors: dict[str, int] = {}
     for participant in resource.get("participant") or []:
         found = run.ref(participant.get("actor"), "Patient", "Practitioner", "Location")
@@ -844,7 +855,7 @@ def import_appointment(run: Run, resource: dict[str, Any], outcome: RowOutcome) 
         organization_id=run.org_id,
         location_id=actors["Location"],
         practitioner_id=actors["Practitioner"],
-        room=_room(actors["Location"], run.org_id),
+        room=_room(actors["Location"], run.org_id, status, start, end),
         patient=patient,
         start=start,
         end=end,
