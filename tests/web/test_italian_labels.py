@@ -165,3 +165,43 @@ def test_a_check_in_alert_reads_in_italian() -> None:
 def test_an_unknown_reason_is_shown_as_stored() -> None:
     with translation.override("it"):
         assert finding_reason("something new") == "something new"
+
+
+@pytest.mark.parametrize(
+    ("english", "italian"),
+    [
+        (
+            "target band 'mild' reached (improved by 6 points, 50.0%): propose completion",
+            "fascia obiettivo Lieve raggiunta (migliorato di 6 punti, 50%): "
+            "proporre la conclusione",
+        ),
+        (
+            "all 6 planned sessions done (unchanged); no response: consider another protocol "
+            "rather than more sessions",
+            "tutte le 6 sedute previste eseguite (invariato); nessuna risposta: valutare un "
+            "altro protocollo anziché altre sedute",
+        ),
+        (
+            "1 of 6 sessions done; response is judged from session 3",
+            "1 sedute eseguite su 6; la risposta si valuta dalla seduta 3",
+        ),
+        (
+            "improved by 1 points, 8.3%: continue the course",
+            "migliorato di 1 punto, 8,3%: proseguire il ciclo",
+        ),
+        (
+            "worse after 4 sessions (worse by 2.5 points, -20.8%): consider stopping the course "
+            "or switching protocol",
+            "peggiorato dopo 4 sedute (peggiorato di 2,5 punti, -20,8%): valutare di "
+            "interrompere il ciclo o cambiare protocollo",
+        ),
+        ("Course booked.", "Ciclo prenotato."),
+        ("the patient moved abroad", "the patient moved abroad"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_review_reason_reads_in_italian(english: str, italian: str) -> None:
+    from mesocare.web.review_text import review_reason
+
+    with translation.override("it"):
+        assert review_reason(english, "hexsel-css") == italian

@@ -66,3 +66,11 @@ def audit_channel(channel: str) -> str:
 def band_name(code: str, scale_id: str) -> str:
     """``{{ a.band|band_name:a.scale_id }}``: the band's label on its scale."""
     return labels.band_name(scale_id, code)
+
+
+@register.filter
+def review_reason(reason: str, scale_id: str = "") -> str:
+    """A plan review's reason (or a plan event's) in the reader's language."""
+    from mesocare.web.review_text import review_reason as text
+
+    return text(reason, scale_id or "")
