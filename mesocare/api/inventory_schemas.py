@@ -21,7 +21,9 @@ class LotIn(Schema):
     expiry: dt.date | None = None
     gs1: str | None = Field(None, min_length=1, max_length=200)
     supplier: str = Field("", max_length=200)
-    unit_cost: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    unit_cost: Decimal | None = Field(
+        None, ge=0, max_digits=10, decimal_places=2, description="cost of one mL of the lot"
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> LotIn:

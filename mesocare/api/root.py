@@ -5,6 +5,7 @@ from __future__ import annotations
 from mesocare.api import (
     assessments,
     billing,
+    business_reports,
     catalog,
     charting,
     clinics,
@@ -58,3 +59,4 @@ api.add_router("", notify.router)
 api.add_router("", outcomes.router)
 api.add_router("", billing.router)
 api.add_router("", online_booking.router)
+api.add_router("", business_reports.router)

@@ -19,6 +19,7 @@ from mesocare.booking.demo import load_online_booking
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Organization, Room, WorkingHours
 from mesocare.clinics.services import save_location, save_room, set_working_hours
+from mesocare.demo.business import load_business
 from mesocare.demo.clinic_day import ClinicDayResult, load_clinic_day
 from mesocare.demo.legal import load_legal_details
 from mesocare.demo.names import FAMILY, GIVEN_FEMALE, GIVEN_MALE
@@ -137,6 +138,7 @@ def _load_patients(actor: Actor, org: Organization, today: dt.date) -> int:
     rng = random.Random(20261126)
     created = 0
     for n in range(PATIENT_COUNT):
+    load_business(memberships, locations)
         female = n % 5 != 4
         given = rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)
         family = rng.choice(FAMILY)

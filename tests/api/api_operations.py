@@ -785,7 +785,31 @@ CALLS: dict[tuple[str, str], Builder] = {
     ("GET", "reports/takings.csv"): lambda c, r: R(
         "reports/takings.csv", query={"date_from": DAY, "date_to": LATER}
     ),
+    # business reports (issue 16)
+    **{
+        ("GET", f"reports/{name}"): (
+            lambda n: lambda c, r: R(f"reports/{n}", query={"date_from": DAY, "date_to": LATER})
+        )(name)
+        for name in ("attendance", "packages", "product-cost", "lapsed", "utilisation")
+    },
+    ("POST", "reports/lapsed/{plan_id}/recall"): lambda c, r: R(
+        f"reports/lapsed/{lapsed_plan(c)}/recall"
+    ),
 }
+
+
+def lapsed_plan(c: Any) -> int:
+    """A completed plan whose maintenance session fell due ten days ago."""
+    from mesocare.plans.models import TreatmentPlan
+
+    pk = plan(c)
+    today = dt.date.today()
+    TreatmentPlan.objects.filter(pk=pk).update(
+        status="completed",
+        completed_on=today - dt.timedelta(days=200),
+        maintenance_due_on=today - dt.timedelta(days=10),
+    )
+    return pk
 
 
 def send(client: Any, method: str, request: Request, headers: dict[str, str]) -> Any:

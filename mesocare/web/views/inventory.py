@@ -69,7 +69,10 @@ class ReceiveForm(FilterForm):
     )
     supplier = forms.CharField(label=gettext_lazy("Supplier"), required=False, max_length=200)
     unit_cost = forms.DecimalField(
-        label=gettext_lazy("Unit cost"), required=False, min_value=Decimal(0), decimal_places=2
+        label=gettext_lazy("Unit cost (per mL)"),
+        required=False,
+        min_value=Decimal(0),
+        decimal_places=2,
     )
 
     field_order = ["gs1", "product", "location", "lot_number", "expiry", "quantity"]
