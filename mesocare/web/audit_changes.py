@@ -24,9 +24,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
+from mesocare.core.scales import all_scales
 from mesocare.lib.local_time import format_date, format_datetime
+from mesocare.web.labels import scale_name
 
 EMPTY = "—"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -35,6 +37,13 @@ ISO_IN_TEXT = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
 CODE_IN_TEXT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+# Scale ids ("hexsel-css") in stored summaries, longest first.
+_SCALE_IDS = sorted((s.id for s in all_scales()), key=len, reverse=True)
+SCALE_IN_TEXT = (
+    re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, _SCALE_IDS)) + r")(?![\w-])")
+    if _SCALE_IDS
+    else None
+)
 # Amount fields: decimal fields of the billing app, and these keys wherever they appear.
 MONEY_KEYS = frozenset({"amount", "gross_total", "net_total", "vat_total", "price", "deposit"})
 # Keys services record that are not fields of the audited model.
@@ -104,6 +113,13 @@ def _field(model: type[models.Model] | None, key: str) -> models.Field[Any, Any]
     return field if isinstance(field, models.Field) else None
 
 
+def _name(obj: models.Model) -> str:
+    """How a person names a referenced row (a body zone in their language)."""
+    if obj._meta.label_lower == "catalog.zone":
+        return pgettext("body zone", str(obj.name))  # type: ignore[attr-defined]
+    return str(obj)
+
+
 def _pair(value: Any) -> bool:
     return (
         isinstance(value, list)
@@ -120,22 +136,25 @@ class ChangeRenderer:
         self.org_id = org_id
         self.where = where
         self.names: dict[tuple[type[models.Model], str], str] = {}
-        wanted: dict[type[models.Model], set[str]] = defaultdict(set)
+        # {(related model, the field a key points at ("id", "code")): values on the page}
+        wanted: dict[tuple[type[models.Model], str], set[str]] = defaultdict(set)
         for event in events:
             model = _model(event.object_type)
-            for key, value in (event.changes or {}).items():
+            changes = event.changes if isinstance(event.changes, Mapping) else {}
+            for key, value in changes.items():
                 field = _field(model, key)
                 if field is None or not field.many_to_one or field.related_model is None:
                     continue
+                target = field.target_field.attname  # type: ignore[attr-defined]
                 for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, (int, str)) and str(item).isdigit():
-                        wanted[field.related_model].add(str(item))  # type: ignore[index]
-        for related, ids in wanted.items():
-            qs = related._default_manager.filter(pk__in=ids)
+                    if isinstance(item, (int, str)) and str(item):
+                        wanted[(field.related_model, target)].add(str(item))  # type: ignore[index]
+        for (related, target), values in wanted.items():
+            qs = related._default_manager.filter(**{f"{target}__in": values})
             if any(f.name == "organization" for f in related._meta.get_fields()):
                 qs = qs.filter(organization_id=org_id)
             for obj in qs:
-                self.names[(related, str(obj.pk))] = str(obj)
+                self.names[(related, str(getattr(obj, target)))] = _name(obj)
 
     def render(self, event: Any) -> list[Change]:
         changes = event.changes
@@ -181,7 +200,7 @@ class ChangeRenderer:
             return str(choices.get(str(value), humanize(str(value))))
         if field is not None and field.many_to_one and field.related_model is not None:
             name = self.names.get((field.related_model, str(value)))  # type: ignore[arg-type]
-            return name or f"#{value}"
+            return name or (f"#{value}" if str(value).isdigit() else humanize(str(value)))
         if self._is_money(field, key):
             money = self.money(value)
             if money:
@@ -234,6 +253,7 @@ def summary_text(summary: str, where: Any = None) -> str:
         return format_datetime(moment, where) if moment is not None else match.group(0)
 
     text = ISO_IN_TEXT.sub(local, summary)
+    text = SCALE_IN_TEXT.sub(lambda m: scale_name(m.group(0)), text) if SCALE_IN_TEXT else text
     return CODE_IN_TEXT.sub(lambda m: humanize(m.group(0)), text)
 
 

@@ -123,3 +123,20 @@ def test_summaries_read_stored_times_locally_and_codes_as_words() -> None:
     )
     assert "2026-01-12T" not in text and "09:00 CET" in text
     assert "card terminal" in text
+
+
+def test_a_key_pointing_at_a_code_reads_as_the_rows_name(clinic: Any) -> None:
+    from mesocare.catalog.models import Zone
+
+    zone = Zone.objects.get(code="thigh_lateral_r")
+    lines = _lines(clinic, "charting.injectionrecord", {"zone": [None, "thigh_lateral_r"]})
+    assert list(lines.values()) == [("—", zone.name)]
+
+
+def test_scale_ids_in_summaries_read_as_scale_names() -> None:
+    from mesocare.core.scales import get_scale
+    from mesocare.web.audit_changes import summary_text
+
+    text = summary_text("hexsel-css 6 (moderate)")
+    assert text.startswith(str(get_scale("hexsel-css").name))
+    assert "hexsel-css" not in text
