@@ -20,6 +20,7 @@ from mesocare.billing.services.invoicing import LineSpec, issue_invoice
 from mesocare.billing.services.prices import current_policy, deposit_for, session_item
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
+from mesocare.lib.local_time import format_datetime
 from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.choices import AppointmentStatus
 from mesocare.scheduling.models import Appointment
@@ -121,7 +122,6 @@ def settle_on_status(
         if not forfeit:
             return deposit
         assert policy is not None
-        local = timezone.localtime(appointment.start, appointment.location.tz)
         invoice = issue_invoice(
             actor,
             patient=appointment.patient,
@@ -137,7 +137,7 @@ def settle_on_status(
                             "Forfeited deposit: late cancellation of the appointment of %(when)s"
                         )
                     )
-                    % {"when": local.strftime("%Y-%m-%d %H:%M")},
+                    % {"when": format_datetime(appointment.start, appointment.location)},
                     quantity=Decimal(1),
                     unit_price=deposit.amount,
                     tax_category=TaxCategory.OUTSIDE,
