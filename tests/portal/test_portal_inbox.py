@@ -20,6 +20,7 @@ from mesocare.audit.models import AuditEvent
 from mesocare.notify.models import OutboxMessage, SharedDocument
 from mesocare.notify.schedules import schedule_booking_messages
 from mesocare.portal.accounts import ensure_account
+from mesocare.portal.models import PreCareConfirmation
 from mesocare.portal.session import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,31 @@ def test_another_patients_documents_and_messages_are_not_found(
     assert portal.get(reverse("portal:document", args=[document.pk])).status_code == 404
     assert portal.get(reverse("portal:message", args=[message.pk])).status_code == 404
     assert "Treatment plan:" not in portal.get(reverse("portal:home")).content.decode()
+
+
+def test_pre_care_to_confirm_before_upcoming_visits_is_listed_until_answered(
+    clinic: Any, make: Any, patient: Any
+) -> None:
+    plan = make.plan(patient)
+    soon = timezone.now() + dt.timedelta(days=3)
+    with transaction.atomic():
+        due = make.appointment(patient=patient, plan=plan, index=1, start=soon)
+        make.appointment(
+            patient=patient, plan=plan, index=2, start=soon + dt.timedelta(days=30)
+        )  # too far ahead: its pre-care link could not open yet
+    portal = portal_client(patient)
+    home = portal.get(reverse("portal:home")).content.decode()
+    forms = home.split('id="h-forms"')[1].split("</section>")[0]
+    assert forms.count("confirm the pre-care instructions") == 1
+    url = forms.split('href="')[1].split('"')[0]
+    page = portal.get(url)
+    assert page.status_code == 200 and "Avoid coffee" in page.content.decode()
+    PreCareConfirmation.objects.create(
+        organization=clinic.org,
+        patient=patient,
+        appointment=due,
+        instruction_set=plan.protocol.pre_care.code,
+    )
+    home = portal.get(reverse("portal:home")).content.decode()
+    assert "confirm the pre-care instructions" not in home
+    assert "Nothing to fill in." not in home  # consents are still to sign
