@@ -58,8 +58,8 @@ class SmartClientForm(forms.Form):
         super().__init__(*args, **kwargs)
         members = Membership.objects.for_org(org_id).filter(is_active=True)
         field: Any = self.fields["reads_as"]
-        field.queryset = members.select_related("user").order_by("user__email")
-        field.label_from_instance = lambda m: f"{m.user.email} ({m.get_role_display()})"
+        field.queryset = members.select_related("user").order_by("user__full_name", "pk")
+        field.label_from_instance = lambda m: f"{m.user.full_name} ({m.get_role_display()})"
 
 
 def _page(request: HttpRequest, actor: Actor, form: SmartClientForm) -> HttpResponse:
