@@ -231,7 +231,7 @@ def test_the_overrides_report_lists_overrides_for_admins_and_auditors(
 
 def test_rules_list_the_registry_with_clinic_settings(api: Any) -> None:
     rules = {r["code"]: r for r in api.get("safety/rules").json()}
-    assert len(rules) == 25
+    assert len(rules) == 26  # with allergies_not_recorded
     assert rules["lidocaine_dose"]["non_negotiable"] is True
     assert rules["keloid_history"]["default_severity"] == "warn"
     assert rules["keloid_history"]["clinic_severity"] is None

@@ -102,6 +102,7 @@ class PatientForm(forms.Form):
         label=_("Allergies"),
         choices=AllergyStatus.choices,
         initial=AllergyStatus.UNKNOWN,
+        required=False,  # not sent: unchanged
         help_text=_(
             'Record "No known allergies" only after asking. Adding an allergy on the patient '
             'page sets "Has allergies".'
@@ -165,10 +166,9 @@ class PatientForm(forms.Form):
         values.update(intake)
         # Recorded (who, when) when answered: on a new patient unless still "not asked",
         # on an existing one when the answer changed.
-        status = data["allergy_status"]
-        if "allergy_status" in self.changed_data or (
-            not self.initial and status != AllergyStatus.UNKNOWN
-        ):
+        status = data.get("allergy_status")
+        changed = "allergy_status" in self.changed_data
+        if status and (changed or (not self.initial and status != AllergyStatus.UNKNOWN)):
             values["allergy_status"] = status
         return values
 
