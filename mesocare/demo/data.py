@@ -35,6 +35,8 @@ STAFF = [
     ("admin", "admin", "Alessandra Conti", "Clinic director"),
     ("practitioner", "practitioner", "Dr Marco Bellini", "Aesthetic physician"),
     ("practitioner2", "practitioner", "Dr Sarah Okafor", "Aesthetic physician"),
+    ("practitioner3", "practitioner", "Dr Giulia Ferrante", "Dermatologist"),
+    ("practitioner4", "practitioner", "Dr Daniel Reyes", "Aesthetic physician"),
     ("desk", "reception", "Paola Greco", "Front desk"),
     ("audit", "auditor", "Ian Morris", "Compliance"),
 ]
@@ -118,7 +120,13 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
         for room_name, kind in ROOMS:
             if not Room.objects.for_org(org).filter(location=location, name=room_name).exists():
                 save_room(admin, location=location, name=room_name, kind=kind)
-    for local, location in (("practitioner", locations[0]), ("practitioner2", locations[1])):
+    # Two practitioners at each location: a busy clinic's week on the calendar.
+    for local, location in (
+        ("practitioner", locations[0]),
+        ("practitioner2", locations[1]),
+        ("practitioner3", locations[0]),
+        ("practitioner4", locations[1]),
+    ):
         membership = memberships[local]
         hours = WorkingHours.objects.filter(membership=membership, location=location)
         if not hours.filter(weekday=6).exists():
@@ -130,6 +138,7 @@ def load_demo(today: dt.date | None = None) -> DemoResult:
     clinic_day = load_clinic_day(admin, memberships, locations)
     load_online_booking(admin)
     load_till(memberships, locations)
+    load_business(memberships, locations)
     load_legal_details(admin)
     return DemoResult(org, password, generated, created, clinic_day)
 
@@ -138,7 +147,6 @@ def _load_patients(actor: Actor, org: Organization, today: dt.date) -> int:
     rng = random.Random(20261126)
     created = 0
     for n in range(PATIENT_COUNT):
-    load_business(memberships, locations)
         female = n % 5 != 4
         given = rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)
         family = rng.choice(FAMILY)

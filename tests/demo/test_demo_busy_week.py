@@ -58,6 +58,14 @@ def test_this_week_is_busy_at_every_location_and_a_second_load_adds_nothing() ->
             start__lt=end + dt.timedelta(days=8),
         ).exists(), location.name
         assert week.filter(plan__isnull=True, notes="First consultation").exists()
+        # several practitioners (four in the clinic, two at each location), each of them busy
+        working_here = set(
+            WorkingHours.objects.filter(location=location).values_list("membership_id", flat=True)
+        )
+        assert len(working_here) == 2, location.name
+        for member in working_here:
+            mine = week.filter(practitioner_id=member).exclude(status="cancelled").count()
+            assert mine >= 10, (location.name, member, mine)
         if week.filter(end__lt=timezone.now()).count() > 8:
             assert week.filter(status="no_show").exists(), location.name
             assert week.filter(status="completed").exists(), location.name

@@ -32,7 +32,15 @@ def _counts() -> tuple[int, ...]:
 
 def test_demo_prints_the_url_and_every_login(demo: str) -> None:
     assert "http://127.0.0.1:8000" in demo
-    for email in ("admin", "practitioner", "practitioner2", "desk", "audit"):
+    for email in (
+        "admin",
+        "practitioner",
+        "practitioner2",
+        "practitioner3",
+        "practitioner4",
+        "desk",
+        "audit",
+    ):
         assert f"{email}@demo.mesocare.test" in demo
     assert "demo-password-for-tests" in demo
 
