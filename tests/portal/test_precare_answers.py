@@ -5,13 +5,16 @@ and a "could not follow" warns at check-in; the text is kept as the patient read
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import transaction
 from django.test import Client
-from django.urls import reverse
 
 from mesocare.catalog.models import InstructionSet
 from mesocare.errors import Invalid
-from mesocare.notify.links import make_token
+from mesocare.notify.rendering import render_message
+from mesocare.notify.schedules import schedule_booking_messages
 from mesocare.portal.models import PreCareConfirmation
 from mesocare.portal.precare import precare_items, precare_status, record_answers
 
@@ -20,8 +23,13 @@ SET = "pre_care_general"
 
 
 def precare_url(clinic, appointment):
-    data = {"o": clinic.org.pk, "p": appointment.patient.pk, "a": appointment.pk, "s": SET}
-    return reverse("portal:precare", args=[make_token("precare", data)])
+    """The pre-care link of the appointment's reminder, as the patient gets it."""
+    with transaction.atomic():
+        messages = schedule_booking_messages(appointment)
+    reminder = next(m for m in messages if m.kind == "reminder")
+    found = re.search(r"/p/pre-care/[^\s\"<>]+", render_message(reminder).text)
+    assert found, "no pre-care link in the reminder"
+    return found.group(0)
 
 
 def all_done(items, **overrides):

@@ -32,6 +32,18 @@ def reachable(sched: Any, settings: Any) -> Any:
     return sched
 
 
+def book(
+    clinic: Any, plan: Any, h: Any, days: list[int], hour: int = 9, role: str = "admin"
+) -> list[Appointment]:
+    """The course's sessions 1… on `days` (from MONDAY) at `hour` local time."""
+    member = clinic.members["practitioner"]
+    choices = [
+        SessionChoice(n, h.at(h.day(d), hour), member, clinic.room)
+        for n, d in enumerate(days, start=1)
+    ]
+    return book_course(clinic.actor(role), plan, choices)
+
+
 def confirmations(patient: Any) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(patient=patient, kind="booking_confirmation"))
 
@@ -39,13 +51,7 @@ def confirmations(patient: Any) -> list[OutboxMessage]:
 def test_a_staff_course_booking_sends_one_confirmation_listing_every_session(
     reachable: Any, plan: Any, h: Any
 ) -> None:
-    member = reachable.members["practitioner"]
-    booked = book_course(
-        reachable.actor("reception"),
-        plan,
-        [SessionChoice(n, h.at(h.day(d), 9), member, reachable.room) for n, d in
-         enumerate([0, 7, 14, 21], start=1)],
-    )  # fmt: skip
+    booked = book(reachable, plan, h, [0, 7, 14, 21], role="reception")
     (message,) = confirmations(reachable.patient)
     assert message.template == "course_confirmation"
     assert [s["appointment"] for s in message.payload["sessions"]] == [a.pk for a in booked]
@@ -79,13 +85,7 @@ def test_a_staff_course_booking_sends_one_confirmation_listing_every_session(
 def test_the_course_confirmation_is_written_once_when_the_booking_is_retried(
     reachable: Any, plan: Any, h: Any
 ) -> None:
-    member = reachable.members["practitioner"]
-    booked = book_course(
-        reachable.actor(),
-        plan,
-        [SessionChoice(n, h.at(h.day(d), 11), member, reachable.room) for n, d in
-         enumerate([0, 7, 14], start=1)],
-    )  # fmt: skip
+    booked = book(reachable, plan, h, [0, 7, 14], hour=11)
     with transaction.atomic():
         schedule_course_messages(list(reversed(booked)))
         schedule_course_messages(booked)
@@ -125,13 +125,7 @@ def test_a_single_appointment_keeps_its_single_confirmation(reachable: Any, h: A
 def test_moving_one_session_of_a_confirmed_course_updates_its_calendar_entry(
     reachable: Any, plan: Any, h: Any
 ) -> None:
-    member = reachable.members["practitioner"]
-    booked = book_course(
-        reachable.actor(),
-        plan,
-        [SessionChoice(n, h.at(h.day(d), 9), member, reachable.room) for n, d in
-         enumerate([0, 7], start=1)],
-    )  # fmt: skip
+    booked = book(reachable, plan, h, [0, 7])
     OutboxMessage.objects.filter(kind="booking_confirmation").update(status="sent")
     from mesocare.notify.schedules import reschedule_for_appointment
 
@@ -150,13 +144,7 @@ def test_the_course_confirmation_reads_in_italian(
     reachable: Any, plan: Any, h: Any, settings: Any
 ) -> None:
     settings.LANGUAGE_CODE = "it"
-    member = reachable.members["practitioner"]
-    book_course(
-        reachable.actor(),
-        plan,
-        [SessionChoice(n, h.at(h.day(d), 9), member, reachable.room) for n, d in
-         enumerate([0, 7, 14], start=1)],
-    )  # fmt: skip
+    book(reachable, plan, h, [0, 7, 14])
     (message,) = confirmations(reachable.patient)
     rendered = render_message(message)
     assert "Il Suo ciclo di 3 sedute è prenotato:" in rendered.text
