@@ -18,7 +18,7 @@ from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import get_for_org, require_in_org
 from mesocare.core.scales import (
     ScaleValidationError,
     ScoreResult,
@@ -71,8 +71,7 @@ def record_assessment(
     channel: str = "api",
 ) -> Assessment:
     actor.require(Perm.CLINICAL_EDIT)
-    if patient.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No patient with id %(id)s.") % {"id": patient.pk})
+    require_in_org(actor, patient)
     result = score(scale_id, items, unknown_scale_field="scale")
     now = timezone.now()
     if assessed_at is None:

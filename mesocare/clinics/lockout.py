@@ -24,6 +24,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Membership
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import require_in_org
 from mesocare.errors import Invalid
 
 
@@ -79,8 +80,11 @@ def locked_emails(actor: Actor) -> set[str]:
 def unlock_sign_in(actor: Actor, membership: Membership, *, channel: str = "web") -> int:
     """Clear the failed sign-ins of a member's account; returns how many were cleared."""
     actor.require(Perm.STAFF_MANAGE)
-    if membership.organization_id != actor.org_id:
-        raise Invalid.field("membership", _("Not a member of this organization."))
+    require_in_org(
+        actor,
+        membership,
+        error=Invalid.field("membership", _("Not a member of this organization.")),
+    )
     email = membership.user.email
     attempts = AccessAttempt.objects.filter(username=email)
     cleared = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0

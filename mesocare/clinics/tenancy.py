@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from mesocare.errors import NotFound
 
@@ -42,3 +43,31 @@ def get_for_org(
     except (model.DoesNotExist, ValueError, TypeError):
         name = model._meta.verbose_name
         raise NotFound("not_found", f"No {name} with id {pk}.") from None
+
+
+def org_id_of(owner: Any) -> int:
+    """The organization id of an actor (`org_id`), an organization or a bare id."""
+    if isinstance(owner, int):
+        return owner
+    org_id = getattr(owner, "org_id", None)
+    return int(org_id if org_id is not None else owner.pk)
+
+
+def in_org(owner: Any, *objects: Any) -> bool:
+    """Whether every object given (None is skipped) belongs to this actor's organization."""
+    org_id = org_id_of(owner)
+    return all(obj is None or obj.organization_id == org_id for obj in objects)
+
+
+def require_in_org(owner: Any, *objects: Any, error: Exception | None = None) -> None:
+    """Every object given (None is skipped) belongs to this actor's organization, or raise.
+
+    The error is NotFound naming the first foreign object's kind ("No appointment with this
+    id."), never a hint that it exists elsewhere; a caller whose contract is another error (a
+    field-level Invalid, a Forbidden) passes it."""
+    org_id = org_id_of(owner)
+    for obj in objects:
+        if obj is not None and obj.organization_id != org_id:
+            if error is not None:
+                raise error
+            raise NotFound("not_found", _("No %s with this id.") % obj._meta.verbose_name)

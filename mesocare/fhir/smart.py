@@ -35,6 +35,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Membership
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import in_org
 from mesocare.errors import Invalid
 from mesocare.fhir.bulk.models import SmartAccessToken, SmartClient, UsedAssertion
 
@@ -105,7 +106,7 @@ def register_client(
     if not wanted or any(scope not in SUPPORTED_SCOPES for scope in wanted):
         raise Invalid.field("scopes", _("Choose the scopes the client may ask for."))
     membership = reads_as or actor.membership
-    if membership.organization_id != actor.org_id or not membership.is_active:
+    if not in_org(actor, membership) or not membership.is_active:
         raise Invalid.field("reads_as", _("Choose an active member of this organization."))
     client = SmartClient.objects.create(
         organization_id=actor.org_id,

@@ -14,6 +14,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Organization
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import require_in_org
 from mesocare.errors import Conflict
 from mesocare.notify.choices import MessageChannel, MessageKind, MessageStatus
 from mesocare.notify.models import OutboxMessage
@@ -98,8 +99,7 @@ def enqueue(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notify.enqueue() must run inside the transaction of its event")
     org_id = org_id_of(actor_or_org)
-    if patient.organization_id != org_id:
-        raise ValueError("the patient belongs to another organization")
+    require_in_org(org_id, patient, error=ValueError("the patient belongs to another organization"))
     if kind not in MessageKind.values:
         raise ValueError(f"unknown message kind {kind!r}")
     existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).order_by()[:1]

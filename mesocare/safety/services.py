@@ -67,7 +67,7 @@ from mesocare.catalog.models import Product, Protocol
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import get_for_org, require_in_org
 from mesocare.core.safety import (
     Check,
     Finding,
@@ -77,7 +77,7 @@ from mesocare.core.safety import (
     Treatment,
     evaluate,
 )
-from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.errors import Conflict, Invalid
 from mesocare.patients.models import Patient
 from mesocare.safety.choices import Moment
 from mesocare.safety.facts import (
@@ -338,8 +338,7 @@ def _covering_override(actor: Actor, check: SafetyCheck, check_id: int) -> Safet
 def record_override(actor: Actor, check: SafetyCheck, reason: str) -> SafetyOverride:
     """A practitioner or admin proceeds despite the overridable blocks of ``check``."""
     actor.require(Perm.SAFETY_OVERRIDE)
-    if check.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No safety check with id %s.") % check.pk)
+    require_in_org(actor, check)
     reason = (reason or "").strip()
     if len(reason) < OVERRIDE_REASON_MIN_LENGTH:
         raise Invalid.field(

@@ -19,7 +19,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.choices import Role
 from mesocare.clinics.models import Membership, Organization
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import get_for_org, require_in_org
 from mesocare.errors import Invalid, NotFound
 from mesocare.lib.validation import full_clean_or_invalid
 
@@ -144,8 +144,8 @@ def save_service(
     creating = service is None
     if service is None:
         service = OnlineService(organization_id=actor.org_id)
-    elif service.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No service with this id."))
+    else:
+        require_in_org(actor, service)
     changed = {} if creating else diff(service, fields)
     for name, value in fields.items():
         setattr(service, name, value)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from mesocare.booking.models import HOLD_MINUTES, Hold, OnlineService
 from mesocare.clinics.models import Location, Membership, Room
+from mesocare.clinics.tenancy import require_in_org
 from mesocare.core.scheduling import Interval, free_slots
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.scheduling.services.calendars import local_midnight, location_calendars
@@ -204,8 +205,12 @@ def place_hold(
     """Keep the slot for ``HOLD_MINUTES``; returns the hold and its raw token. Raises
     `SlotTaken` (with the next free slots) when the engine no longer offers the slot."""
     now = now or timezone.now()
-    if service.organization_id != org_id or location.organization_id != org_id:
-        raise NotFound("not_found", _("This service is not offered here."))
+    require_in_org(
+        org_id,
+        service,
+        location,
+        error=NotFound("not_found", _("This service is not offered here.")),
+    )
     practitioner = Membership.objects.for_org(org_id).filter(pk=practitioner_id).first()
     room = Room.objects.for_org(org_id).filter(pk=room_id, location=location).first()
     if practitioner is None or room is None:

@@ -35,7 +35,7 @@ from mesocare.charting.services.totals import (
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import get_for_org, in_org, require_in_org
 from mesocare.errors import Conflict, DomainError, Forbidden, Invalid
 from mesocare.lib.validation import full_clean_or_invalid
 from mesocare.patients.models import Patient, Weight
@@ -63,7 +63,7 @@ def _latest_version(protocol: Protocol | None) -> Any:
 
 def _treating(actor: Actor, practitioner: Membership | None) -> Membership:
     membership = practitioner or actor.membership
-    if membership.organization_id != actor.org_id or not membership.is_active:
+    if not in_org(actor, membership) or not membership.is_active:
         raise Invalid.field("practitioner", _("No active staff member with this id."))
     if membership.role not in TREATING_ROLES:
         raise Invalid.field("practitioner", _("Only a practitioner can treat."))
@@ -99,8 +99,9 @@ def open_from_appointment(
     """Open the session of a checked-in appointment (409 otherwise, or if one exists)."""
     actor.require(Perm.CLINICAL_EDIT)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if appointment.organization_id != actor.org_id:
-        raise Forbidden("forbidden", _("Not your organization's appointment."))
+    require_in_org(
+        actor, appointment, error=Forbidden("forbidden", _("Not your organization's appointment."))
+    )
     if appointment.status != AppointmentStatus.CHECKED_IN:
         raise Conflict(
             "not_checked_in",
@@ -142,10 +143,12 @@ def open_walk_in(
     channel: str = "api",
 ) -> TreatmentSession:
     actor.require(Perm.CLINICAL_EDIT)
-    if patient.organization_id != actor.org_id:
-        raise Invalid.field("patient", _("No patient with id %s.") % patient.pk)
-    if location.organization_id != actor.org_id:
-        raise Invalid.field("location", _("No location with id %s.") % location.pk)
+    require_in_org(
+        actor, patient, error=Invalid.field("patient", _("No patient with id %s.") % patient.pk)
+    )
+    require_in_org(
+        actor, location, error=Invalid.field("location", _("No location with id %s.") % location.pk)
+    )
     if protocol is not None and not visible_protocols(actor).filter(pk=protocol.pk).exists():
         raise Invalid.field("protocol", _("No protocol with id %s.") % protocol.pk)
     session = TreatmentSession(
@@ -302,8 +305,9 @@ def discard_session(
     what it was) and a checked-in appointment goes back to booked, in this transaction."""
     actor.require(Perm.CLINICAL_EDIT)
     locked = lock_unsigned(session)
-    if locked.organization_id != actor.org_id:
-        raise Forbidden("forbidden", _("Not your organization's session."))
+    require_in_org(
+        actor, locked, error=Forbidden("forbidden", _("Not your organization's session."))
+    )
     charted = (
         locked.injections.exists()
         or locked.side_effects.exists()

@@ -24,7 +24,7 @@ from mesocare.catalog.models import Product
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import get_for_org, require_in_org
 from mesocare.errors import Conflict, Invalid
 from mesocare.inventory import gs1
 from mesocare.inventory.choices import MovementKind
@@ -163,8 +163,9 @@ def receive_stock(
     receive movement (its expiry must match)."""
     actor.require(Perm.STOCK_EDIT)
     quantity = _positive("quantity", quantity_ml)
-    if location.organization_id != actor.org_id:
-        raise Invalid.field("location", _("No location with id %s.") % location.pk)
+    require_in_org(
+        actor, location, error=Invalid.field("location", _("No location with id %s.") % location.pk)
+    )
     if not visible_products(actor).filter(pk=product.pk).exists():
         raise Invalid.field("product", _("No product with id %s.") % product.pk)
     lot_number = lot_number.strip()

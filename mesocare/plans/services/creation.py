@@ -17,7 +17,7 @@ from mesocare.catalog.models import Protocol, ProtocolVersion
 from mesocare.catalog.services import course_rules, current_version
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import get_for_org, in_org, require_in_org
 from mesocare.core.planning import CourseProposal, PlanningError, propose_course
 from mesocare.errors import Invalid, NotFound
 from mesocare.patients.models import Patient
@@ -93,9 +93,7 @@ def _baseline(
         found = baseline
     else:
         found = get_for_org(Assessment, actor.org_id, baseline)
-    if found is not None and (
-        found.organization_id != actor.org_id or found.patient_id != patient.pk
-    ):
+    if found is not None and (not in_org(actor, found) or found.patient_id != patient.pk):
         raise Invalid.field("baseline_assessment", _("This assessment belongs to another patient."))
     return found
 
@@ -151,8 +149,7 @@ def create_plan(
     check stays on record; a block is a 409 unless ``override_reason`` overrides it.
     """
     actor.require(Perm.CLINICAL_EDIT)
-    if patient.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No patient with id %(id)s.") % {"id": patient.pk})
+    require_in_org(actor, patient)
     base = _baseline(actor, patient, baseline)
     proposal, version = propose(
         actor,

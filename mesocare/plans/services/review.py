@@ -28,6 +28,7 @@ from mesocare.assessments.services import (
 from mesocare.catalog.services import course_rules
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import in_org
 from mesocare.core.planning import PlanningError, Review, maintenance_due, review_course
 from mesocare.errors import Conflict, Invalid
 from mesocare.plans.choices import PlanEventKind, PlanStatus, ReviewOutcome
@@ -96,7 +97,7 @@ def _current(
             if isinstance(assessment, Assessment)
             else get_assessment(actor, assessment, patient=plan.patient)
         )
-        if found.patient_id != plan.patient_id or found.organization_id != actor.org_id:
+        if found.patient_id != plan.patient_id or not in_org(actor, found):
             raise Invalid.field("assessment", _("This assessment belongs to another patient."))
         if found.pk == plan.baseline_assessment_id:
             raise Invalid.field("assessment", _("This is the plan's baseline: give a new one."))

@@ -15,8 +15,8 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
-from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.clinics.tenancy import get_for_org, require_in_org
+from mesocare.errors import Conflict, Invalid
 from mesocare.lib.local_time import LONG_DATE, format_date, local_day
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
@@ -139,9 +139,7 @@ def book_appointment(
     """One appointment; with a plan it is one session of the course (gap rules apply, and the
     safety check runs first)."""
     actor.require(Perm.SCHEDULE_EDIT)
-    for obj in (patient, practitioner, room):
-        if obj.organization_id != actor.org_id:
-            raise NotFound("not_found", _("No %s with this id.") % obj._meta.verbose_name)
+    require_in_org(actor, patient, practitioner, room)
     _require_treating(practitioner)
     _require_aware(start, "start")
     if not 1 <= duration_min <= MAX_DURATION_MIN:
@@ -208,8 +206,7 @@ def update_notes(
     actor: Actor, appointment: Appointment, notes: str, *, channel: str = "api"
 ) -> Appointment:
     actor.require(Perm.SCHEDULE_EDIT)
-    if appointment.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No appointment with id %s.") % appointment.pk)
+    require_in_org(actor, appointment)
     if notes == appointment.notes:
         return appointment
     changes = {"notes": [appointment.notes, notes]}
@@ -249,8 +246,7 @@ def move_appointment(
     """Move a booked appointment. Conflicts and the gap to the previous session of its course
     refuse the move (409); later sessions that no longer keep the gap get a shift offer."""
     actor.require(Perm.SCHEDULE_EDIT)
-    if appointment.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No appointment with id %s.") % appointment.pk)
+    require_in_org(actor, appointment)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
             "not_movable",
@@ -260,9 +256,7 @@ def move_appointment(
     _require_aware(start, "start")
     practitioner = practitioner or appointment.practitioner
     room = room or appointment.room
-    for obj in (practitioner, room):
-        if obj.organization_id != actor.org_id:
-            raise NotFound("not_found", _("No %s with this id.") % obj._meta.verbose_name)
+    require_in_org(actor, practitioner, room)
     _require_treating(practitioner)
     duration = appointment.end - appointment.start
     plan = appointment.plan
@@ -390,8 +384,7 @@ def _transition(
     reason: str = "",
 ) -> Appointment:
     actor.require(Perm.SCHEDULE_EDIT)
-    if appointment.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No appointment with id %s.") % appointment.pk)
+    require_in_org(actor, appointment)
     with guarded_write():
         # Re-read under the write lock so two desks cannot both check in or cancel.
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)

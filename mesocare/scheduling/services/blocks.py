@@ -21,7 +21,8 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Membership, Room, WorkingHours
 from mesocare.clinics.permissions import Perm
-from mesocare.errors import Invalid, NotFound
+from mesocare.clinics.tenancy import require_in_org
+from mesocare.errors import Invalid
 from mesocare.scheduling.models import Appointment, Block
 from mesocare.scheduling.overlap import active_meeting
 from mesocare.scheduling.services.calendars import TREATING_ROLES
@@ -110,9 +111,7 @@ def _validate(
     reason: str,
 ) -> None:
     """Every field error at once, as the API and the form show them."""
-    for obj in (practitioner, room):
-        if obj is not None and obj.organization_id != actor.org_id:
-            raise NotFound("not_found", _("No %s with this id.") % obj._meta.verbose_name)
+    require_in_org(actor, practitioner, room)
     errors: list[dict[str, str]] = []
 
     def add(name: str, message: str) -> None:
@@ -192,8 +191,7 @@ def create_block(
 def delete_block(actor: Actor, block: Block, *, channel: str = "api") -> None:
     """Remove a block: the time becomes bookable again (within working and opening hours)."""
     actor.require(Perm.SCHEDULE_EDIT)
-    if block.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No block with id %s.") % block.pk)
+    require_in_org(actor, block)
     with transaction.atomic():
         record(
             actor,

@@ -15,6 +15,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import require_in_org
 from mesocare.core.scheduling import CourseRequest, CourseResult, Proposal, place_course
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.plans.choices import PlanEventKind, PlanStatus
@@ -79,8 +80,7 @@ class SessionChoice:
 
 
 def require_open_plan(actor: Actor, plan: TreatmentPlan) -> None:
-    if plan.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No treatment plan with id %s.") % plan.pk)
+    require_in_org(actor, plan)
     if plan.status not in OPEN_PLAN_STATUSES:
         raise Conflict(
             "plan_closed",
@@ -161,10 +161,10 @@ def propose_sessions(
     Proposals are the first step of booking, so they need ``schedule.edit``.
     """
     actor.require(Perm.SCHEDULE_EDIT)
-    if location.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No location with id %s.") % location.pk)
-    if practitioner is not None and practitioner.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No staff member with id %s.") % practitioner.pk)
+    require_in_org(actor, location)
+    if practitioner is not None:
+        staff = NotFound("not_found", _("No staff member with id %s.") % practitioner.pk)
+        require_in_org(actor, practitioner, error=staff)
     if not indexes:
         return CourseOptions((), "nothing_to_place")
     start = _earliest_instant(earliest, location)
@@ -342,8 +342,12 @@ def _validate_choices(actor: Actor, plan: TreatmentPlan, sessions: Sequence[Sess
     if not sessions:
         raise Invalid.field("sessions", _("Pick at least one session."))
     for n, s in enumerate(sessions):
-        if s.practitioner.organization_id != actor.org_id or s.room.organization_id != actor.org_id:
-            raise NotFound("not_found", _("Unknown practitioner or room in session %d.") % n)
+        require_in_org(
+            actor,
+            s.practitioner,
+            s.room,
+            error=NotFound("not_found", _("Unknown practitioner or room in session %d.") % n),
+        )
         if s.practitioner.role not in TREATING_ROLES or not s.practitioner.is_active:
             raise Invalid.field(
                 f"sessions.{n}.practitioner", _("This staff member does not treat patients.")

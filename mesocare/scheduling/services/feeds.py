@@ -15,6 +15,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Membership
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import require_in_org
 from mesocare.errors import Conflict, Invalid, NotFound
 from mesocare.patients.models import Patient
 from mesocare.scheduling.choices import AppointmentStatus
@@ -37,8 +38,7 @@ def create_feed(
         raise Invalid.field("practitioner", _("Give either a practitioner or a patient."))
     owner = practitioner or patient
     assert owner is not None
-    if owner.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No %s with this id.") % owner._meta.verbose_name)
+    require_in_org(actor, owner)
     actor.require(
         Perm.SCHEDULE_VIEW
         if practitioner is not None and practitioner.pk == actor.membership.pk
@@ -72,8 +72,7 @@ def list_feeds(actor: Actor) -> QuerySet[CalendarFeed]:
 
 
 def revoke_feed(actor: Actor, feed: CalendarFeed, *, channel: str = "api") -> CalendarFeed:
-    if feed.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No calendar feed with id %s.") % feed.pk)
+    require_in_org(actor, feed)
     if feed.created_by_id != actor.membership.pk:
         actor.require(Perm.SCHEDULE_EDIT)
     if feed.revoked_at is not None:

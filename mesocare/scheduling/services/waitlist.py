@@ -18,8 +18,9 @@ from mesocare.audit.services import SYSTEM, record, record_system
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
+from mesocare.clinics.tenancy import require_in_org
 from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN, duration_ok
-from mesocare.errors import Conflict, Invalid, NotFound
+from mesocare.errors import Conflict, Invalid
 from mesocare.patients.models import Patient
 from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.choices import AppointmentStatus, WaitlistStatus
@@ -57,9 +58,7 @@ def add_to_waitlist(
     channel: str = "api",
 ) -> WaitlistEntry:
     actor.require(Perm.SCHEDULE_EDIT)
-    for obj in (patient, location, practitioner, plan):
-        if obj is not None and obj.organization_id != actor.org_id:
-            raise NotFound("not_found", _("No %s with this id.") % obj._meta.verbose_name)
+    require_in_org(actor, patient, location, practitioner, plan)
     if latest is not None and latest < earliest:
         raise Invalid.field("latest", _("Must not be before the earliest date."))
     if window is not None and not window[0] < window[1]:
@@ -327,8 +326,7 @@ def expire_offers(now: dt.datetime | None = None, *, limit: int = 500) -> int:
 
 def _open_entry(actor: Actor, entry: WaitlistEntry) -> None:
     actor.require(Perm.SCHEDULE_EDIT)
-    if entry.organization_id != actor.org_id:
-        raise NotFound("not_found", _("No waitlist entry with id %s.") % entry.pk)
+    require_in_org(actor, entry)
 
 
 def accept_offer(actor: Actor, entry: WaitlistEntry, *, channel: str = "api") -> Appointment:
