@@ -91,6 +91,10 @@ POST_BUDGETS: list[tuple[re.Pattern[str], int]] = [
         (r"^/patients/\d+/account/sell$", 30),
         (r"^/till/invoices/\d+/pay$", 16),
         (r"^/patients/\d+/account/pay$", 16),
+        # the till's corrections: a new price version (21 measured); a cancelled course with its
+        # credit note, refund and audit (47 measured)
+        (r"^/till/prices/\d+$", 26),
+        (r"^/patients/\d+/account/courses/\d+/cancel$", 57),
         (r"^/login$", 30),  # 21 measured, plus room for the lockout checks
         (r"^/p/check-in/", 19),
         (r"^/plans/\d+/activate$", 16),
