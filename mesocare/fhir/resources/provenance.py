@@ -23,7 +23,8 @@ def _agent(ctx: MappingContext, user_id: int | None, role: str, display: str) ->
     }
 
 
-def build_signature(session: TreatmentSession, ctx: MappingContext) -> dict[str, Any]:
+def build_signature(session: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``session``: a row of ``pk``, ``signed_at``, ``signed_by_id``."""
     agent = _agent(ctx, session.signed_by_id, "author", "Author")
     return compact(
         {
@@ -51,7 +52,8 @@ def build_signature(session: TreatmentSession, ctx: MappingContext) -> dict[str,
     )
 
 
-def build_amendment(amendment: Amendment, ctx: MappingContext) -> dict[str, Any]:
+def build_amendment(amendment: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``amendment``: a row of ``pk``, ``at``, ``session_id``, ``reason``, ``by_id``."""
     return compact(
         {
             "target": [ref("Procedure", amendment.session_id)],
@@ -81,6 +83,7 @@ PROVENANCE = register(
                 id_prefix="signature",
                 last_updated="signed_at",
                 scope=_signed,
+                columns=("signed_by_id",),
                 filters={"recorded": date_filter("signed_at")},
             ),
             Source(
@@ -90,6 +93,7 @@ PROVENANCE = register(
                 last_updated="at",
                 patient_path="session__patient",
                 select=("session",),
+                columns=("session_id", "reason", "by_id"),
                 filters={"recorded": date_filter("at")},
             ),
         ),
