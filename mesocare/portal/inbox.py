@@ -58,8 +58,9 @@ def forms_to_fill(session: PortalSession, now: dt.datetime | None = None) -> lis
     )
     forms = []
     for appointment in upcoming:
-        instructions = appointment.plan.protocol.pre_care  # type: ignore[union-attr]
-        if appointment.pk in answered or not instructions.items:
+        plan = appointment.plan
+        instructions = plan.protocol.pre_care if plan is not None else None
+        if appointment.pk in answered or instructions is None or not instructions.items:
             continue
         link = PreCareLink(
             organization=session.org_id,

@@ -22,7 +22,7 @@ EXEMPT = "Medical care, Art. 132(1)(c) of Directive 2006/112/EC"
 
 
 @pytest.fixture
-def priced(course: Any) -> Any:
+def priced(course: Any) -> Any:  # noqa: F811 — the imported fixture
     admin = course.actor("admin")
     create_price_item(
         admin,

@@ -148,7 +148,7 @@ def course_book(request: HttpRequest, slug: str) -> HttpResponse:
     except (Invalid, NotFound) as exc:
         return _course_page(request, org, patient, message=exc.message)
     first = booked.appointments[0]
-    terms = course_terms(first.plan)
+    terms = course_terms(first.plan) if first.plan is not None else visit_terms(org.pk)
     context = _context(
         org,
         appointments=booked.appointments,
