@@ -4,11 +4,14 @@ with a reason, and a resource is imported whole or not at all."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from mesocare.accounts.models import User
 from mesocare.charting.models import InjectionRecord, TreatmentSession
@@ -16,6 +19,7 @@ from mesocare.clinics.models import Membership
 from mesocare.fhir.importer.bulk_import import import_export
 from mesocare.imports.models import ImportedRecord
 from mesocare.notify.models import OutboxMessage
+from mesocare.outcomes.models import Photo
 from mesocare.patients.models import Allergy, Patient, Weight
 from mesocare.scheduling.models import Appointment
 
@@ -260,3 +264,43 @@ def test_a_dry_run_reports_and_changes_nothing(clinic: Any, tmp_path: Path) -> N
     assert not Patient.objects.filter(family_name="Nuova").exists()
     assert (User.objects.count(), Appointment.objects.count()) == (users, appointments)
     assert not ImportedRecord.objects.filter(source="dry").exists()
+
+
+def test_a_photo_is_imported_only_with_its_image_in_the_file(
+    clinic: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "private"
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 150, 120)).save(image, "JPEG")
+    photo = {
+        "resourceType": "Media",
+        "status": "completed",
+        "subject": {"reference": "Patient/pat-1"},
+        "view": {"text": "Left 45°"},
+        "createdDateTime": "2025-03-01T10:20:00+01:00",
+        "bodySite": {"text": "forehead"},
+    }
+    write(
+        tmp_path / "media",
+        [
+            ADA,
+            {
+                **photo,
+                "id": "m-1",
+                "content": {"data": base64.b64encode(image.getvalue()).decode()},
+            },
+            {**photo, "id": "m-2", "content": {"url": "https://elsewhere.example/photos/2"}},
+        ],
+    )
+    report = import_export(clinic.actor(), tmp_path / "media", source="media")
+
+    link_only = "the photo's image is not in the export (only a link to the server it came from)"
+    assert reasons(report) == {"Media/m-2": link_only}
+    stored = Photo.objects.for_org(clinic.org).get(patient__family_name="Nuova")
+    assert (stored.view, stored.body_zone, stored.width, stored.height) == (
+        "left_45",
+        "forehead",
+        64,
+        48,
+    )
+    assert stored.taken_at.isoformat() == "2025-03-01T09:20:00+00:00"

@@ -10,6 +10,8 @@ What the R4 JSON does not carry is filled as documented in ``docs/fhir.md`` (imp
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -63,8 +65,9 @@ from mesocare.imports.services import RowOutcome, RowSkipped
 from mesocare.inventory.models import ProductLot
 from mesocare.notify.choices import MessageChannel, MessageKind
 from mesocare.notify.models import OutboxMessage
-from mesocare.outcomes.choices import Landmark, MeasurementKind, Unit
+from mesocare.outcomes.choices import Landmark, MeasurementKind, PhotoSource, Unit, ViewAngle
 from mesocare.outcomes.models import Measurement
+from mesocare.outcomes.services import store_photo
 from mesocare.patients.choices import AllergyStatus, ConsentKind, PhotoUse
 from mesocare.patients.models import Consent, Patient, Weight
 from mesocare.plans.models import PlannedSession, TreatmentPlan
@@ -1064,10 +1067,37 @@ def import_adverse_event(
 
 
 def import_media(run: Run, resource: dict[str, Any], outcome: RowOutcome) -> tuple[int, bool]:
-    raise RowSkipped(
-        "the photo's image is not in the export (only a link to the server it came from); "
-        "photos are not imported"
+    """A photo whose image is in the resource (``content.data``), checked and stored as an
+    upload is; one that only links to the image on the server it came from is skipped."""
+    patient = _patient(run, resource)
+    outcome.label = patient.full_name
+    content = resource.get("content") or {}
+    if not content.get("data"):
+        raise RowSkipped(
+            "the photo's image is not in the export (only a link to the server it came from)"
+        )
+    try:
+        data = base64.b64decode(content["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise RowSkipped("the photo's data is not base64") from None
+    view = by_label(text_of(resource.get("view")), ViewAngle) or ViewAngle.FRONT
+    operator = run.ref(resource.get("operator"), "Patient", "Practitioner")
+    by_patient = operator is not None and operator[0] == "Patient"
+    session = run.pk(resource.get("encounter"), "Encounter")
+    uploader = None if by_patient else run.user_of(resource.get("operator"))
+    photo = store_photo(
+        run.org_id,
+        patient,
+        data,
+        body_zone=str((resource.get("bodySite") or {}).get("text") or ""),
+        view=view,
+        session=TreatmentSession.objects.for_org(run.org_id).get(pk=session) if session else None,
+        taken_at=when(resource.get("createdDateTime")),
+        uploaded_by=User.objects.get(pk=uploader) if uploader else None,
+        source=PhotoSource.PATIENT if by_patient else PhotoSource.STAFF,
     )
+    update_row(photo, created_at=when(resource.get("issued")))
+    return photo.pk, False
 
 
 def import_communication(
