@@ -1,11 +1,10 @@
-"""Dashboard cards: a registry other areas append to.
+"""Dashboard cards, declared in full here and in this order.
 
 A card is a template included on `/` when the actor holds `perm` (or always when `perm` is
 None). `context` computes the card's data; keep it to a query or two, the dashboard is the
-landing page. Register e.g.:
-
-    DASHBOARD_CARDS.append(Card("today", "web/scheduling/_card_today.html", Perm.PATIENT_VIEW,
-                                context=today_card_context))
+landing page. An area's card context lives with its views and is imported here; to add a
+card, add its line to `DASHBOARD_CARDS` (nothing else registers cards, so the list below is the
+page, whatever order modules are imported in).
 """
 
 from __future__ import annotations
@@ -17,6 +16,10 @@ from typing import Any
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.patients.models import Patient
+from mesocare.web.views.charting import unsigned_card
+from mesocare.web.views.inventory import alerts_card as stock_alerts_card
+from mesocare.web.views.messages import alerts_card, check_ins_card, delivery_card
+from mesocare.web.views.scheduling import today_card
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,22 @@ def organization_card(actor: Actor) -> dict[str, Any]:
     }
 
 
-DASHBOARD_CARDS: list[Card] = [
+DASHBOARD_CARDS: tuple[Card, ...] = (
+    Card("today", "web/scheduling/_card_today.html", Perm.SCHEDULE_VIEW, today_card),
+    Card("message_delivery", "web/notify/_dashboard_card.html", Perm.ORG_MANAGE, delivery_card),
+    Card("patient_alerts", "web/notify/_alerts_card.html", Perm.CLINICAL_VIEW, alerts_card),
+    Card(
+        "patient_check_ins", "web/notify/_check_ins_card.html", Perm.CLINICAL_VIEW, check_ins_card
+    ),
     Card("patients", "web/dashboard/_card_patients.html", Perm.PATIENT_VIEW, patients_card),
     Card(
-        "organization",
-        "web/dashboard/_card_organization.html",
-        Perm.ORG_MANAGE,
-        organization_card,
+        "organization", "web/dashboard/_card_organization.html", Perm.ORG_MANAGE, organization_card
     ),
-]
+    Card(
+        "unsigned_sessions", "web/charting/_card_unsigned.html", Perm.CLINICAL_EDIT, unsigned_card
+    ),
+    Card("stock_alerts", "web/inventory/_card_alerts.html", Perm.STOCK_VIEW, stock_alerts_card),
+)
 
 
 def cards_for(actor: Actor) -> list[ShownCard]:

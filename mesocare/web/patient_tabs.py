@@ -1,12 +1,9 @@
-"""The tabs of the patient page: a registry other areas append to.
+"""The tabs of the patient page, declared in full here and in this order.
 
 A tab's view is named in `url_name` and takes the patient's id as the `patient_id` keyword
 (`path("patients/<int:patient_id>/plans", ..., name="patient-plans")`). The patient layout shows
-the tabs the actor's role may see and whose URL name resolves, so a tab can be registered before
-its view exists. To add one (e.g. in your area's `apps.py` `ready()` or at module import):
-
-    from mesocare.web.patient_tabs import PATIENT_TABS, Tab
-    PATIENT_TABS.append(Tab("plans", _("Plans"), "web:patient-plans", Perm.CLINICAL_VIEW))
+the tabs the actor's role may see. To add a tab, add its line to `PATIENT_TABS` (nothing else
+registers tabs, so the list below is the page, whatever order modules are imported in).
 
 Tab views open the patient with `mesocare.web.patient_page.open_patient_page` (an audited read)
 and render a template that extends `web/patients/_layout.html`.
@@ -39,13 +36,18 @@ class ShownTab:
     url: str
 
 
-PATIENT_TABS: list[Tab] = [
+PATIENT_TABS: tuple[Tab, ...] = (
     Tab("overview", _("Overview"), "web:patient-detail", Perm.PATIENT_VIEW),
     Tab("allergies", _("Allergies"), "web:patient-allergies", Perm.ALLERGY_VIEW),
     Tab("assessments", _("Assessments"), "web:patient-assessments", Perm.CLINICAL_VIEW),
     Tab("plans", _("Plans"), "web:patient-plans", Perm.CLINICAL_VIEW),
     Tab("audit", _("Audit"), "web:patient-audit", Perm.AUDIT_VIEW),
-]
+    Tab("account", _("Account"), "web:patient-account", Perm.BILLING_VIEW),
+    Tab("sessions", _("Sessions"), "web:patient-sessions", Perm.CLINICAL_VIEW),
+    Tab("outcomes", _("Outcomes"), "web:patient-outcomes", Perm.CLINICAL_VIEW),
+    Tab("safety", _("Safety"), "web:patient-safety", Perm.CLINICAL_VIEW),
+    Tab("appointments", _("Appointments"), "web:patient-appointments", Perm.SCHEDULE_VIEW),
+)
 
 
 def visible_tabs(actor: Actor, patient_id: int) -> list[ShownTab]:

@@ -22,7 +22,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mesocare.audit.choices import AuditAction
@@ -51,14 +50,8 @@ from mesocare.web.forms.billing import (
     TakingsForm,
 )
 from mesocare.web.patient_page import open_patient_page
-from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views import billing_reports
 from mesocare.web.views.base import apply_domain_errors, staff_view
-
-if not any(tab.key == "account" for tab in PATIENT_TABS):
-    PATIENT_TABS.append(
-        Tab("account", gettext_lazy("Account"), "web:patient-account", Perm.BILLING_VIEW)
-    )
 
 LIST_LIMIT = 50
 

@@ -34,31 +34,14 @@ from mesocare.inventory.models import ProductLot
 from mesocare.lib.local_time import format_date
 from mesocare.scheduling.models import Appointment
 from mesocare.web.bodymap import bodymap_views
-from mesocare.web.dashboard import DASHBOARD_CARDS, Card
 from mesocare.web.labels import amended_field_name, amended_part_name, zone_names
 from mesocare.web.patient_page import open_patient_page
-from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
-
-if not any(tab.key == "sessions" for tab in PATIENT_TABS):
-    PATIENT_TABS.append(
-        Tab("sessions", gettext_lazy("Sessions"), "web:patient-sessions", Perm.CLINICAL_VIEW)
-    )
 
 
 def unsigned_card(actor: Actor) -> dict[str, Any]:
     return {"overdue": list(sessions.overdue_unsigned(actor)[:20])}
 
-
-if not any(card.key == "unsigned_sessions" for card in DASHBOARD_CARDS):
-    DASHBOARD_CARDS.append(
-        Card(
-            "unsigned_sessions",
-            "web/charting/_card_unsigned.html",
-            Perm.CLINICAL_EDIT,
-            unsigned_card,
-        )
-    )
 
 MAX_COMPONENTS = 3
 

@@ -23,19 +23,12 @@ from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError
 from mesocare.inventory.choices import MovementKind
 from mesocare.inventory.services import alerts, recall, stock
-from mesocare.web.dashboard import DASHBOARD_CARDS, Card
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
 
 def alerts_card(actor: Actor) -> dict[str, Any]:
     found = alerts.stock_alerts(actor, timezone.localdate())
     return {"low_stock": found.low_stock[:10], "near_expiry": found.near_expiry[:10]}
-
-
-if not any(card.key == "stock_alerts" for card in DASHBOARD_CARDS):
-    DASHBOARD_CARDS.append(
-        Card("stock_alerts", "web/inventory/_card_alerts.html", Perm.STOCK_VIEW, alerts_card)
-    )
 
 
 class FilterForm(forms.Form):

@@ -24,7 +24,6 @@ from mesocare.notify.models import OutboxMessage
 from mesocare.notify.rendering import render_message
 from mesocare.notify.tasks import deliver_outbox
 from mesocare.web.alert_text import alert_texts
-from mesocare.web.dashboard import DASHBOARD_CARDS, Card
 from mesocare.web.pagination import paginate, query_without_page
 from mesocare.web.views.base import staff_view
 
@@ -61,17 +60,6 @@ def check_ins_card(actor: Actor) -> dict[str, Any]:
         .order_by("-max_grade", "-submitted_at")[:20]
     )
     return {"check_ins": list(rows)}
-
-
-for _card in (
-    Card(
-        "patient_check_ins", "web/notify/_check_ins_card.html", Perm.CLINICAL_VIEW, check_ins_card
-    ),
-    Card("patient_alerts", "web/notify/_alerts_card.html", Perm.CLINICAL_VIEW, alerts_card),
-    Card("message_delivery", "web/notify/_dashboard_card.html", Perm.ORG_MANAGE, delivery_card),
-):
-    if not any(c.key == _card.key for c in DASHBOARD_CARDS):
-        DASHBOARD_CARDS.insert(0, _card)
 
 
 @staff_view(Perm.PATIENT_VIEW)

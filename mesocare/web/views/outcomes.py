@@ -29,13 +29,7 @@ from mesocare.outcomes.imaging import MAX_BYTES
 from mesocare.outcomes.models import Photo
 from mesocare.web.labels import zone_name, zone_names
 from mesocare.web.patient_page import open_patient_page
-from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
-
-if not any(tab.key == "outcomes" for tab in PATIENT_TABS):
-    PATIENT_TABS.append(
-        Tab("outcomes", gettext_lazy("Outcomes"), "web:patient-outcomes", Perm.CLINICAL_VIEW)
-    )
 
 
 class MeasurementForm(forms.Form):

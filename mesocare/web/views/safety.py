@@ -31,13 +31,7 @@ from mesocare.safety.models import OVERRIDE_REASON_MIN_LENGTH, SafetyCheck
 from mesocare.safety.services import finding_json, record_override, run_check
 from mesocare.web.pagination import paginate, query_without_page
 from mesocare.web.patient_page import open_patient_page
-from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
-
-if not any(tab.key == "safety" for tab in PATIENT_TABS):
-    PATIENT_TABS.append(
-        Tab("safety", gettext_lazy("Safety"), "web:patient-safety", Perm.CLINICAL_VIEW)
-    )
 
 
 class OverrideForm(forms.Form):

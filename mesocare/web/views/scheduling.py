@@ -37,9 +37,7 @@ from mesocare.scheduling.models import Appointment, Block
 from mesocare.scheduling.services import appointments as appts
 from mesocare.scheduling.services import courses, feeds
 from mesocare.scheduling.services.calendars import TREATING_ROLES, local_midnight
-from mesocare.web.dashboard import DASHBOARD_CARDS, Card
 from mesocare.web.patient_page import open_patient_page
-from mesocare.web.patient_tabs import PATIENT_TABS, Tab
 from mesocare.web.views.base import apply_domain_errors, staff_view
 from mesocare.web.views.calendar_booking import (
     CONSULTATION,
@@ -48,16 +46,6 @@ from mesocare.web.views.calendar_booking import (
     book_appointment_call,
     book_for_new_patient,
 )
-
-if not any(tab.key == "appointments" for tab in PATIENT_TABS):
-    PATIENT_TABS.append(
-        Tab(
-            "appointments",
-            gettext_lazy("Appointments"),
-            "web:patient-appointments",
-            Perm.SCHEDULE_VIEW,
-        )
-    )
 
 ROW_MINUTES = 5
 DEFAULT_DAY = (dt.time(8), dt.time(20))
@@ -88,12 +76,6 @@ def today_card(actor: Actor) -> dict[str, Any]:
         "count": len(today),
         "mine": sum(1 for a in today if a.practitioner_id == actor.membership.pk),
     }
-
-
-if not any(card.key == "today" for card in DASHBOARD_CARDS):
-    DASHBOARD_CARDS.insert(
-        0, Card("today", "web/scheduling/_card_today.html", Perm.SCHEDULE_VIEW, today_card)
-    )
 
 
 # --- public iCalendar feed -------------------------------------------------------------------
