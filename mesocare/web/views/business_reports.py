@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mesocare.audit.choices import AuditAction
@@ -41,13 +42,17 @@ class Report:
         compute: Compute,
         header: Sequence[str],
         rows: Callable[[Any], list[Any]],
+        chart: Callable[[Any], dict[str, Any]],
         *,
+        sections: Sequence[tuple[str, Any]] = (),
         practitioner: bool = True,
         location: bool = True,
         default_days: int = 30,
         ahead_days: int = 0,
     ) -> None:
         self.name, self.compute, self.header, self.rows = name, compute, header, rows
+        self.chart, self.sections = chart, sections
+        self.template = f"web/reports/{name.replace('-', '_')}.html"
         self.form_options = {
             "practitioner": practitioner,
             "location": location,
@@ -68,23 +73,16 @@ class Report:
                 form.add_error(field, error["message"])
             return form, None
 
-    def page(
-        self,
-        request: HttpRequest,
-        actor: Actor,
-        template: str,
-        chart: Callable[[Any], Any],
-        **extra: Any,
-    ) -> HttpResponse:
+    def page(self, request: HttpRequest, actor: Actor) -> HttpResponse:
         form, report = self.run(request, actor)
         return render(
             request,
-            template,
+            self.template,
             {
-                **extra,
+                "sections": self.sections,
                 "form": form,
                 "report": report,
-                "chart": chart(report) if report is not None else None,
+                "chart": self.chart(report) if report is not None else None,
                 "query": request.GET.urlencode(),
                 "csv_url": f"web:report-{self.name}-export",
             },
@@ -113,55 +111,6 @@ class Report:
             f'{cd["date_to"].isoformat()}.csv"'
         )
         return response
-
-
-def _lapsed(actor: Actor, filters: Filters) -> list[lapsed.LapsedRow]:
-    return lapsed.lapsed_patients(actor, filters, channel="web")
-
-
-REPORTS = {
-    "attendance": Report(
-        "attendance", attendance.attendance, attendance.CSV_HEADER, attendance.csv_rows
-    ),
-    "packages": Report(
-        "packages",
-        packages.package_report,
-        packages.CSV_HEADER,
-        packages.csv_rows,
-        practitioner=False,
-    ),
-    "product-cost": Report(
-        "product-cost", product_cost.product_cost, product_cost.CSV_HEADER, product_cost.csv_rows
-    ),
-    "lapsed": Report(
-        "lapsed",
-        _lapsed,
-        ("plan_id", "patient", "protocol", "completed_on", "due_on", "days_overdue", "recalled"),
-        lambda rows: [
-            (
-                r.plan_id,
-                r.patient,
-                r.protocol,
-                r.completed_on.isoformat() if r.completed_on else "",
-                r.due_on.isoformat(),
-                r.days_overdue,
-                "yes" if r.recalled_at else "",
-            )
-            for r in rows
-        ],
-        practitioner=False,
-        location=False,
-        default_days=365,
-    ),
-    "utilisation": Report(
-        "utilisation",
-        utilisation.utilisation,
-        utilisation.CSV_HEADER,
-        utilisation.csv_rows,
-        default_days=14,
-        ahead_days=13,
-    ),
-}
 
 
 def _pct(value: float | None) -> float | None:
@@ -236,55 +185,80 @@ def _utilisation_chart(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@staff_view(Perm.BILLING_VIEW)
-def attendance_page(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return REPORTS["attendance"].page(
-        request,
-        actor,
-        "web/reports/attendance.html",
+def _lapsed(actor: Actor, filters: Filters) -> list[lapsed.LapsedRow]:
+    return lapsed.lapsed_patients(actor, filters, channel="web")
+
+
+REPORTS = {
+    "attendance": Report(
+        "attendance",
+        attendance.attendance,
+        attendance.CSV_HEADER,
+        attendance.csv_rows,
         _attendance_chart,
-        sections=[
-            ("practitioner", _("By practitioner")),
-            ("location", _("By location")),
-            ("month", _("By month")),
-        ],
-    )
-
-
-@staff_view(Perm.BILLING_VIEW)
-def packages_page(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return REPORTS["packages"].page(request, actor, "web/reports/packages.html", _packages_chart)
-
-
-@staff_view(Perm.BILLING_VIEW)
-def product_cost_page(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return REPORTS["product-cost"].page(
-        request,
-        actor,
-        "web/reports/product_cost.html",
+        sections=(
+            ("practitioner", gettext_lazy("By practitioner")),
+            ("location", gettext_lazy("By location")),
+            ("month", gettext_lazy("By month")),
+        ),
+    ),
+    "packages": Report(
+        "packages",
+        packages.package_report,
+        packages.CSV_HEADER,
+        packages.csv_rows,
+        _packages_chart,
+        practitioner=False,
+    ),
+    "product-cost": Report(
+        "product-cost",
+        product_cost.product_cost,
+        product_cost.CSV_HEADER,
+        product_cost.csv_rows,
         _cost_chart,
-        sections=[
-            ("protocol", _("By protocol")),
-            ("practitioner", _("By practitioner")),
-            ("product", _("By product")),
-            ("month", _("By month")),
+        sections=(
+            ("protocol", gettext_lazy("By protocol")),
+            ("practitioner", gettext_lazy("By practitioner")),
+            ("product", gettext_lazy("By product")),
+            ("month", gettext_lazy("By month")),
+        ),
+    ),
+    "lapsed": Report(
+        "lapsed",
+        _lapsed,
+        ("plan_id", "patient", "protocol", "completed_on", "due_on", "days_overdue", "recalled"),
+        lambda rows: [
+            (
+                r.plan_id,
+                r.patient,
+                r.protocol,
+                r.completed_on.isoformat() if r.completed_on else "",
+                r.due_on.isoformat(),
+                r.days_overdue,
+                "yes" if r.recalled_at else "",
+            )
+            for r in rows
         ],
-    )
-
-
-@staff_view(Perm.BILLING_VIEW)
-def lapsed_page(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return REPORTS["lapsed"].page(request, actor, "web/reports/lapsed.html", _lapsed_chart)
-
-
-@staff_view(Perm.BILLING_VIEW)
-def utilisation_page(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return REPORTS["utilisation"].page(
-        request,
-        actor,
-        "web/reports/utilisation.html",
+        _lapsed_chart,
+        practitioner=False,
+        location=False,
+        default_days=365,
+    ),
+    "utilisation": Report(
+        "utilisation",
+        utilisation.utilisation,
+        utilisation.CSV_HEADER,
+        utilisation.csv_rows,
         _utilisation_chart,
-    )
+        default_days=14,
+        ahead_days=13,
+    ),
+}
+
+
+@staff_view(Perm.BILLING_VIEW)
+def report_page(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
+    return REPORTS[name].page(request, actor)
 
 
 @staff_view(Perm.BILLING_VIEW)
@@ -308,22 +282,8 @@ def recall_page(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRespons
     return redirect(reverse("web:report-lapsed") + (f"?{query}" if query else ""))
 
 
-def _export_view(name: str) -> Callable[..., HttpResponse]:
-    def view(request: HttpRequest) -> HttpResponse:
-        return export(request, name=name)
-
-    return view
-
-
 urlpatterns = [
-    path("reports/attendance", attendance_page, name="report-attendance"),
-    path("reports/packages", packages_page, name="report-packages"),
-    path("reports/product-cost", product_cost_page, name="report-product-cost"),
-    path("reports/lapsed", lapsed_page, name="report-lapsed"),
+    *(path(f"reports/{n}", report_page, {"name": n}, name=f"report-{n}") for n in REPORTS),
+    *(path(f"reports/{n}.csv", export, {"name": n}, name=f"report-{n}-export") for n in REPORTS),
     path("reports/lapsed/<int:plan_id>/recall", recall_page, name="report-lapsed-recall"),
-    path("reports/utilisation", utilisation_page, name="report-utilisation"),
-    *(
-        path(f"reports/{name}.csv", _export_view(name), name=f"report-{name}-export")
-        for name in REPORTS
-    ),
 ]
