@@ -19,6 +19,7 @@ from mesocare.clinics.models import Membership
 from mesocare.fhir.importer.bulk_import import import_export
 from mesocare.imports.models import ImportedRecord
 from mesocare.notify.models import OutboxMessage
+from mesocare.notify.rendering import render_message
 from mesocare.outcomes.models import Photo
 from mesocare.patients.models import Allergy, Patient, Weight
 from mesocare.scheduling.models import Appointment
@@ -304,3 +305,27 @@ def test_a_photo_is_imported_only_with_its_image_in_the_file(
         48,
     )
     assert stored.taken_at.isoformat() == "2025-03-01T09:20:00+00:00"
+
+
+def test_a_message_sent_elsewhere_is_kept_as_sent_and_can_be_previewed(
+    clinic: Any, tmp_path: Path
+) -> None:
+    sent = {
+        "resourceType": "Communication",
+        "id": "msg-2",
+        "status": "completed",
+        "medium": [{"text": "SMS"}],
+        "subject": {"reference": "Patient/pat-1"},
+        "topic": {"text": "Reminder"},
+        "sent": "2025-03-01T08:00:00+01:00",
+    }
+    write(tmp_path / "sent", [ADA, sent])
+    report = import_export(clinic.actor(), tmp_path / "sent", source="sms")
+
+    assert report.counts["created"] == 2, report.skipped
+    message = OutboxMessage.objects.for_org(clinic.org).get(patient__family_name="Nuova")
+    assert (message.status, message.kind, message.channel) == ("sent", "reminder", "sms")
+    assert (
+        message.sent_at is not None and message.sent_at.isoformat() == "2025-03-01T07:00:00+00:00"
+    )
+    assert render_message(message).sms  # the staff page's preview renders it

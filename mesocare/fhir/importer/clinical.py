@@ -65,6 +65,7 @@ from mesocare.imports.services import RowOutcome, RowSkipped
 from mesocare.inventory.models import ProductLot
 from mesocare.notify.choices import MessageChannel, MessageKind
 from mesocare.notify.models import OutboxMessage
+from mesocare.notify.outbox import KIND_TEMPLATES
 from mesocare.outcomes.choices import Landmark, MeasurementKind, PhotoSource, Unit, ViewAngle
 from mesocare.outcomes.models import Measurement
 from mesocare.outcomes.services import store_photo
@@ -1125,7 +1126,7 @@ def import_communication(
         patient=patient,
         kind=kind,
         channel=channel,
-        template="imported",
+        template=KIND_TEMPLATES.get(kind, "notice"),
         due_at=sent,
         status="sent",
         sent_at=sent,
