@@ -118,6 +118,7 @@ def test_other_types_invalid_resources_and_broken_lines_are_reported(
     out = capsys.readouterr().out
     assert "1 created" in out and "4 skipped" in out
     assert "Device is not imported" in out
+    assert "  Patient: 1 created, 1 skipped" in out
     assert "not valid R4" in out
     assert "not JSON" in out
     assert "Patient/nobody" in out

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,14 @@ class Command(BaseCommand):
             f"{verb}: {counts['created']} created, {counts['matched']} linked to records on "
             f"file, {counts['unchanged']} already imported, {counts['skipped']} skipped."
         )
+        by_type: dict[str, Counter[str]] = {}
+        for row in report.rows:
+            type_name = row.external_id.split("/")[0] if "/" in row.external_id else "(lines)"
+            by_type.setdefault(type_name, Counter())[row.status] += 1
+        for type_name, statuses in by_type.items():
+            self.stdout.write(
+                f"  {type_name}: " + ", ".join(f"{n} {status}" for status, n in statuses.items())
+            )
         for row in report.rows:
             if row.status == "skipped":
                 self.stdout.write(
