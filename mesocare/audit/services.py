@@ -118,27 +118,32 @@ def record_refused(
     )
 
 
-def _record_without_user(
+def record_without_user(
     organization_id: int,
-    action: AuditAction,
-    obj: models.Model,
+    action: AuditAction | str,
+    object_type: str,
+    object_id: str,
     *,
     label: str,
     channel: str,
     patient_id: int | None,
     summary: str,
     changes: dict[str, Any] | None,
+    ip: str | None = None,
 ) -> AuditEvent:
+    """The one write of an entry that no staff user made (the system, a patient, a portal
+    account): `label` names who did it."""
     return AuditEvent.objects.create(
         organization_id=organization_id,
         actor=None,
-        actor_label=label,
+        actor_label=label[:254],
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_type=object_type,
+        object_id=object_id,
         patient_id=patient_id,
         summary=summary[:255],
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+        ip=ip,
         channel=channel,
     )
 
@@ -153,10 +158,11 @@ def record_system(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """What the system did on its own (the worker: no user, label and channel "system")."""
-    return _record_without_user(
+    return record_without_user(
         organization_id,
         action,
-        obj,
+        obj._meta.label_lower,
+        str(obj.pk),
         label=SYSTEM,
         channel=SYSTEM,
         patient_id=patient_id,
@@ -175,15 +181,43 @@ def record_by_patient(
     channel: str = "portal",
 ) -> AuditEvent:
     """What a patient did through the portal or a signed link (no staff user)."""
-    return _record_without_user(
+    return record_without_user(
         organization_id,
         action,
-        obj,
+        obj._meta.label_lower,
+        str(obj.pk),
         label=PATIENT,
         channel=channel,
         patient_id=patient_id,
         summary=summary,
         changes=None,
+    )
+
+
+def record_by_portal_account(
+    organization_id: int,
+    email: str,
+    action: AuditAction | str,
+    *,
+    object_type: str,
+    object_id: str,
+    patient_id: int | None = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """What a portal account did (no staff user: the label names the account's email)."""
+    return record_without_user(
+        organization_id,
+        action,
+        object_type,
+        object_id,
+        label=f"portal:{email}",
+        channel="portal",
+        patient_id=patient_id,
+        summary=summary,
+        changes=changes,
+        ip=ip,
     )
 
 

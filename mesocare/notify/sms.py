@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from mesocare.lib.text import digits_only
 
@@ -117,7 +116,7 @@ def is_opted_out(org_id: int | None, phone: str) -> bool:
 def handle_inbound(from_phone: str, body: str, *, provider: str) -> str | None:
     """Apply a STOP or START keyword from `from_phone`. Returns the keyword applied, if any."""
     from mesocare.audit.choices import AuditAction
-    from mesocare.audit.models import AuditEvent
+    from mesocare.audit.services import record_without_user
     from mesocare.notify.models import SmsOptOut
     from mesocare.patients.models import Patient
 
@@ -141,18 +140,16 @@ def handle_inbound(from_phone: str, body: str, *, provider: str) -> str | None:
                 SmsOptOut.objects.filter(organization_id=org_id, phone_digits=digits).delete()[0]
             )
         if changed:
-            AuditEvent.objects.create(
-                organization_id=org_id,
-                actor=None,
-                actor_label=f"sms:{provider}",
-                action=AuditAction.UPDATE,
-                object_type="patients.patient",
-                object_id=str(patient_id),
+            record_without_user(
+                org_id,
+                AuditAction.UPDATE,
+                "patients.patient",
+                str(patient_id),
+                label=f"sms:{provider}",
+                channel="sms",
                 patient_id=patient_id,
                 summary=f"SMS {'opt-out' if keyword == 'stop' else 'opt-in'} by inbound text",
                 changes={"sms_opt_out": keyword == "stop"},
-                channel="sms",
-                at=timezone.now(),
             )
     log.info("inbound SMS keyword %s for %d patient record(s)", keyword, len(patients))
     return keyword

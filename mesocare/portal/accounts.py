@@ -32,7 +32,7 @@ from django_otp.oath import TOTP
 from django_otp.util import random_hex
 
 from mesocare.audit.choices import AuditAction
-from mesocare.audit.models import AuditEvent
+from mesocare.audit.services import record_by_portal_account
 from mesocare.errors import Conflict, DomainError, Invalid, NotFound
 from mesocare.patients.choices import ConsentKind
 from mesocare.patients.models import Consent, Patient
@@ -79,18 +79,16 @@ def audit(
     changes: dict[str, object] | None = None,
 ) -> None:
     """An audit event by a portal account (no staff user: the label names the account)."""
-    AuditEvent.objects.create(
-        organization_id=account.organization_id,
-        actor=None,
-        actor_label=f"portal:{account.email}"[:254],
-        action=action,
+    record_by_portal_account(
+        account.organization_id,
+        account.email,
+        action,
         object_type=obj_type,
         object_id=obj_id or str(account.pk),
         patient_id=patient_id,
-        summary=summary[:255],
-        changes=changes or {},
+        summary=summary,
+        changes=changes,
         ip=ip,
-        channel="portal",
     )
 
 
