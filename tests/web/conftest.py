@@ -33,3 +33,15 @@ def signature_png() -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.fixture
+def demo_clinic(monkeypatch: Any, tmp_path: Any, settings: Any) -> None:
+    """The demo clinic (`mesocare demo`), its files under a temporary directory."""
+    from mesocare.demo.data import load_demo
+
+    monkeypatch.setenv("MESOCARE_DEMO_PASSWORD", "demo-password-for-tests")
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "private"
+    settings.NOTIFY_JOURNAL_PATH = str(tmp_path / "journal.jsonl")
+    load_demo()

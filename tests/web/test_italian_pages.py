@@ -16,7 +16,6 @@ from django.utils import translation
 from mesocare.assessments.models import Assessment
 from mesocare.charting.models import TreatmentSession
 from mesocare.clinics.models import Membership
-from mesocare.demo.data import load_demo
 from mesocare.notify.choices import AlertKind
 from mesocare.notify.models import Alert
 from mesocare.plans.choices import PlanStatus, ReviewOutcome
@@ -54,22 +53,13 @@ def text_of(response: Any) -> str:
     return "\n".join(parser.parts)
 
 
-@pytest.fixture
-def demo(monkeypatch: Any, tmp_path: Any, settings: Any) -> None:
-    monkeypatch.setenv("MESOCARE_DEMO_PASSWORD", "demo-password-for-tests")
-    settings.VAR_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "private"
-    settings.NOTIFY_JOURNAL_PATH = str(tmp_path / "journal.jsonl")
-    load_demo()
-
-
 def shows(text: str, italian: list[str], english: list[str], page: str) -> None:
     assert [w for w in italian if w not in text] == [], f"{page}: Italian missing"
     assert [w for w in english if w in text] == [], f"{page}: English shown"
 
 
 @pytest.mark.django_db
-def test_an_italian_practitioner_reads_the_demo_clinic_in_italian(demo: None) -> None:
+def test_an_italian_practitioner_reads_the_demo_clinic_in_italian(demo_clinic: None) -> None:
     member = Membership.objects.get(user__email="practitioner@demo.mesocare.test")
     member.user.language = "it"
     member.user.save(update_fields=["language"])
