@@ -111,3 +111,18 @@ def test_reception_without_clinical_access_finds_reports_in_the_menu(till: Any) 
     html = _client(till.clinic, "reception").get("/").content.decode()
     assert 'href="/reports/attendance"' in html
     assert dt.date.today()  # the menu renders for every role
+
+
+def test_an_italian_member_reads_the_reports_in_italian(till: Any, make: Any) -> None:
+    _data(till, make)
+    user = till.clinic.user("reception")
+    user.language = "it"
+    user.save(update_fields=["language"])
+    client = _client(till.clinic, "reception")
+    page = client.get("/reports/attendance?date_from=2026-11-01&date_to=2026-11-30")
+    text = page.content.decode()
+    assert "Assenze e disdette tardive" in text and "Tasso di assenze" in text
+    assert "novembre 2026" in text.lower()
+    lapsed = client.get("/reports/lapsed?date_from=2026-01-01&date_to=2026-12-06").content
+    assert "Richiama" in lapsed.decode()
+    assert "pazienti da richiamare" in lapsed.decode()
