@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from PIL import Image
 
 from mesocare.accounts.models import User
@@ -329,3 +330,37 @@ def test_a_message_sent_elsewhere_is_kept_as_sent_and_can_be_previewed(
         message.sent_at is not None and message.sent_at.isoformat() == "2025-03-01T07:00:00+00:00"
     )
     assert render_message(message).sms  # the staff page's preview renders it
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the no-overlap constraints are PostgreSQL's"
+)
+def test_a_double_booking_the_database_refuses_is_skipped_with_the_reason(
+    clinic: Any, tmp_path: Path
+) -> None:
+    bea = {**ADA, "id": "pat-2", "name": [{"family": "Seconda", "given": ["Bea"]}]}
+
+    def booking(app_id: str, patient: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Appointment",
+            "id": app_id,
+            "status": "booked",
+            "start": "2030-04-01T10:00:00+02:00",
+            "end": "2030-04-01T10:30:00+02:00",
+            "participant": [
+                {"actor": {"reference": f"Patient/{patient}"}, "status": "accepted"},
+                {"actor": {"reference": "Practitioner/doc-9"}, "status": "accepted"},
+                {"actor": {"reference": "Location/loc-1"}, "status": "accepted"},
+            ],
+        }
+
+    write(
+        tmp_path / "double",
+        [ADA, bea, DOCTOR, SITE, booking("a-1", "pat-1"), booking("a-2", "pat-2")],
+    )
+    report = import_export(clinic.actor(), tmp_path / "double", source="double")
+
+    assert reasons(report) == {
+        "Appointment/a-2": "the practitioner has another booking at that time"
+    }
+    assert Appointment.objects.for_org(clinic.org).filter(start__year=2030).count() == 1
