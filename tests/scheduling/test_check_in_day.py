@@ -157,3 +157,19 @@ def test_reception_cannot_discard_and_the_api_discards_for_the_practitioner(
     assert r.status_code == 204, r.content
     assert Appointment.objects.get(pk=appointment.pk).status == "booked"
     assert sched.api("practitioner").post(f"sessions/{session.pk}/discard").status_code == 404
+
+
+def test_the_session_page_discards_an_empty_session_in_a_bounded_number_of_queries(
+    sched: Any, h: Any, django_assert_max_num_queries: Any
+) -> None:
+    appointment, session = checked_in_with_session(sched, h)
+    doctor = Client()
+    doctor.force_login(sched.user("practitioner"))
+    page = doctor.get(f"/sessions/{session.pk}").content.decode()
+    assert "Opened by mistake?" in page and "Discard session" in page
+    with django_assert_max_num_queries(32):
+        r = doctor.post(f"/sessions/{session.pk}/discard", {"reason": "wrong slot"})
+    assert r.status_code == 302
+    assert r["Location"] == f"/patients/{sched.patient.pk}/sessions"
+    assert Appointment.objects.get(pk=appointment.pk).status == "booked"
+    assert not TreatmentSession.objects.filter(pk=session.pk).exists()

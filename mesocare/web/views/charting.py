@@ -504,7 +504,8 @@ def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 @staff_view(Perm.CLINICAL_EDIT)
 def session_discard(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     """Discard an empty session opened by mistake; its appointment is booked again."""
-    session = _load(actor, session_id)
+    # The row alone: the service checks what is charted (the page's prefetches are not needed).
+    session = get_for_org(TreatmentSession, actor.org_id, session_id)
     form = DiscardForm(request.POST)
     if form.is_valid():
         try:
