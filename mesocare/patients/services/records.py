@@ -117,11 +117,9 @@ def record_no_known_allergies(
 def _set_allergy_status(
     actor: Actor, patient: Patient, status: str, *, patient_reported: bool = False
 ) -> None:
-    """Follow the allergy list with the status (audited on the patient) when it changes."""
-    row = Patient.objects.select_for_update().get(pk=patient.pk)
-    if row.allergy_status == status:
-        return
-    before = row.allergy_status
+    """Follow the allergy list with the status (audited on the patient) when it changes: one
+    conditional UPDATE, so two requests never both record the change."""
+    row = Patient(pk=patient.pk, organization_id=actor.org_id)
     stamp_allergy_status(
         actor,
         row,
@@ -129,20 +127,28 @@ def _set_allergy_status(
         has_active=status == AllergyStatus.HAS_ALLERGIES,
         patient_reported=patient_reported,
     )
-    fields = [
-        "allergy_status",
-        "allergy_status_by",
-        "allergy_status_at",
-        "allergy_status_patient_reported",
-    ]
-    row.save(update_fields=fields)
-    for name in fields:
-        setattr(patient, name, getattr(row, name))
+    fields = {
+        "allergy_status": row.allergy_status,
+        "allergy_status_by": row.allergy_status_by,
+        "allergy_status_at": row.allergy_status_at,
+        "allergy_status_patient_reported": row.allergy_status_patient_reported,
+    }
+    changed = (
+        Patient.objects.for_org(actor.org_id)
+        .filter(pk=patient.pk)
+        .exclude(allergy_status=status)
+        .update(**fields)
+    )
+    if not changed:
+        return
+    before = patient.allergy_status if patient.allergy_status != status else None
+    for name, value in fields.items():
+        setattr(patient, name, value)
     record(
         actor,
         AuditAction.UPDATE,
-        row,
-        patient_id=row.pk,
+        patient,
+        patient_id=patient.pk,
         changes={"allergy_status": [before, status]},
     )
 
