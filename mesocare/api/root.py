@@ -19,6 +19,7 @@ from mesocare.api import (
     safety,
     scales,
     scheduling,
+    scheduling_time_off,
 )
 from mesocare.api.auth import BearerTokenAuth, SessionActorAuth
 from mesocare.api.idempotency import in_one_transaction, replay_or_reserve
@@ -55,6 +56,7 @@ api.add_router("", scales.router)
 api.add_router("", assessments.router)
 api.add_router("", plans.router)
 api.add_router("", scheduling.router)
+api.add_router("", scheduling_time_off.router)
 api.add_router("", notify.router)
 api.add_router("", outcomes.router)
 api.add_router("", billing.router)
