@@ -83,20 +83,20 @@ class PriceQuery(Schema):
     active: bool | None = None
 
 
-class ComponentIn(Schema):
+class OfferComponentIn(Schema):
     """A service a course includes besides its sessions (a consultation, an add-on)."""
 
     item_id: int
     quantity: int = Field(1, ge=1, le=100)
 
 
-class ComponentOut(Schema):
+class OfferComponentOut(Schema):
     item_id: int
     name: str
     quantity: int
 
 
-class AllowanceOut(Schema):
+class PackageServiceOut(Schema):
     """One included service of a sold course: paid, used and left."""
 
     item_id: int
@@ -118,7 +118,7 @@ class OfferIn(Schema):
     tax_rate: Decimal = Field(Decimal(0), ge=0, le=100, max_digits=5, decimal_places=2)
     exemption_code: str = Field("", max_length=30)
     exemption_reason: str = Field("", max_length=300)
-    components: list[ComponentIn] = Field(
+    components: list[OfferComponentIn] = Field(
         default_factory=list, description="other services included, e.g. a consultation"
     )
 
@@ -145,7 +145,7 @@ class OfferOut(Schema):
     exemption_code: str
     exemption_reason: str
     active: bool
-    components: list[ComponentOut] = Field(default_factory=list)
+    components: list[OfferComponentOut] = Field(default_factory=list)
 
 
 class SellIn(Schema):
@@ -195,7 +195,7 @@ class PatientPackageOut(Schema):
     invoice_id: int | None
     credit_note_id: int | None
     cancelled_at: dt.datetime | None
-    services: list[AllowanceOut] = Field(
+    services: list[PackageServiceOut] = Field(
         default_factory=list, description="included services besides the sessions"
     )
     refund_payment_id: int | None = Field(
