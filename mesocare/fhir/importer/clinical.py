@@ -120,6 +120,7 @@ class Run:
     # Sessions signed at the end of the run (session pk → signed_at, signed_by_id): a signed
     # session refuses new charting rows, and its injections and side effects come after it.
     signatures: dict[int, dict[str, Any]] = field(default_factory=dict)
+    plan_of_appointment: dict[str, str] | None = None
     _links: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
@@ -788,15 +789,15 @@ def import_care_plan(run: Run, resource: dict[str, Any], outcome: RowOutcome) ->
 
 def _plan_of_appointment(run: Run, fhir_id: str) -> tuple[int | None, str | None]:
     """(local plan pk, CarePlan id) of the CarePlan whose activities list the appointment."""
-    for plan_id, plan in run.index.get("CarePlan", {}).items():
-        for activity in plan.get("activity") or []:
-            if (
-                (activity.get("reference") or {})
-                .get("reference", "")
-                .endswith(f"Appointment/{fhir_id}")
-            ):
-                return run.link("CarePlan", plan_id), plan_id
-    return None, None
+    if run.plan_of_appointment is None:  # once per run: appointment id → CarePlan id
+        run.plan_of_appointment = {
+            reference.rpartition("/")[2]: plan_id
+            for plan_id, plan in run.index.get("CarePlan", {}).items()
+            for activity in plan.get("activity") or []
+            if (reference := (activity.get("reference") or {}).get("reference", ""))
+        }
+    plan_id = run.plan_of_appointment.get(fhir_id)
+    return (run.link("CarePlan", plan_id), plan_id) if plan_id else (None, None)
 
 
 def _room(location_id: int, org_id: int, status: str, start: Any, end: Any) -> Room:
