@@ -192,7 +192,8 @@ def _body_weight() -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
 
 
-def build_weight(weight: Weight, ctx: MappingContext) -> dict[str, Any]:
+def build_weight(weight: Any, ctx: MappingContext) -> dict[str, Any]:
+    """``weight``: a row of WEIGHT_COLUMNS (see `mesocare.fhir.registry`)."""
     return compact(
         {
             "status": "final",
@@ -206,11 +207,13 @@ def build_weight(weight: Weight, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+WEIGHT_COLUMNS = ("patient_id", "measured_on", "recorded_by_id", "kg")
 WEIGHTS = Source(
     Weight,
     build_weight,
     id_prefix="weight",
     last_updated="recorded_at",
+    columns=WEIGHT_COLUMNS,
     filters={
         "date": date_filter("measured_on", date_only=True),
         "code": fixed_code_filter(LOINC, BODY_WEIGHT[1]),
