@@ -49,7 +49,8 @@ class Day:
         indication: str = "cellulite",
         **fields: Any,
     ) -> Any:
-        """A registered patient with a complete intake (weight, pregnancy status, consent)."""
+        """A registered patient with a complete intake (weight, pregnancy status, allergies
+        asked: none known, consent)."""
         from mesocare.patients.services import records
         from mesocare.patients.services.registry import register_patient
 
@@ -68,6 +69,7 @@ class Day:
             **fields,
         )
         records.record_weight(reception, patient, kg=Decimal(kg), measured_on=self.today)
+        records.record_no_known_allergies(reception, patient)
         records.add_consent(
             reception,
             patient,
