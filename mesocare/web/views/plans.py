@@ -189,6 +189,7 @@ def _plan_context(actor: Actor, plan: TreatmentPlan) -> dict[str, Any]:
         "plan": plan,
         "snapshot": snapshot,
         "scale": shown_scale(get_scale(snapshot["scale"])) if snapshot.get("scale") else None,
+        "scale_id": snapshot.get("scale") or "",
         "sessions_remaining": max(plan.sessions_planned - plan.sessions_done, 0),
         "actions": actions,
         "can_book": can_book,
