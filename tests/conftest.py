@@ -17,6 +17,9 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Organization, Room
 from mesocare.patients.models import Patient
 
+# The factories (`make`, `other_make`, `make_plan`, `journal`, ...) for every test directory.
+pytest_plugins = ["tests.factories"]
+
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "practitioner", "reception", "auditor")
 

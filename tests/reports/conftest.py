@@ -1,6 +1,6 @@
 """Fixtures of the business report tests: the till of tests/billing (prices, a 6-session
-package offer, a cancellation policy) and the plan/appointment/session factory of
-tests/outcomes, loaded from their conftest files (tests have no packages)."""
+package offer, a cancellation policy), loaded from its conftest file; `make` comes from the
+factories plugin (tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -23,15 +23,9 @@ def _load(name: str, relative: str) -> ModuleType:
 
 
 _billing = _load("reports_billing_helpers", "../billing/conftest.py")
-_outcomes = _load("reports_outcomes_helpers", "../outcomes/conftest.py")
 _load("reports_cases", "reports_cases.py")  # the worked examples, imported by the tests
 
 
 @pytest.fixture
 def till(clinic: Any) -> Any:
     return _billing.make_till(clinic)
-
-
-@pytest.fixture
-def make(clinic: Any) -> Any:
-    return _outcomes.Factory(clinic)

@@ -12,10 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mesocare.catalog.models import Protocol, ProtocolVersion
-from mesocare.catalog.snapshots import snapshot_protocol
 from mesocare.clinics.models import OpeningHours, Room, WorkingHours
-from mesocare.plans.models import PlannedSession, TreatmentPlan
+from mesocare.plans.models import TreatmentPlan
+from tests.factories import make_plan
 
 ROME = ZoneInfo("Europe/Rome")
 MONDAY = dt.date(2030, 3, 25)  # the week before the DST change
@@ -49,36 +48,6 @@ def open_hours(clinic: Any, member_roles: tuple[str, ...] = ("practitioner",)) -
                     opens=opens,
                     closes=closes,
                 )
-
-
-def make_plan(clinic: Any, **overrides: Any) -> TreatmentPlan:
-    protocol = Protocol.objects.filter(organization__isnull=True, pre_care__isnull=False).first()
-    assert protocol is not None, "the curated catalog is loaded after migrate"
-    version = ProtocolVersion.objects.filter(protocol=protocol, version=protocol.version).first()
-    if version is None:
-        version = ProtocolVersion.objects.create(
-            protocol=protocol, version=protocol.version, snapshot=snapshot_protocol(protocol)
-        )
-    values: dict[str, Any] = {
-        "organization": clinic.org,
-        "patient": clinic.patient,
-        "protocol": protocol,
-        "protocol_version": version,
-        "sessions_planned": 4,
-        "sessions_by_rule": 4,
-        "interval_min_days": 5,
-        "interval_target_days": 7,
-        "interval_max_days": 14,
-        "response_check_session": 2,
-        "session_duration_min": 30,
-        "room_kind": "facial",
-        "created_by": clinic.user("practitioner"),
-    }
-    values.update(overrides)
-    plan = TreatmentPlan.objects.create(**values)
-    for index in range(1, plan.sessions_planned + 1):
-        PlannedSession.objects.create(organization=clinic.org, plan=plan, index=index)
-    return plan
 
 
 @pytest.fixture

@@ -1,6 +1,11 @@
-"""Factories for messages, portal and outcomes tests: plans, appointments and sessions built
-directly (the booking and charting services have their own tests). Shared by symlink from
-tests/portal and tests/outcomes."""
+"""The test factories, loaded for every test as a pytest plugin (`pytest_plugins` in
+tests/conftest.py): patients, plans, appointments, sessions and assessments built directly (the
+booking and charting services have their own tests), as the `make` / `other_make` fixtures, and
+`make_plan(clinic)` for modules that build a plan without the fixture; plus the `journal` and
+`scratch_database_url` fixtures of the messages tests.
+
+Test modules import helpers from here (`from tests.factories import make_plan`), never from a
+conftest (importlib mode cannot import those)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from django.utils import timezone
 
 from mesocare.assessments.models import Assessment
 from mesocare.catalog.models import Protocol, ProtocolVersion
+from mesocare.catalog.snapshots import snapshot_protocol
 from mesocare.charting.models import TreatmentSession
 from mesocare.patients.models import Patient
 from mesocare.plans.models import PlannedSession, TreatmentPlan
@@ -155,6 +161,37 @@ class Factory:
             session.signed_by = self.clinic.user("practitioner")
             session.save(update_fields=["signed_at", "signed_by"])
         return session
+
+
+def make_plan(clinic: Any, **overrides: Any) -> TreatmentPlan:
+    """A plan of the curated protocol with pre-care, its planned sessions, for `clinic`."""
+    protocol = Protocol.objects.filter(organization__isnull=True, pre_care__isnull=False).first()
+    assert protocol is not None, "the curated catalog is loaded after migrate"
+    version = ProtocolVersion.objects.filter(protocol=protocol, version=protocol.version).first()
+    if version is None:
+        version = ProtocolVersion.objects.create(
+            protocol=protocol, version=protocol.version, snapshot=snapshot_protocol(protocol)
+        )
+    values: dict[str, Any] = {
+        "organization": clinic.org,
+        "patient": clinic.patient,
+        "protocol": protocol,
+        "protocol_version": version,
+        "sessions_planned": 4,
+        "sessions_by_rule": 4,
+        "interval_min_days": 5,
+        "interval_target_days": 7,
+        "interval_max_days": 14,
+        "response_check_session": 2,
+        "session_duration_min": 30,
+        "room_kind": "facial",
+        "created_by": clinic.user("practitioner"),
+    }
+    values.update(overrides)
+    plan = TreatmentPlan.objects.create(**values)
+    for index in range(1, plan.sessions_planned + 1):
+        PlannedSession.objects.create(organization=clinic.org, plan=plan, index=index)
+    return plan
 
 
 @pytest.fixture
