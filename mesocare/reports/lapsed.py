@@ -30,6 +30,7 @@ from mesocare.clinics.tenancy import get_for_org
 from mesocare.core.business import local_day
 from mesocare.errors import Conflict
 from mesocare.notify.choices import MessageKind
+from mesocare.notify.links import RecallLink
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.outbox import default_timezone, enqueue
 from mesocare.notify.schedules import _context
@@ -166,11 +167,9 @@ def recall(
             "protocol_name": plan.protocol.name,
             "due_on": due_on.isoformat(),
             "links": [
-                {
-                    "name": "recall_url",
-                    "purpose": "recall",
-                    "data": {"o": actor.org_id, "p": plan.patient_id, "pl": plan.pk},
-                }
+                RecallLink(
+                    organization=actor.org_id, patient=plan.patient_id, plan=plan.pk
+                ).message_link("recall_url")
             ],
         },
         idempotency_key=key,
