@@ -9,6 +9,7 @@ from mesocare.web.views import (
     billing_legal,
     catalog,
     charting,
+    course_booking,
     home,
     imports,
     inventory,
@@ -97,7 +98,7 @@ urlpatterns = [
         scheduling.appointment_action,
         name="appointment-action",
     ),
-    path("plans/<int:plan_id>/book", scheduling.book_course, name="book-course"),
+    path("plans/<int:plan_id>/book", course_booking.book_course, name="book-course"),
     path(
         "patients/<int:patient_id>/appointments",
         scheduling.patient_appointments,
