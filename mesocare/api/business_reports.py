@@ -17,7 +17,7 @@ from mesocare.api.business_reports_schemas import (
     PackagesOut,
     ProductCostOut,
     RecallOut,
-    ReportQuery,
+    BusinessReportQuery,
     UtilisationOut,
 )
 from mesocare.api.problems import PROBLEM_RESPONSES
@@ -28,11 +28,11 @@ from mesocare.reports.common import Filters
 router = Router(tags=["reports"])
 
 
-def _filters(params: ReportQuery) -> Filters:
+def _filters(params: BusinessReportQuery) -> Filters:
     return Filters(params.date_from, params.date_to, params.location, params.practitioner)
 
 
-def _period(params: ReportQuery) -> dict[str, Any]:
+def _period(params: BusinessReportQuery) -> dict[str, Any]:
     return {"date_from": params.date_from, "date_to": params.date_to}
 
 
@@ -42,7 +42,7 @@ def _period(params: ReportQuery) -> dict[str, Any]:
     summary="No-show and late-cancellation rates and forfeited deposits",
 )
 @requires(Perm.BILLING_VIEW)
-def attendance_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[str, Any]:
+def attendance_report(request: HttpRequest, params: Query[BusinessReportQuery]) -> dict[str, Any]:
     report = attendance.attendance(actor_of(request), _filters(params))
     return {
         **_period(params),
@@ -69,7 +69,7 @@ def attendance_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[
     summary="Packages sold, used and outstanding (deferred revenue) per offer and month",
 )
 @requires(Perm.BILLING_VIEW)
-def packages_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[str, Any]:
+def packages_report(request: HttpRequest, params: Query[BusinessReportQuery]) -> dict[str, Any]:
     report = packages.package_report(actor_of(request), _filters(params))
     return {
         **_period(params),
@@ -87,7 +87,7 @@ def packages_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[st
     summary="Product cost per signed session, from the lots' unit costs",
 )
 @requires(Perm.BILLING_VIEW)
-def product_cost_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[str, Any]:
+def product_cost_report(request: HttpRequest, params: Query[BusinessReportQuery]) -> dict[str, Any]:
     report = product_cost.product_cost(actor_of(request), _filters(params))
     return {
         **_period(params),
@@ -104,7 +104,7 @@ def product_cost_report(request: HttpRequest, params: Query[ReportQuery]) -> dic
     summary="Lapsed patients: maintenance due in the period, nothing booked (audited read)",
 )
 @requires(Perm.BILLING_VIEW)
-def lapsed_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict[str, Any]]:
+def lapsed_report(request: HttpRequest, params: Query[BusinessReportQuery]) -> list[dict[str, Any]]:
     rows = lapsed.lapsed_patients(actor_of(request), _filters(params), channel="api")
     return [{**vars(r), "maintenance_due_on": r.due_on} for r in rows]
 
@@ -126,7 +126,7 @@ def recall_lapsed(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     summary="Booked against available hours of practitioners and rooms, per week",
 )
 @requires(Perm.BILLING_VIEW)
-def utilisation_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[str, Any]:
+def utilisation_report(request: HttpRequest, params: Query[BusinessReportQuery]) -> dict[str, Any]:
     report = utilisation.utilisation(actor_of(request), _filters(params))
 
     def usage(u: utilisation.Usage) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from ninja import Schema
 
 
-class ReportQuery(Schema):
+class BusinessReportQuery(Schema):
     date_from: dt.date
     date_to: dt.date
     location: int | None = None

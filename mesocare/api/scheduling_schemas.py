@@ -185,7 +185,7 @@ class WaitlistIn(Schema):
     notes: str = Field("", max_length=2000)
 
 
-class OfferOut(Schema):
+class WaitlistOfferOut(Schema):
     start: dt.datetime
     end: dt.datetime | None
     practitioner: int | None
@@ -207,7 +207,7 @@ class WaitlistOut(Schema):
     duration_min: int
     status: WaitlistStatus
     notes: str
-    offer: OfferOut | None
+    offer: WaitlistOfferOut | None
     offer_expires_at: dt.datetime | None = Field(
         None, description="until when the open offer stands; then it passes to the next waiter"
     )
