@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from mesocare.web.views import (
     account,
+    appointment_booking,
     assessments,
     audit,
     auth,
@@ -81,8 +82,12 @@ urlpatterns = [
     path("safety/rules/<slug:code>", safety.set_safety_rule, name="safety-rule-set"),
     # scheduling
     path("calendar", scheduling.calendar, name="calendar"),
-    path("calendar/book", scheduling.appointment_new, name="appointment-new"),
-    path("calendar/book/patients", scheduling.book_patient_search, name="book-patient-search"),
+    path("calendar/book", appointment_booking.appointment_new, name="appointment-new"),
+    path(
+        "calendar/book/patients",
+        appointment_booking.book_patient_search,
+        name="book-patient-search",
+    ),
     path(
         "appointments/<int:appointment_id>",
         scheduling.appointment_panel,
