@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -63,6 +63,7 @@ class RuleSpec:
     title: str
     source: str
     default_severity: Severity
+    _: KW_ONLY  # the flags read as what they are at every rule's definition
     overridable: bool
     non_negotiable: bool = False
     block_at: frozenset[Moment] = frozenset()

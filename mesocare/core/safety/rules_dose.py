@@ -67,11 +67,16 @@ WEIGHT_MISSING = RuleSpec(
     "Recent weight needed for a weight-based dose limit",
     LIDOCAINE_LABEL,
     "warn",
-    True,
+    overridable=True,
     block_at=frozenset({"charting"}),
 )
 LIDOCAINE_DOSE = RuleSpec(
-    "lidocaine_dose", "Lidocaine maximum dose", LIDOCAINE_LABEL, "block", False, True
+    "lidocaine_dose",
+    "Lidocaine maximum dose",
+    LIDOCAINE_LABEL,
+    "block",
+    overridable=False,
+    non_negotiable=True,
 )
 DCA_SESSION = RuleSpec(
     "deoxycholic_session_dose",
@@ -89,7 +94,11 @@ PC_SESSION = RuleSpec(
     overridable=True,
 )
 DCA_COURSE = RuleSpec(
-    "deoxycholic_course_limit", "Deoxycholic acid course limit", KYBELLA_LABEL, "warn", True
+    "deoxycholic_course_limit",
+    "Deoxycholic acid course limit",
+    KYBELLA_LABEL,
+    "warn",
+    overridable=True,
 )
 INTERVAL = RuleSpec(
     "interval_too_short",
@@ -97,7 +106,7 @@ INTERVAL = RuleSpec(
     f"{KYBELLA_LABEL}; {PC_DC_SOURCE}; protocol and catalog minimum intervals "
     "(docs/clinical-sources.md, Protocols and Products)",
     "block",
-    True,
+    overridable=True,
 )
 
 

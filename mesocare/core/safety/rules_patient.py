@@ -37,19 +37,25 @@ TRANEXAMIC_ACID = "tranexamic_acid"
 HORMONAL_CONTRACEPTIVE = "combined_hormonal_contraceptive"
 
 ALLERGY = RuleSpec(
-    "allergy_ingredient", "Allergy to an ingredient", f"{VEDAMURTHY}; {CONSENSUS}", "block", True
+    "allergy_ingredient",
+    "Allergy to an ingredient",
+    f"{VEDAMURTHY}; {CONSENSUS}",
+    "block",
+    overridable=True,
 )
 ALLERGIES_UNKNOWN = RuleSpec(
     "allergies_not_recorded",
     "Allergies not recorded",
     f"{VEDAMURTHY} (history of allergy before mesotherapy); {CONSENSUS}",
     "warn",
-    True,
+    overridable=True,
 )
 PREGNANCY = RuleSpec(
-    "pregnancy", "Pregnancy", f"{VEDAMURTHY}; {CONSENSUS}; {AVODART}", "block", True
+    "pregnancy", "Pregnancy", f"{VEDAMURTHY}; {CONSENSUS}; {AVODART}", "block", overridable=True
 )
-BREASTFEEDING = RuleSpec("breastfeeding", "Breastfeeding", f"{CONSENSUS}; {AVODART}", "block", True)
+BREASTFEEDING = RuleSpec(
+    "breastfeeding", "Breastfeeding", f"{CONSENSUS}; {AVODART}", "block", overridable=True
+)
 TERATOGEN = RuleSpec(
     "teratogen_contraception",
     "5-alpha-reductase inhibitor without recorded reliable contraception",
@@ -62,51 +68,53 @@ PREGNANCY_UNKNOWN = RuleSpec(
     "Pregnancy status not confirmed",
     f"{CONSENSUS}; pre-care practice (docs/clinical-sources.md, Pre-care and aftercare)",
     "warn",
-    True,
+    overridable=True,
 )
 MINOR = RuleSpec(
     "minor",
     "Patient under 18",
     f"{KYBELLA} (safety <18 not established); {CONSENSUS}",
     "block",
-    False,
+    overridable=False,
 )
 ANTICOAGULANT = RuleSpec(
     "anticoagulant",
     "Anticoagulant or antiplatelet medication",
     f"{KYBELLA} (caution with antiplatelet/anticoagulant); {VEDAMURTHY}",
     "warn",
-    True,
+    overridable=True,
 )
 BLEEDING = RuleSpec(
     "bleeding_disorder",
     "Bleeding disorder",
     f"{KYBELLA} (coagulopathy); {CONSENSUS}",
     "block",
-    True,
+    overridable=True,
 )
 INFECTION = RuleSpec(
     "active_infection",
     "Active skin infection at a treated area",
     f"{KYBELLA} (contraindicated with infection at injection sites); {VEDAMURTHY}",
     "block",
-    True,
+    overridable=True,
 )
-KELOID = RuleSpec("keloid_history", "History of keloid scarring", CONSENSUS, "warn", True)
-AUTOIMMUNE = RuleSpec("autoimmune", "Autoimmune disease", CONSENSUS, "warn", True)
+KELOID = RuleSpec(
+    "keloid_history", "History of keloid scarring", CONSENSUS, "warn", overridable=True
+)
+AUTOIMMUNE = RuleSpec("autoimmune", "Autoimmune disease", CONSENSUS, "warn", overridable=True)
 CANCER = RuleSpec(
     "cancer_treatment",
     "Cancer under active treatment",
     f"{VEDAMURTHY}; {CONSENSUS}",
     "block",
-    True,
+    overridable=True,
 )
 THROMBO = RuleSpec(
     "thromboembolic_history",
     "Thromboembolic history with a lipolytic product or tranexamic acid",
     f"{CONSENSUS}; {VEDAMURTHY}; {LYSTEDA}",
     "warn",
-    True,
+    overridable=True,
 )
 TXA_HORMONAL = RuleSpec(
     "tranexamic_hormonal_contraceptive",

@@ -24,17 +24,23 @@ MIX_SOURCE = (
     "et al., Obes Rev 2013 (local anaesthetics inhibit lipolysis)"
 )
 
-LOT_EXPIRED = RuleSpec("lot_expired", "Expired lot", LOT_SOURCE, "block", False, True)
-LOT_RECALLED = RuleSpec("lot_recalled", "Recalled lot", LOT_SOURCE, "block", False, True)
+LOT_EXPIRED = RuleSpec(
+    "lot_expired", "Expired lot", LOT_SOURCE, "block", overridable=False, non_negotiable=True
+)
+LOT_RECALLED = RuleSpec(
+    "lot_recalled", "Recalled lot", LOT_SOURCE, "block", overridable=False, non_negotiable=True
+)
 CONSENT = RuleSpec(
     "consent_missing",
     "Valid treatment consent",
     CONSENT_SOURCE,
     "warn",
-    True,
+    overridable=True,
     block_at=frozenset({"check_in", "charting"}),
 )
-MIX = RuleSpec("incompatible_mix", "Incompatible products in one syringe", MIX_SOURCE, "warn", True)
+MIX = RuleSpec(
+    "incompatible_mix", "Incompatible products in one syringe", MIX_SOURCE, "warn", overridable=True
+)
 OUTSIDE_LABEL = RuleSpec(
     "outside_label_population",
     "Outside the labelled population",

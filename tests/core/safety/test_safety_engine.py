@@ -157,7 +157,7 @@ def test_default_rules_cannot_be_removed() -> None:
 
 
 def test_clinic_rules_run_after_the_defaults(make: Make) -> None:
-    spec = RuleSpec("clinic_note", "Clinic note", "clinic policy", "warn", True)
+    spec = RuleSpec("clinic_note", "Clinic note", "clinic policy", "warn", overridable=True)
     extra = Rule(spec, lambda check: [spec.finding(check, "see the clinic note")])
     report = evaluate(
         make.check(make.patient(breastfeeding=True)), RuleSet(DEFAULT_RULES + (extra,))
