@@ -5,6 +5,8 @@ from __future__ import annotations
 from mesocare.api import (
     assessments,
     billing,
+    billing_invoices,
+    billing_payments,
     business_reports,
     catalog,
     charting,
@@ -60,5 +62,7 @@ api.add_router("", scheduling_time_off.router)
 api.add_router("", notify.router)
 api.add_router("", outcomes.router)
 api.add_router("", billing.router)
+api.add_router("", billing_invoices.router)
+api.add_router("", billing_payments.router)
 api.add_router("", online_booking.router)
 api.add_router("", business_reports.router)
