@@ -13,11 +13,11 @@ from mesocare.api.access import requires
 from mesocare.api.auth import actor_of
 from mesocare.api.business_reports_schemas import (
     AttendanceOut,
+    BusinessReportQuery,
     LapsedOut,
     PackagesOut,
     ProductCostOut,
     RecallOut,
-    BusinessReportQuery,
     UtilisationOut,
 )
 from mesocare.api.problems import PROBLEM_RESPONSES
