@@ -11,42 +11,18 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from mesocare.catalog.models import Protocol, ProtocolVersion
-from mesocare.catalog.snapshots import snapshot_protocol
-from mesocare.plans.models import PlannedSession, TreatmentPlan
+from mesocare.plans.models import TreatmentPlan
 from mesocare.scheduling.models import Appointment
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def make_plan(clinic: Any, status: str = "active", done: int = 0) -> TreatmentPlan:
-    protocol = Protocol.objects.filter(organization__isnull=True).first()
-    assert protocol is not None
-    version = ProtocolVersion.objects.filter(protocol=protocol, version=protocol.version).first()
-    if version is None:
-        version = ProtocolVersion.objects.create(
-            protocol=protocol, version=protocol.version, snapshot=snapshot_protocol(protocol)
-        )
-    plan = TreatmentPlan.objects.create(
-        organization=clinic.org,
-        patient=clinic.patient,
-        protocol=protocol,
-        protocol_version=version,
-        status=status,
-        sessions_planned=3,
-        sessions_by_rule=3,
-        sessions_done=done,
-        interval_min_days=5,
-        interval_target_days=7,
-        interval_max_days=14,
-        response_check_session=2,
-        session_duration_min=30,
-        room_kind="facial",
-        created_by=clinic.user("practitioner"),
+    """A 3-session plan (the shared factory's plan, fewer sessions)."""
+    return factories.make_plan(
+        clinic, status=status, sessions_done=done, sessions_planned=3, sessions_by_rule=3
     )
-    for index in range(1, 4):
-        PlannedSession.objects.create(organization=clinic.org, plan=plan, index=index)
-    return plan
 
 
 def book(clinic: Any, plan: TreatmentPlan, indexes: list[int]) -> list[Appointment]:
