@@ -1,8 +1,9 @@
 """The test factories, loaded for every test as a pytest plugin (`pytest_plugins` in
 tests/conftest.py): patients, plans, appointments, sessions and assessments built directly (the
 booking and charting services have their own tests), as the `make` / `other_make` fixtures, and
-`make_plan(clinic)` for modules that build a plan without the fixture; plus the `journal` and
-`scratch_database_url` fixtures of the messages tests.
+`make_plan(clinic)` for modules that build a plan without the fixture, `portal_client(patient)`
+for a browser signed in to the patient portal; plus the `journal` and `scratch_database_url`
+fixtures of the messages tests.
 
 Test modules import helpers from here (`from tests.factories import make_plan`), never from a
 conftest (importlib mode cannot import those)."""
@@ -11,9 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.http import HttpRequest
+from django.test import Client
 from django.utils import timezone
 
 from mesocare.assessments.models import Assessment
@@ -22,6 +27,9 @@ from mesocare.catalog.snapshots import snapshot_protocol
 from mesocare.charting.models import TreatmentSession
 from mesocare.patients.models import Patient
 from mesocare.plans.models import PlannedSession, TreatmentPlan
+from mesocare.portal.accounts import ensure_account
+from mesocare.portal.models import PortalAccount
+from mesocare.portal.session import sign_in
 from mesocare.scheduling.models import Appointment
 
 PROTOCOL = "cellulite_cocktail_nappage"  # pre_care_general + aftercare_body, hexsel-css
@@ -192,6 +200,20 @@ def make_plan(clinic: Any, **overrides: Any) -> TreatmentPlan:
     for index in range(1, plan.sessions_planned + 1):
         PlannedSession.objects.create(organization=clinic.org, plan=plan, index=index)
     return plan
+
+
+def portal_client(who: Patient | PortalAccount, **client_options: Any) -> Client:
+    """A test client signed in to the patient portal (by an emailed link) as a patient's own
+    account or as the given account."""
+    client = Client(**client_options)
+    account = ensure_account(who) if isinstance(who, Patient) else who
+    engine = import_module(settings.SESSION_ENGINE)
+    request = HttpRequest()
+    request.session = engine.SessionStore()
+    assert sign_in(request, account, method="magic_link")
+    request.session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    return client
 
 
 @pytest.fixture

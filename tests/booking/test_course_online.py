@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from importlib import import_module
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -22,20 +19,10 @@ from mesocare.catalog.snapshots import snapshot_protocol
 from mesocare.notify.models import OutboxMessage
 from mesocare.patients.models import Patient
 from mesocare.plans.models import PlannedSession, TreatmentPlan
-from mesocare.portal.accounts import ensure_account
-from mesocare.portal.session import sign_in
 from mesocare.scheduling.models import Appointment
+from tests.factories import portal_client
 
-
-def signed_in(patient: Any) -> Client:
-    client = Client()
-    engine = import_module(django_settings.SESSION_ENGINE)
-    request = HttpRequest()
-    request.session = engine.SessionStore()
-    assert sign_in(request, ensure_account(patient), method="magic_link")
-    request.session.save()
-    client.cookies[django_settings.SESSION_COOKIE_NAME] = request.session.session_key
-    return client
+signed_in = portal_client  # a browser signed in to the portal
 
 
 @pytest.fixture

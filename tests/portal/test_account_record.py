@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from mesocare.audit.models import AuditEvent
 from mesocare.patients.models import Consent
 from mesocare.portal import accounts
 from mesocare.portal.models import PortalAccess
-from mesocare.portal.session import sign_in
+from tests.factories import portal_client
 
 SIGNATURE = "data:image/png;base64," + "iVBORw0KGgo" * 20
 
@@ -28,21 +27,7 @@ def _no_limits() -> Any:
     cache.clear()
 
 
-def signed_in_client(account: Any) -> Client:
-    client = Client()
-    client.get(reverse("portal:sign_in"))  # a session
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.http import HttpRequest
-
-    engine = import_module(settings.SESSION_ENGINE)
-    request = HttpRequest()
-    request.session = engine.SessionStore()
-    assert sign_in(request, account, method="magic_link")
-    request.session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
-    return client
+signed_in_client = portal_client
 
 
 @pytest.fixture

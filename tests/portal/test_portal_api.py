@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from importlib import import_module
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,21 +16,13 @@ from mesocare.audit.models import AuditEvent
 from mesocare.notify.models import Alert
 from mesocare.patients.models import Consent
 from mesocare.portal import accounts
-from mesocare.portal.session import sign_in
+from tests.factories import portal_client
 
 SIGNATURE = "data:image/png;base64," + "iVBORw0KGgo" * 20
 API = "/portal/api"
 
 
-def signed_in_client(account: Any, **kw: Any) -> Client:
-    engine = import_module(settings.SESSION_ENGINE)
-    request = HttpRequest()
-    request.session = engine.SessionStore()
-    assert sign_in(request, account, method="magic_link")
-    request.session.save()
-    client = Client(**kw)
-    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
-    return client
+signed_in_client = portal_client
 
 
 @pytest.fixture

@@ -5,13 +5,10 @@ own, and each read audited as theirs."""
 from __future__ import annotations
 
 import datetime as dt
-from importlib import import_module
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,22 +16,10 @@ from django.utils import timezone
 from mesocare.audit.models import AuditEvent
 from mesocare.notify.models import OutboxMessage, SharedDocument
 from mesocare.notify.schedules import schedule_booking_messages
-from mesocare.portal.accounts import ensure_account
 from mesocare.portal.models import PreCareConfirmation
-from mesocare.portal.session import sign_in
+from tests.factories import portal_client
 
 pytestmark = pytest.mark.django_db
-
-
-def portal_client(patient: Any) -> Client:
-    client = Client()
-    engine = import_module(settings.SESSION_ENGINE)
-    request = HttpRequest()
-    request.session = engine.SessionStore()
-    assert sign_in(request, ensure_account(patient), method="magic_link")
-    request.session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
-    return client
 
 
 def staff(clinic: Any, role: str = "practitioner") -> Client:

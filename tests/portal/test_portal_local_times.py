@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from .test_portal_inbox import portal_client
+from tests.factories import portal_client
 
 pytestmark = pytest.mark.django_db
 
