@@ -85,7 +85,8 @@ def render_text(name: str, context: dict[str, Any]) -> str:
 
 def message_language(message: OutboxMessage) -> str:
     """The patient's language of messages, read at send time; else the clinic's."""
-    return message.patient.language or settings.LANGUAGE_CODE
+    language = message.patient.language if message.patient_id is not None else ""
+    return language or settings.LANGUAGE_CODE
 
 
 def render_message(message: OutboxMessage) -> Rendered:
