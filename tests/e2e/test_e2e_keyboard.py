@@ -73,7 +73,8 @@ def test_the_practitioner_charts_an_injection_with_the_keyboard_alone(e2e: Any, 
     expect(page.get_by_role("heading", name="Inject: Thigh, posterior, left")).to_be_visible()
     # The form takes the focus after a zone was chosen.
     expect(page.get_by_label("Technique")).to_be_focused()
-    for label, text in (("Depth (mm)", "3"), ("Points", "40"), ("Total volume (mL)", "3")):
+    # 60 points × the 0.05 mL per point the form starts with = the 3 mL total typed
+    for label, text in (("Depth (mm)", "3"), ("Points", "60"), ("Total volume (mL)", "3")):
         field = page.get_by_label(label)
         tab_to(page, field)
         page.keyboard.press("Control+A")
@@ -96,7 +97,7 @@ def test_the_practitioner_charts_an_injection_with_the_keyboard_alone(e2e: Any, 
     e2e.step("chart", lambda: page.keyboard.press("Enter"))
     expect(page.get_by_role("status").first).to_have_text("Injection #1 charted.")
     injection = InjectionRecord.objects.get(session=session)
-    assert injection.zone_id == "thigh_posterior_l" and injection.points == 40
+    assert injection.zone_id == "thigh_posterior_l" and injection.points == 60
     assert [c.lot_id for c in injection.components.all()] == [lots["caffeine"].pk]
     expect(page.get_by_role("region", name="Running totals and dose limits")).to_contain_text(
         re.compile(r"Total volume\s*3\.000 mL")
