@@ -125,7 +125,11 @@ def test_a_patient_signs_in_by_email_link_signs_a_consent_and_reports_a_side_eff
         "consent page",
         lambda: phone.get_by_role("link", name="Sign: Treatment").click(),
     )
+    # The page, its styles and the signature script are in place before the pen moves (a
+    # layout shift under load would put the strokes beside the box).
+    phone.wait_for_load_state("load")
     pad = phone.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
     assert box is not None
     phone.mouse.move(box["x"] + 20, box["y"] + 100)
@@ -133,6 +137,7 @@ def test_a_patient_signs_in_by_email_link_signs_a_consent_and_reports_a_side_eff
     for step in range(1, 12):
         phone.mouse.move(box["x"] + 20 + step * 25, box["y"] + 100 - (step % 3) * 30)
     phone.mouse.up()
+    expect(phone.locator("#id_signature")).not_to_have_value("")
     phone.get_by_label("I have read and agree to this consent").check()
     assert e2e.axe(phone) == []
     e2e.screenshot(phone, "portal-consent-phone")
