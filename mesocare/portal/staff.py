@@ -24,8 +24,11 @@ from mesocare.portal.models import PortalAccess, PortalAccount, PortalTotp
 @dataclass(frozen=True)
 class AccessRow:
     access: PortalAccess
-    account: PortalAccount
     has_second_factor: bool
+
+    @property
+    def account(self) -> PortalAccount:
+        return self.access.account
 
     @property
     def is_guardian(self) -> bool:
@@ -46,7 +49,7 @@ def accesses_of(actor: Actor, patient: Patient) -> list[AccessRow]:
             account_id__in=[r.account_id for r in rows], confirmed=True
         ).values_list("account_id", flat=True)
     )
-    return [AccessRow(r, r.account, r.account_id in enrolled) for r in rows]
+    return [AccessRow(r, r.account_id in enrolled) for r in rows]
 
 
 def _access(actor: Actor, patient: Patient, access_id: int) -> PortalAccess:

@@ -50,3 +50,11 @@ def test_the_language_is_read_when_the_message_is_sent(clinic, make):
     message.patient.save(update_fields=["language"])
     message.refresh_from_db()
     assert render_message(message).subject.startswith("Promemoria")
+
+
+def test_the_languages_of_messages_are_the_sites_languages() -> None:
+    from django.conf import settings
+
+    from mesocare.patients.choices import Language
+
+    assert Language.values == [code for code, _name in settings.LANGUAGES]

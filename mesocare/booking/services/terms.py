@@ -7,45 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from mesocare.billing.models import CancellationPolicy
 from mesocare.billing.services.deposits import session_deposit
 from mesocare.billing.services.prices import current_policy
 from mesocare.plans.models import TreatmentPlan
 
 
 @dataclass(frozen=True)
-class Policy:
-    version: int
-    late_cancel_hours: int
-    forfeit_on_no_show: bool
-    forfeit_on_late_cancel: bool
-
-
-@dataclass(frozen=True)
 class Terms:
     deposit_each: Decimal | None  # per booked session; None: nothing to pay in advance
     currency: str
-    policy: Policy | None
+    policy: CancellationPolicy | None  # the version in force; None: the clinic set none
 
     def deposit_for(self, sessions: int) -> Decimal | None:
         return None if self.deposit_each is None else self.deposit_each * sessions
 
 
-def policy_of(org_id: int) -> Policy | None:
-    policy = current_policy(org_id)
-    if policy is None:
-        return None
-    return Policy(
-        version=policy.version,
-        late_cancel_hours=policy.late_cancel_hours,
-        forfeit_on_no_show=policy.forfeit_on_no_show,
-        forfeit_on_late_cancel=policy.forfeit_on_late_cancel,
-    )
-
-
 def course_terms(plan: TreatmentPlan) -> Terms:
     """The deposit each further session of this course asks for, and the policy."""
     due = session_deposit(plan.organization_id, plan.patient_id, plan.protocol_id)
-    policy = policy_of(plan.organization_id)
+    policy = current_policy(plan.organization_id)
     if due is None:
         return Terms(deposit_each=None, currency="", policy=policy)
     item, amount = due
@@ -54,4 +35,4 @@ def course_terms(plan: TreatmentPlan) -> Terms:
 
 def visit_terms(org_id: int) -> Terms:
     """A consultation asks no deposit (deposits belong to course sessions); the policy holds."""
-    return Terms(deposit_each=None, currency="", policy=policy_of(org_id))
+    return Terms(deposit_each=None, currency="", policy=current_policy(org_id))
