@@ -69,7 +69,9 @@ class ConsentForm(forms.Form):
     agree = forms.BooleanField(label=gettext_lazy("I have read and agree to this consent"))
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> Any:
+def portal_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> Any:
     response = render(request, template, context, status=status)
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -85,7 +87,7 @@ def _finish(request: HttpRequest, account: PortalAccount, method: str) -> HttpRe
         return HttpResponseRedirect(target)
     if pending_second_factor_account_id(request) is None:
         # The account opens no record (access removed): nothing to sign in to.
-        return _page(
+        return portal_page(
             request,
             "portal/account/sign_in.html",
             {"form": EmailForm(), "error": _("This account has no record to show.")},
@@ -109,13 +111,13 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
                 account = accounts.authenticate_password(email, password, ip)
             except accounts.SignInRefused as exc:
                 form.add_error("password", exc.message)
-                return _page(request, "portal/account/sign_in.html", context, status=422)
+                return portal_page(request, "portal/account/sign_in.html", context, status=422)
             with transaction.atomic():
                 return _finish(request, account, SignInMethod.PASSWORD)
         accounts.request_magic_link(email, ip)
-        return _page(request, "portal/account/link_sent.html", {"email": email})
+        return portal_page(request, "portal/account/link_sent.html", {"email": email})
     status = 422 if request.method == "POST" else 200
-    return _page(request, "portal/account/sign_in.html", context, status=status)
+    return portal_page(request, "portal/account/sign_in.html", context, status=status)
 
 
 @never_cache
@@ -123,14 +125,14 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
 def magic_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners that open links must not spend them); POST signs in."""
     if request.method == "GET":
-        return _page(request, "portal/account/magic_link.html", {})
+        return portal_page(request, "portal/account/magic_link.html", {})
     try:
         with transaction.atomic():  # the link is spent if and only if the sign-in happens
             account = accounts.consume_magic_link(token, client_ip(request))
             return _finish(request, account, SignInMethod.MAGIC_LINK)
     except accounts.SignInRefused as exc:
         accounts.refused_link(exc, client_ip(request))
-        return _page(
+        return portal_page(
             request,
             "portal/account/sign_in.html",
             {"form": EmailForm(), "error": exc.message, "reason": exc.reason},
@@ -160,7 +162,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 accounts.signed_in(account, f"{method}+totp", ip)
             return HttpResponseRedirect(target)
     status = 422 if request.method == "POST" else 200
-    return _page(request, "portal/account/second_factor.html", {"form": form}, status=status)
+    return portal_page(request, "portal/account/second_factor.html", {"form": form}, status=status)
 
 
 @require_http_methods(["POST"])
@@ -179,7 +181,7 @@ def home(request: HttpRequest, session: PortalSession) -> HttpResponse:
         "documents": inbox.documents(session),
         "forms": inbox.forms_to_fill(session),
     }
-    return _page(request, "portal/account/home.html", context)
+    return portal_page(request, "portal/account/home.html", context)
 
 
 @portal_view
@@ -190,7 +192,7 @@ def switch(request: HttpRequest, session: PortalSession) -> HttpResponse:
     except ValueError:
         patient_id = 0
     if not switch_patient(request, patient_id):
-        return _page(request, "portal/account/not_found.html", {}, status=404)
+        return portal_page(request, "portal/account/not_found.html", {}, status=404)
     return HttpResponseRedirect(reverse("portal:home"))
 
 
@@ -198,7 +200,7 @@ def switch(request: HttpRequest, session: PortalSession) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest, session: PortalSession, kind: str) -> HttpResponse:
     if kind not in record.CONSENT_VERSIONS:
-        return _page(request, "portal/account/not_found.html", {}, status=404)
+        return portal_page(request, "portal/account/not_found.html", {}, status=404)
     form = ConsentForm(request.POST or None, initial={"kind": kind})
     if request.method == "POST" and form.is_valid():
         try:
@@ -221,7 +223,7 @@ def consent(request: HttpRequest, session: PortalSession, kind: str) -> HttpResp
         "template": f"portal/consents/{kind}.html",
     }
     status = 422 if request.method == "POST" else 200
-    return _page(request, "portal/account/consent.html", context, status=status)
+    return portal_page(request, "portal/account/consent.html", context, status=status)
 
 
 @portal_view
@@ -230,7 +232,7 @@ def report_side_effect(request: HttpRequest, session: PortalSession, session_id:
     try:
         treatment = record.own_session(session, session_id)
     except DomainError:
-        return _page(request, "portal/account/not_found.html", {}, status=404)
+        return portal_page(request, "portal/account/not_found.html", {}, status=404)
     after = timezone.now() - treatment.started_at
     when = "24h" if after < dt.timedelta(hours=48) else "72h"
     token = make_token(
@@ -280,7 +282,7 @@ def security(request: HttpRequest, session: PortalSession) -> HttpResponse:
         "message": message,
         "has_password": bool(account.password),
     }
-    return _page(request, "portal/account/security.html", context)
+    return portal_page(request, "portal/account/security.html", context)
 
 
 class ErasureForm(forms.Form):
@@ -308,7 +310,7 @@ def data(request: HttpRequest, session: PortalSession) -> HttpResponse:
         "requested": requested,
     }
     status = 422 if request.method == "POST" and not requested else 200
-    return _page(request, "portal/account/data.html", context, status=status)
+    return portal_page(request, "portal/account/data.html", context, status=status)
 
 
 @portal_view
