@@ -71,7 +71,9 @@ from typing import Any, Literal
 
 import orjson
 from django.conf import settings
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from mesocare.clinics.permissions import Perm
 
@@ -120,6 +122,11 @@ class MappingContext:
             choices = model._meta.get_field(field_name).flatchoices  # type: ignore[union-attr]
             labels = self._labels[key] = {value: str(text) for value, text in choices}
         return labels.get(code, str(code) if code is not None else "")
+
+    def labels(self, model: type[Model], field_name: str) -> dict[Any, str]:
+        """Every display label of a choice field (code → label), as `label` gives them."""
+        self.label(model, field_name, None)
+        return self._labels[(model, field_name)]
 
     @property
     def membership_by_user(self) -> dict[int, int]:
@@ -194,6 +201,9 @@ class Source:
     # The fast path (see the module docstring): the columns ``build`` reads, and child rows.
     columns: tuple[str, ...] = ()
     children: tuple[Child, ...] = ()
+    # The in-database path (PostgreSQL bulk export): the SQL text of a resource's JSON without
+    # ``meta`` (`mesocare.fhir.sqljson`), byte for byte what ``build`` serializes to.
+    sql: Callable[[MappingContext], str] | None = None
     resource_type: str = ""
     _row_type: Any = field(default=None, repr=False)
 
@@ -285,6 +295,24 @@ class Source:
                 batch = []
         if batch:
             yield from self._with_children(batch, make)
+
+    def encoded_in_database(
+        self,
+        ctx: MappingContext,
+        since: datetime | None = None,
+        patient_ids: Iterable[int] | None = None,
+        chunk_size: int = 5000,
+    ) -> Iterator[bytes]:
+        """The serialized resources built by PostgreSQL (``sql``) on the same rows as `rows`
+        (same organization, ``since``, patients and scope), read through a server-side cursor;
+        Python only appends ``meta``."""
+        assert self.sql is not None
+        qs = self._filtered(ctx, since, patient_ids, related=False)
+        found = qs.annotate(_fhir_json=RawSQL(self.sql(ctx), ())).values_list(
+            "_fhir_json", self.last_updated
+        )
+        for body, updated in found.iterator(chunk_size=chunk_size):
+            yield _with_meta(body.encode(), updated)[0]
 
     def _with_children(self, batch: list[tuple[Any, ...]], make: Any) -> Iterator[Any]:
         parent_pks = [values[0] for values in batch]
@@ -402,11 +430,18 @@ class ResourceType:
         since: datetime | None = None,
         patient_ids: Iterable[int] | None = None,
         chunk_size: int = 5000,
+        in_database: bool | None = None,
     ) -> Iterator[bytes]:
         """Every resource of the type as serialized JSON, source after source, by primary key
-        (the bulk export's path: tuples, not model instances, for fast-path sources)."""
+        (the bulk export's path: tuples, not model instances, for fast-path sources). On
+        PostgreSQL (``in_database`` None) a source with ``sql`` is built by the database."""
         ids = list(patient_ids) if patient_ids is not None else None
+        if in_database is None:
+            in_database = connection.vendor == "postgresql"
         for source in self.sources:
+            if in_database and source.sql is not None:
+                yield from source.encoded_in_database(ctx, since, ids, chunk_size)
+                continue
             if source.fast:
                 items: Iterable[Any] = source.rows(ctx, since, ids, chunk_size=chunk_size)
             else:

@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_ALLERGEN_FAMILY, CS_INGREDIENT
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import (
@@ -98,6 +99,59 @@ def build(allergy: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def _status_sql(code: str, system: str = CLINICAL) -> str:
+    return q.obj({"coding": q.arr(q.obj({"system": q.lit(system), "code": code}))})
+
+
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("patients_allergy", name)
+
+    def coding(fk: str, cs: str) -> str:
+        table = Allergy._meta.get_field(fk).related_model._meta.db_table  # type: ignore[union-attr]
+        pairs = {"system": q.lit(ctx.canonical(f"CodeSystem/{cs}")), "code": "x.code"}
+        built = q.obj({**pairs, "display": "x.name"})
+        return f'(SELECT {built} FROM "{table}" x WHERE x.id = {c(fk + "_id")})'
+
+    codings = q.some(
+        (f"{c('ingredient_id')} IS NOT NULL", coding("ingredient", CS_INGREDIENT)),
+        (f"{c('allergen_family_id')} IS NOT NULL", coding("allergen_family", CS_ALLERGEN_FAMILY)),
+    )
+    severity = q.lookup(REACTION_SEVERITY, c("severity"))
+    return q.resource(
+        "AllergyIntolerance",
+        f"{c('id')}::text",
+        {
+            "clinicalStatus": _status_sql(
+                f"CASE WHEN {c('is_active')} THEN 'active' ELSE 'inactive' END"
+            ),
+            "type": q.lit("allergy"),
+            "criticality": f"COALESCE({q.lookup(CRITICALITY, c('severity'))}, 'unable-to-assess')",
+            "code": q.when(
+                f"{c('ingredient_id')} IS NOT NULL OR {c('allergen_family_id')} IS NOT NULL "
+                f"OR {c('substance')} <> ''",
+                q.obj({"coding": codings, "text": q.text(c("substance"))}),
+            ),
+            "patient": q.ref("Patient", c("patient_id")),
+            "recordedDate": q.instant(c("recorded_at")),
+            "recorder": q.practitioner(ctx.membership_by_user, c("recorded_by_id")),
+            "reaction": q.when(
+                f"{c('reaction')} <> ''",
+                q.arr(
+                    q.obj(
+                        {
+                            "manifestation": q.arr(q.obj({"text": c("reaction")})),
+                            "severity": severity,
+                        }
+                    )
+                ),
+            ),
+        },
+    )
+
+
 NO_KNOWN_ALLERGY = ("716186003", "No known allergy")
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 
@@ -123,6 +177,41 @@ def build_no_known_allergy(patient: Patient, ctx: MappingContext) -> dict[str, A
     )
 
 
+def sql_no_known_allergy(ctx: MappingContext) -> str:
+    """`build_no_known_allergy` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("patients_patient", name)
+
+    code, display = NO_KNOWN_ALLERGY
+    return q.resource(
+        "AllergyIntolerance",
+        f"'nka-' || {c('id')}",
+        {
+            "clinicalStatus": _status_sql(q.lit("active")),
+            "verificationStatus": _status_sql(q.lit("confirmed"), VERIFICATION),
+            "code": q.obj(
+                {
+                    "coding": q.arr(
+                        q.obj(
+                            {
+                                "system": q.lit(SNOMED),
+                                "code": q.lit(code),
+                                "display": q.lit(display),
+                            }
+                        )
+                    ),
+                    "text": q.lit(display),
+                }
+            ),
+            "patient": q.ref("Patient", c("id")),
+            "recordedDate": q.instant(c("allergy_status_at")),
+            "recorder": q.practitioner(ctx.membership_by_user, c("allergy_status_by_id")),
+            "asserter": q.when(c("allergy_status_patient_reported"), q.ref("Patient", c("id"))),
+        },
+    )
+
+
 def _no_known_allergies(qs: QuerySet[Patient], ctx: MappingContext) -> QuerySet[Patient]:
     return qs.filter(allergy_status=AllergyStatus.NO_KNOWN_ALLERGIES)
 
@@ -144,6 +233,7 @@ ALLERGY_INTOLERANCE = register(
                 last_updated="recorded_at",
                 select=("ingredient", "allergen_family"),
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "clinical-status": token_filter(CLINICAL_STATUS, system=CLINICAL),
                     "code": local_code_filter(
@@ -162,6 +252,7 @@ ALLERGY_INTOLERANCE = register(
                 last_updated="nka_recorded",
                 annotations={"nka_recorded": Coalesce(F("allergy_status_at"), F("updated_at"))},
                 scope=_no_known_allergies,
+                sql=sql_no_known_allergy,
                 filters={
                     "clinical-status": token_filter(
                         {"active": Q(), "inactive": Q(pk__in=[])}, system=CLINICAL

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import compact, ref, when
 from mesocare.fhir.search import date_filter, reference_filter, token_filter
@@ -77,6 +78,48 @@ def build(appointment: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("scheduling_appointment", name)
+
+    def participant(type_name: str, column: str) -> str:
+        return q.obj(
+            {
+                "actor": q.ref(type_name, c(column)),
+                "required": q.lit("required"),
+                "status": q.lit("accepted"),
+            }
+        )
+
+    minutes = f"floor(extract(epoch FROM {c('end')} - {c('start')}) / 60)::bigint"
+    return q.resource(
+        "Appointment",
+        f"{c('id')}::text",
+        {
+            "status": q.lookup(STATUS, c("status")),
+            "cancelationReason": q.when(
+                f"{c('cancel_reason')} <> ''", q.obj({"text": c("cancel_reason")})
+            ),
+            "description": q.when(
+                f"{c('plan_id')} IS NOT NULL",
+                f"'Session ' || COALESCE({c('course_index')}::text, 'None') || ' of a course'",
+            ),
+            "start": q.instant(c("start")),
+            "end": q.instant(c("end")),
+            "minutesDuration": minutes,
+            "created": q.instant(c("created_at")),
+            "comment": q.text(c("notes")),
+            "participant": q.arr(
+                participant("Patient", "patient_id"),
+                participant("Practitioner", "practitioner_id"),
+                participant("Location", "location_id"),
+            ),
+        },
+    )
+
+
 APPOINTMENT = register(
     ResourceType(
         name="Appointment",
@@ -87,6 +130,7 @@ APPOINTMENT = register(
                 build,
                 last_updated="updated_at",
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "date": date_filter("start"),
                     "status": token_filter(STATUS_FILTER),

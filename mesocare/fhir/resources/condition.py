@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_CONDITION
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import compact, practitioner_ref, ref, status_concept, when
@@ -59,6 +60,61 @@ def build(condition: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("patients_condition", name)
+
+    label = q.label(ctx.labels(Condition, "code"), c("code"))
+    return q.resource(
+        "Condition",
+        f"{c('id')}::text",
+        {
+            "clinicalStatus": _status(c("is_active")),
+            "category": q.arr(
+                q.obj(
+                    {
+                        "coding": q.arr(
+                            q.obj(
+                                {
+                                    "system": q.lit(CATEGORY),
+                                    "code": q.lit("problem-list-item"),
+                                    "display": q.lit("Problem List Item"),
+                                }
+                            )
+                        )
+                    }
+                )
+            ),
+            "code": q.obj(
+                {
+                    "coding": q.arr(
+                        q.obj(
+                            {
+                                "system": q.lit(ctx.canonical(f"CodeSystem/{CS_CONDITION}")),
+                                "code": c("code"),
+                                "display": label,
+                            }
+                        )
+                    ),
+                    "text": label,
+                }
+            ),
+            "bodySite": q.when(f"{c('body_area')} <> ''", q.arr(q.obj({"text": c("body_area")}))),
+            "subject": q.ref("Patient", c("patient_id")),
+            "recordedDate": q.instant(c("recorded_at")),
+            "recorder": q.practitioner(ctx.membership_by_user, c("recorded_by_id")),
+            "note": q.when(f"{c('note')} <> ''", q.arr(q.obj({"text": c("note")}))),
+        },
+    )
+
+
+def _status(active: str) -> str:
+    code = f"CASE WHEN {active} THEN 'active' ELSE 'inactive' END"
+    return q.obj({"coding": q.arr(q.obj({"system": q.lit(CLINICAL), "code": code}))})
+
+
 CONDITION = register(
     ResourceType(
         name="Condition",
@@ -69,6 +125,7 @@ CONDITION = register(
                 build,
                 last_updated="recorded_at",
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "clinical-status": token_filter(CLINICAL_STATUS, system=CLINICAL),
                     "code": local_code_filter({CS_CONDITION: "code"}),

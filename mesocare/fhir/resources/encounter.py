@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from mesocare.charting.models import TreatmentSession
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import coding, compact, ref, when
 from mesocare.fhir.search import date_filter, token_filter
@@ -45,6 +46,38 @@ def build(session: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("charting_treatmentsession", name)
+
+    return q.resource(
+        "Encounter",
+        f"{c('id')}::text",
+        {
+            "status": f"CASE WHEN {c('signed_at')} IS NOT NULL THEN 'finished' "
+            "ELSE 'in-progress' END",
+            "class": q.obj(
+                {"system": q.lit(ACT_CODE), "code": q.lit("AMB"), "display": q.lit("ambulatory")}
+            ),
+            "subject": q.ref("Patient", c("patient_id")),
+            "participant": q.arr(
+                q.obj({"individual": q.ref("Practitioner", c("practitioner_id"))})
+            ),
+            "appointment": q.when(
+                f"{c('appointment_id')} IS NOT NULL",
+                q.arr(q.ref("Appointment", c("appointment_id"))),
+            ),
+            "period": q.obj(
+                {"start": q.instant(c("started_at")), "end": q.instant(c("signed_at"))}
+            ),
+            "location": q.arr(q.obj({"location": q.ref("Location", c("location_id"))})),
+            "serviceProvider": q.ref("Organization", c("organization_id")),
+        },
+    )
+
+
 ENCOUNTER = register(
     ResourceType(
         name="Encounter",
@@ -55,6 +88,7 @@ ENCOUNTER = register(
                 build,
                 last_updated="updated_at",
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "date": date_filter("started_at"),
                     "status": token_filter(STATUS_FILTER),

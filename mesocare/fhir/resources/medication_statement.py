@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_DRUG_CLASS
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import compact, ref, when
@@ -41,6 +42,39 @@ def build(medication: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("patients_medication", name)
+
+    return q.resource(
+        "MedicationStatement",
+        f"{c('id')}::text",
+        {
+            "status": f"CASE WHEN {c('is_active')} THEN 'active' ELSE 'stopped' END",
+            "medicationCodeableConcept": q.obj(
+                {
+                    "coding": q.arr(
+                        q.obj(
+                            {
+                                "system": q.lit(ctx.canonical(f"CodeSystem/{CS_DRUG_CLASS}")),
+                                "code": c("drug_class"),
+                                "display": q.label(
+                                    ctx.labels(Medication, "drug_class"), c("drug_class")
+                                ),
+                            }
+                        )
+                    ),
+                    "text": c("name"),
+                }
+            ),
+            "subject": q.ref("Patient", c("patient_id")),
+            "dateAsserted": q.instant(c("recorded_at")),
+        },
+    )
+
+
 MEDICATION_STATEMENT = register(
     ResourceType(
         name="MedicationStatement",
@@ -51,6 +85,7 @@ MEDICATION_STATEMENT = register(
                 build,
                 last_updated="recorded_at",
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "status": token_filter(STATUS_FILTER),
                     "code": local_code_filter({CS_DRUG_CLASS: "drug_class"}),

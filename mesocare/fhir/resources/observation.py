@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from mesocare.assessments.models import Assessment
 from mesocare.clinics.permissions import Perm
 from mesocare.core.scales import UnknownScaleError, get_scale
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import (
     CHECK_IN_CODE,
     CHECK_IN_ITEMS,
@@ -41,6 +42,7 @@ from mesocare.fhir.registry import (
 )
 from mesocare.fhir.resources.common import (
     LOINC,
+    UCUM,
     compact,
     day,
     number,
@@ -207,6 +209,52 @@ def build_weight(weight: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql_weight(ctx: MappingContext) -> str:
+    """`build_weight` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("patients_weight", name)
+
+    system, code, display = BODY_WEIGHT
+    category = _category("vital-signs")[0]["coding"][0]
+    performer = q.practitioner(ctx.membership_by_user, c("recorded_by_id"))
+    return q.resource(
+        "Observation",
+        f"'weight-' || {c('id')}",
+        {
+            "status": q.lit("final"),
+            "category": q.arr(
+                q.obj({"coding": q.arr(q.obj({k: q.lit(v) for k, v in category.items()}))})
+            ),
+            "code": q.obj(
+                {
+                    "coding": q.arr(
+                        q.obj(
+                            {
+                                "system": q.lit(system),
+                                "code": q.lit(code),
+                                "display": q.lit(display),
+                            }
+                        )
+                    ),
+                    "text": q.lit(display),
+                }
+            ),
+            "subject": q.ref("Patient", c("patient_id")),
+            "effectiveDateTime": q.day(c("measured_on")),
+            "performer": q.when(f"{performer} IS NOT NULL", q.arr(performer)),
+            "valueQuantity": q.obj(
+                {
+                    "value": q.number(c("kg")),
+                    "unit": q.lit("kg"),
+                    "system": q.lit(UCUM),
+                    "code": q.lit("kg"),
+                }
+            ),
+        },
+    )
+
+
 WEIGHT_COLUMNS = ("patient_id", "measured_on", "recorded_by_id", "kg")
 WEIGHTS = Source(
     Weight,
@@ -214,6 +262,7 @@ WEIGHTS = Source(
     id_prefix="weight",
     last_updated="recorded_at",
     columns=WEIGHT_COLUMNS,
+    sql=sql_weight,
     filters={
         "date": date_filter("measured_on", date_only=True),
         "code": fixed_code_filter(LOINC, BODY_WEIGHT[1]),

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import compact, day
 from mesocare.fhir.search import date_filter, token_filter
@@ -63,6 +64,39 @@ def build(patient: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("patients_patient", name)
+
+    return q.resource(
+        "Patient",
+        f"{c('id')}::text",
+        {
+            "active": c("is_active"),
+            "name": q.arr(
+                q.obj(
+                    {
+                        "use": q.lit("official"),
+                        "family": c("family_name"),
+                        "given": q.arr(c("given_name")),
+                        "text": f"{c('given_name')} || ' ' || {c('family_name')}",
+                    }
+                )
+            ),
+            "telecom": q.some(
+                (f"{c('phone')} <> ''", q.obj({"system": q.lit("phone"), "value": c("phone")})),
+                (f"{c('email')} <> ''", q.obj({"system": q.lit("email"), "value": c("email")})),
+            ),
+            "gender": f"COALESCE({q.lookup(GENDER, c('sex_at_birth'))}, 'unknown')",
+            "birthDate": q.day(c("birth_date")),
+            "address": q.when(f"{c('address')} <> ''", q.arr(q.obj({"text": c("address")}))),
+            "managingOrganization": q.ref("Organization", c("organization_id")),
+        },
+    )
+
+
 PATIENT = register(
     ResourceType(
         name="Patient",
@@ -74,6 +108,7 @@ PATIENT = register(
                 last_updated="updated_at",
                 patient_path="pk",
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "birthdate": date_filter("birth_date", date_only=True),
                     "gender": token_filter(GENDER_FILTER),

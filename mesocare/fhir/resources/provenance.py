@@ -6,6 +6,7 @@ from typing import Any
 
 from mesocare.charting.models import Amendment, TreatmentSession
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.registry import MappingContext, ResourceType, SearchParam, Source, register
 from mesocare.fhir.resources.common import compact, practitioner_ref, ref, when
 from mesocare.fhir.search import date_filter
@@ -68,6 +69,80 @@ def build_amendment(amendment: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def _agent_sql(ctx: MappingContext, user_id: str) -> tuple[str, str]:
+    """`_agent` in SQL: (the agent, its ``who``)."""
+    who = (
+        f"COALESCE({q.practitioner(ctx.membership_by_user, user_id)}, "
+        f"{q.obj({'display': q.lit('former staff member')})})"
+    )
+    role = q.obj(
+        {"system": q.lit(PARTICIPANT_TYPE), "code": q.lit("author"), "display": q.lit("Author")}
+    )
+    return q.obj({"type": q.obj({"coding": q.arr(role)}), "who": who}), who
+
+
+def _activity_sql(code: str, display: str, text: str) -> str:
+    coding = q.obj(
+        {"system": q.lit(DATA_OPERATION), "code": q.lit(code), "display": q.lit(display)}
+    )
+    return q.obj({"coding": q.arr(coding), "text": q.lit(text)})
+
+
+def sql_signature(ctx: MappingContext) -> str:
+    """`build_signature` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("charting_treatmentsession", name)
+
+    agent, who = _agent_sql(ctx, c("signed_by_id"))
+    signature_type = q.obj(
+        {
+            "system": q.lit(SIGNATURE_TYPE),
+            "code": q.lit("1.2.840.10065.1.12.1.1"),
+            "display": q.lit("Author's Signature"),
+        }
+    )
+    return q.resource(
+        "Provenance",
+        f"'signature-' || {c('id')}",
+        {
+            "target": q.arr(q.ref("Procedure", c("id"))),
+            "recorded": q.instant(c("signed_at")),
+            "activity": _activity_sql("CREATE", "create", "Signed"),
+            "agent": q.arr(agent),
+            "signature": q.arr(
+                q.obj(
+                    {
+                        "type": q.arr(signature_type),
+                        "when": q.instant(c("signed_at")),
+                        "who": who,
+                    }
+                )
+            ),
+        },
+    )
+
+
+def sql_amendment(ctx: MappingContext) -> str:
+    """`build_amendment` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("charting_amendment", name)
+
+    agent, _who = _agent_sql(ctx, c("by_id"))
+    return q.resource(
+        "Provenance",
+        f"'amendment-' || {c('id')}",
+        {
+            "target": q.arr(q.ref("Procedure", c("session_id"))),
+            "recorded": q.instant(c("at")),
+            "reason": q.arr(q.obj({"text": c("reason")})),
+            "activity": _activity_sql("UPDATE", "revise", "Amended"),
+            "agent": q.arr(agent),
+        },
+    )
+
+
 def _signed(qs: Any, ctx: MappingContext) -> Any:
     return qs.filter(signed_at__isnull=False)
 
@@ -84,6 +159,7 @@ PROVENANCE = register(
                 last_updated="signed_at",
                 scope=_signed,
                 columns=("signed_by_id",),
+                sql=sql_signature,
                 filters={"recorded": date_filter("signed_at")},
             ),
             Source(
@@ -94,6 +170,7 @@ PROVENANCE = register(
                 patient_path="session__patient",
                 select=("session",),
                 columns=("session_id", "reason", "by_id"),
+                sql=sql_amendment,
                 filters={"recorded": date_filter("at")},
             ),
         ),

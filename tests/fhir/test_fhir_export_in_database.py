@@ -1,0 +1,187 @@
+"""On PostgreSQL the bulk export builds the JSON of the large types in the database
+(`mesocare.fhir.sqljson`). The Python mappers stay the reference: for every resource of the demo
+clinic and of a clinic with every record kind, plus awkward values (NULLs, empty strings,
+unicode, quotes, backslashes, ``%``, control characters, DST-boundary and whole-second times,
+decimals such as 0.10), the database's line is byte for byte the mapper's (so ``meta.versionId``
+is the same too), and the SQL stays within the organization and the patients asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+from django.db import connection
+from fhir_helpers import populate, validate  # type: ignore[import-not-found]
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mesocare.clinics.models import Organization
+from mesocare.demo.data import load_demo
+from mesocare.fhir import sqljson
+from mesocare.fhir.registry import MappingContext, resource_types
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the in-database path is PostgreSQL's"
+    ),
+]
+
+
+def ported() -> list[Any]:
+    return [t for t in resource_types() if any(s.sql is not None for s in t.sources)]
+
+
+def _both(org_id: int, **scope: Any) -> dict[str, tuple[list[bytes], list[bytes]]]:
+    ctx = MappingContext.for_org(org_id)
+    out = {}
+    for rtype in ported():
+        in_db = list(rtype.iter_encoded(ctx, in_database=True, **scope))
+        mapped = list(rtype.iter_encoded(ctx, in_database=False, **scope))
+        out[rtype.name] = (in_db, mapped)
+    return out
+
+
+def _assert_same(org_id: int, **scope: Any) -> dict[str, int]:
+    counts = {}
+    for name, (in_db, mapped) in _both(org_id, **scope).items():
+        assert len(in_db) == len(mapped), name
+        for built, reference in zip(in_db, mapped, strict=True):
+            assert orjson.loads(built) == orjson.loads(reference), name
+            assert built == reference, name  # same bytes, so the same meta.versionId
+        counts[name] = len(in_db)
+        for line in in_db:
+            validate(orjson.loads(line))
+    return counts
+
+
+def test_the_demo_clinic_is_built_the_same_in_the_database(
+    monkeypatch: Any, tmp_path: Any, settings: Any
+) -> None:
+    monkeypatch.setenv("MESOCARE_DEMO_PASSWORD", "demo-password-for-tests")
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "private"
+    settings.NOTIFY_JOURNAL_PATH = str(tmp_path / "journal.jsonl")
+    load_demo()
+    for org in Organization.objects.all():
+        counts = _assert_same(org.pk)
+        assert sum(counts.values()) > 0
+    assert counts["Patient"] > 0
+
+
+def _awkward(clinic: Any) -> None:
+    """Every record kind, then values that are easy to get wrong in SQL."""
+    from mesocare.charting.models import TreatmentSession
+    from mesocare.patients.models import Allergy, Condition, Medication, Patient, Weight
+    from mesocare.scheduling.models import Appointment
+
+    populate(clinic)
+    populate(clinic, n=3)
+    org, patient = clinic.org, clinic.patient
+    odd = 'Zoë "la" O\'Brien \\ 100%% \u00e9\u4e2d\U0001f600\t\n\x01'
+    Patient.objects.filter(pk=patient.pk).update(
+        given_name=odd, family_name="d'Àrc\\", phone="", email="zoe@example.org", address=odd
+    )
+    other = Patient.objects.filter(organization=org).exclude(pk=patient.pk).first()
+    if other is not None:
+        Patient.objects.filter(pk=other.pk).update(phone="+39 02 1234", email="", address="")
+    # A DST change (Europe/Rome, 2026-03-29 01:00 UTC), whole seconds and microseconds.
+    dst = dt.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=dt.UTC)
+    common = {"organization": org, "patient": patient}
+    Condition.objects.create(**common, code="keloid", body_area=odd, note=odd)
+    Condition.objects.create(**common, code="not-a-listed-code", body_area="", note="")
+    Medication.objects.create(**common, name=odd, drug_class="anticoagulant", is_active=False)
+    Allergy.objects.create(**common, substance=odd, reaction=odd, severity="anaphylaxis")
+    Allergy.objects.create(**common, substance="Latex", reaction="", severity="unknown")
+    Weight.objects.create(**common, kg=Decimal("0.1"), measured_on=dt.date(2026, 3, 29))
+    Weight.objects.create(**common, kg=Decimal("70.0"), measured_on=dt.date(1999, 12, 31))
+    Condition.objects.filter(organization=org).update(recorded_at=dst)
+    Medication.objects.filter(organization=org).update(
+        recorded_at=dst.replace(microsecond=0) + dt.timedelta(seconds=1)
+    )
+    Appointment.objects.filter(organization=org).update(notes=odd, cancel_reason=odd)
+    first = Appointment.objects.filter(organization=org).order_by("pk").first()
+    assert first is not None
+    Appointment.objects.filter(pk=first.pk).update(
+        start=dst, end=dst + dt.timedelta(minutes=45, seconds=30), notes="", cancel_reason=""
+    )
+    TreatmentSession.objects.filter(organization=org).update(started_at=dst)
+
+
+def test_every_record_kind_and_awkward_values_are_built_the_same(clinic: Any) -> None:
+    _awkward(clinic)
+    counts = _assert_same(clinic.org.pk)
+    for name, count in counts.items():
+        assert count > 0, name
+
+
+def test_since_and_patient_scope_are_the_same_and_stay_in_the_organization(
+    clinic: Any, other_clinic: Any
+) -> None:
+    _awkward(clinic)
+    populate(other_clinic)
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    _assert_same(clinic.org.pk, since=since)
+    _assert_same(clinic.org.pk, patient_ids=[clinic.patient.pk])
+    ctx = MappingContext.for_org(clinic.org.pk)
+    for rtype in ported():
+        lines = [orjson.loads(line) for line in rtype.iter_encoded(ctx, in_database=True)]
+        assert lines, rtype.name
+        assert not [r for r in lines if _patient_of(r) == str(other_clinic.patient.pk)]
+        mine = rtype.iter_encoded(ctx, in_database=True, patient_ids=[clinic.patient.pk])
+        if rtype.name != "Provenance":  # it names the Procedure, not the patient
+            assert {_patient_of(orjson.loads(line)) for line in mine} == {str(clinic.patient.pk)}
+
+
+def _patient_of(resource: dict[str, Any]) -> str | None:
+    if resource["resourceType"] == "Patient":
+        return str(resource["id"])
+    for key in ("patient", "subject"):
+        if key in resource:
+            return str(resource[key]["reference"]).removeprefix("Patient/")
+    text = orjson.dumps(resource).decode()
+    return text.split('"Patient/', 1)[1].split('"', 1)[0] if '"Patient/' in text else None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"])))
+def test_a_string_is_escaped_as_the_mappers_serializer_escapes_it(value: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT json_strip_nulls(json_build_object('v', %s::text, 'w', "
+            + sqljson.lit(value)
+            + "))::text",
+            [value],
+        )
+        built = cursor.fetchone()[0]
+    assert built.encode() == orjson.dumps({"v": value, "w": value})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1900, 1, 1),
+        max_value=dt.datetime(2200, 1, 1),
+        timezones=st.just(dt.UTC),
+    ),
+    st.decimals(min_value=0, max_value=9999, places=3),
+)
+def test_times_and_decimals_are_written_as_the_mapper_writes_them(
+    moment: dt.datetime, amount: Decimal
+) -> None:
+    from mesocare.fhir.resources.common import number
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT json_strip_nulls(json_build_object('t', "
+            + sqljson.instant("%s::timestamptz")
+            + ", 'n', "
+            + sqljson.number("%s::numeric(7,3)")
+            + "))::text",
+            [moment, moment, moment, moment, amount],
+        )
+        built = cursor.fetchone()[0]
+    assert built.encode() == orjson.dumps({"t": moment.isoformat(), "n": number(amount)})
