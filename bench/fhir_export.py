@@ -228,12 +228,13 @@ def main() -> None:
         default=None,
         help="courses, signed sessions and injections too (default: from 10,000 patients)",
     )
+    parser.add_argument(
+        "--database", default="mesocare_bench_fhir_export", help="the throw-away database's name"
+    )
     args = parser.parse_args()
     histories = args.histories if args.histories is not None else args.patients >= 10_000
 
-    with throwaway_database(
-        "mesocare_bench_fhir_export", use_pg=False if args.sqlite else None
-    ) as vendor:
+    with throwaway_database(args.database, use_pg=False if args.sqlite else None) as vendor:
         import tempfile
 
         from django.conf import settings

@@ -196,7 +196,10 @@ def run_export(job_id: Any) -> None:
             with iso_timestamps():
                 for name in job.types:
                     try:
-                        output += _write_type(directory, types[name], ctx, job, ids)
+                        # A savepoint: on PostgreSQL a failed query aborts the transaction,
+                        # and the other types must still be written (same snapshot).
+                        with transaction.atomic():
+                            output += _write_type(directory, types[name], ctx, job, ids)
                     except _Cancelled:
                         raise
                     except Exception as exc:  # one type failing must not lose the others

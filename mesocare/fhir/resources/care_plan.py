@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.registry import (
     Child,
     MappingContext,
@@ -107,6 +108,69 @@ def build(plan: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("plans_treatmentplan", name)
+
+    appointments = Appointment._meta.db_table
+    planned = PlannedSession._meta.db_table
+    protocols = TreatmentPlan._meta.get_field("protocol").related_model._meta.db_table  # type: ignore[union-attr]
+    active = ", ".join(q.lit(str(status)) for status in ACTIVE_STATUSES)
+    session = f"{q.lit('Session ')} || p.index || {q.lit(' of ')} || {c('sessions_planned')}"
+    period = q.when(
+        "p.earliest IS NOT NULL OR p.latest IS NOT NULL",
+        q.obj({"start": q.day("p.earliest"), "end": q.day("p.latest")}),
+    )
+    detail = q.obj(
+        {
+            "kind": q.lit("Appointment"),
+            "status": q.lit("not-started"),
+            "description": session,
+            "scheduledPeriod": period,
+        }
+    )
+    activities = (
+        f"(SELECT json_agg(x.activity ORDER BY x.part, x.start, x.n) FROM ("
+        f"SELECT {q.obj({'reference': q.ref('Appointment', 'a.id')})} AS activity, 0 AS part, "
+        f'a.start AS start, a.id AS n FROM "{appointments}" a WHERE a.plan_id = {c("id")} '
+        f"UNION ALL SELECT {q.obj({'detail': detail})}, 1, NULL, p.index "
+        f'FROM "{planned}" p WHERE p.plan_id = {c("id")} AND NOT EXISTS (SELECT 1 FROM '
+        f'"{appointments}" b WHERE b.plan_id = {c("id")} AND b.status IN ({active}) '
+        f"AND b.course_index = p.index)) x)"
+    )
+    description = (
+        f"{c('sessions_planned')} || {q.lit(' sessions, every ')} || "
+        f"{c('interval_target_days')} || {q.lit(' days (')} || {c('interval_min_days')} || "
+        f"{q.lit('–')} || {c('interval_max_days')} || ')'"
+    )
+    return q.resource(
+        "CarePlan",
+        f"{c('id')}::text",
+        {
+            "status": q.lookup(STATUS, c("status")),
+            "intent": q.lit("plan"),
+            "title": q.text(
+                f'(SELECT x.name FROM "{protocols}" x WHERE x.id = {c("protocol_id")})'
+            ),
+            "description": description,
+            "subject": q.ref("Patient", c("patient_id")),
+            "period": q.when(
+                f"{c('start_on')} IS NOT NULL OR {c('completed_on')} IS NOT NULL",
+                q.obj({"start": q.day(c("start_on")), "end": q.day(c("completed_on"))}),
+            ),
+            "created": q.instant(c("created_at")),
+            "author": q.practitioner(ctx.membership_by_user, c("created_by_id")),
+            "supportingInfo": q.when(
+                f"{c('baseline_assessment_id')} IS NOT NULL",
+                q.arr(q.ref("Observation", f"'assessment-' || {c('baseline_assessment_id')}")),
+            ),
+            "activity": activities,
+        },
+    )
+
+
 CARE_PLAN = register(
     ResourceType(
         name="CarePlan",
@@ -130,6 +194,7 @@ CARE_PLAN = register(
                     Prefetch("planned_sessions", queryset=PlannedSession.objects.order_by("index")),
                 ),
                 columns=COLUMNS,
+                sql=sql,
                 children=(APPOINTMENTS, PLANNED_SESSIONS),
                 filters={
                     "status": token_filter(STATUS_FILTER),

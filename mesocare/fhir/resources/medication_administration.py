@@ -9,9 +9,11 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from mesocare.catalog.models import ProductIngredient
-from mesocare.charting.models import CocktailComponent, InjectionRecord
+from mesocare.catalog.choices import ConcentrationUnit
+from mesocare.catalog.models import Ingredient, ProductIngredient, Zone
+from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_PRODUCT, CS_TECHNIQUE, CS_ZONE
 from mesocare.fhir.registry import (
     Include,
@@ -21,7 +23,7 @@ from mesocare.fhir.registry import (
     Source,
     register,
 )
-from mesocare.fhir.resources.common import SNOMED, compact, number, quantity, ref, when
+from mesocare.fhir.resources.common import SNOMED, UCUM, compact, number, quantity, ref, when
 from mesocare.fhir.resources.medication import GTIN
 from mesocare.fhir.search import date_filter, local_code_filter, reference_filter, token_filter
 from mesocare.inventory.models import ProductLot
@@ -133,6 +135,93 @@ def build(component: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def _mg_sql(volume: str) -> str:
+    """`doses_mg` and its text in SQL: ``"<ingredient> <mg> mg, …"`` of the lot's product,
+    NULL when no strength is known in mg/mL (``quantize`` rounds half to even)."""
+    mg_per_ml = (
+        f"CASE pi.unit WHEN {q.lit(ConcentrationUnit.MG_PER_ML)} THEN pi.concentration "
+        f"WHEN {q.lit(ConcentrationUnit.PERCENT)} THEN pi.concentration * 10 "
+        f"WHEN {q.lit(ConcentrationUnit.MCG_PER_ML)} THEN pi.concentration / 1000 END"
+    )
+    mg = f"(({mg_per_ml}) * {volume})"
+    rounded = f"CASE WHEN mod({mg} * 1000, 2) = 0.5 THEN trunc({mg}, 3) ELSE round({mg}, 3) END"
+    return (
+        f"(SELECT string_agg(g.name || ' ' || {q.number(rounded)} || ' mg', ', ' ORDER BY pi.id) "
+        f'FROM "{ProductIngredient._meta.db_table}" pi '
+        f'JOIN "{Ingredient._meta.db_table}" g ON g.id = pi.ingredient_id '
+        f"WHERE pi.product_id = l.product_id AND ({mg_per_ml}) IS NOT NULL)"
+    )
+
+
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`): the component's injection,
+    session, zone and lot are read in one subquery per row."""
+    table = CocktailComponent._meta.db_table
+
+    def c(name: str) -> str:
+        return q.col(table, name)
+
+    def concept(system: str, code: str, display: str) -> str:
+        coding = q.obj({"system": system, "code": code, "display": display})
+        return q.obj({"coding": q.arr(coding), "text": display})
+
+    technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
+    intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
+    route_code = (
+        f"CASE WHEN {intradermal} THEN {q.lit(INTRADERMAL[0])} ELSE {q.lit(SUBCUTANEOUS[0])} END"
+    )
+    route_display = (
+        f"CASE WHEN {intradermal} THEN {q.lit(INTRADERMAL[1])} ELSE {q.lit(SUBCUTANEOUS[1])} END"
+    )
+    mg = _mg_sql(c("volume_ml"))
+    text = (
+        f"{q.number(c('volume_ml'))} || ' mL' || COALESCE(' (' || {mg} || ')', '') || ', ' || "
+        f"{technique} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || z.name"
+    )
+    body = q.resource(
+        "MedicationAdministration",
+        f"{c('id')}::text",
+        {
+            "partOf": q.arr(q.ref("Procedure", "i.session_id")),
+            "status": q.lit("completed"),
+            "medicationReference": q.ref("Medication", c("lot_id")),
+            "subject": q.ref("Patient", "s.patient_id"),
+            "context": q.ref("Encounter", "i.session_id"),
+            "effectiveDateTime": q.instant("i.created_at"),
+            "performer": q.arr(q.obj({"actor": q.ref("Practitioner", "s.practitioner_id")})),
+            "dosage": q.obj(
+                {
+                    "text": text,
+                    "site": concept(
+                        q.lit(ctx.canonical(f"CodeSystem/{CS_ZONE}")), "i.zone_code", "z.name"
+                    ),
+                    "route": concept(q.lit(SNOMED), route_code, route_display),
+                    "method": concept(
+                        q.lit(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
+                        "i.technique",
+                        technique,
+                    ),
+                    "dose": q.obj(
+                        {
+                            "value": q.number(c("volume_ml")),
+                            "unit": q.lit("mL"),
+                            "system": q.lit(UCUM),
+                            "code": q.lit("mL"),
+                        }
+                    ),
+                }
+            ),
+        },
+    )
+    return (
+        f'(SELECT {body} FROM "{InjectionRecord._meta.db_table}" i '
+        f'JOIN "{TreatmentSession._meta.db_table}" s ON s.id = i.session_id '
+        f'JOIN "{Zone._meta.db_table}" z ON z.code = i.zone_code '
+        f'JOIN "{ProductLot._meta.db_table}" l ON l.id = {c("lot_id")} '
+        f"WHERE i.id = {c('injection_id')})"
+    )
+
+
 def _signed(qs: Any, ctx: MappingContext) -> Any:
     return qs.filter(injection__session__signed_at__isnull=False)
 
@@ -160,6 +249,7 @@ MEDICATION_ADMINISTRATION = register(
                     ),
                 ),
                 columns=COLUMNS,
+                sql=sql,
                 filters={
                     "effective-time": date_filter("injection__created_at"),
                     "status": token_filter({"completed": Q()}),

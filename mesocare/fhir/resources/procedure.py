@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q
 
 from mesocare.charting.models import InjectionRecord, TreatmentSession
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_INDICATION, CS_TECHNIQUE, CS_ZONE, SD_INJECTION
 from mesocare.fhir.registry import (
     Child,
@@ -21,7 +22,7 @@ from mesocare.fhir.registry import (
     Source,
     register,
 )
-from mesocare.fhir.resources.common import compact, number, quantity, ref, when
+from mesocare.fhir.resources.common import UCUM, compact, number, quantity, ref, when
 from mesocare.fhir.search import date_filter, reference_pk, token_filter
 
 
@@ -145,6 +146,129 @@ def build(session: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def _table(model: Any, path: str) -> str:
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return str(model._meta.db_table)
+
+
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+
+    def c(name: str) -> str:
+        return q.col("charting_treatmentsession", name)
+
+    def quantity(value: str, unit: str) -> str:
+        return q.obj(
+            {
+                "value": q.number(value),
+                "unit": q.lit(unit),
+                "system": q.lit(UCUM),
+                "code": q.lit(unit),
+            }
+        )
+
+    zone_system = q.lit(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
+    technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
+    parts = q.arr(
+        q.obj(
+            {
+                "url": q.lit("zone"),
+                "valueCoding": q.obj(
+                    {"system": zone_system, "code": "i.zone_code", "display": "z.name"}
+                ),
+            }
+        ),
+        q.obj(
+            {
+                "url": q.lit("technique"),
+                "valueCoding": q.obj(
+                    {
+                        "system": q.lit(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
+                        "code": "i.technique",
+                        "display": technique,
+                    }
+                ),
+            }
+        ),
+        q.obj({"url": q.lit("depth"), "valueQuantity": quantity("i.depth_mm", "mm")}),
+        q.obj({"url": q.lit("points"), "valuePositiveInt": "i.points"}),
+        q.obj({"url": q.lit("volume"), "valueQuantity": quantity("i.total_volume_ml", "mL")}),
+    )
+    extension = q.obj(
+        {"url": q.lit(ctx.canonical(f"StructureDefinition/{SD_INJECTION}")), "extension": parts}
+    )
+    injections = InjectionRecord._meta.db_table
+    zones = _table(InjectionRecord, "zone")
+    extensions = (
+        f'(SELECT json_agg({extension} ORDER BY i.n) FROM "{injections}" i '
+        f'JOIN "{zones}" z ON z.code = i.zone_code WHERE i.session_id = {c("id")})'
+    )
+    site = q.obj(
+        {
+            "coding": q.arr(
+                q.obj({"system": zone_system, "code": "s.zone_code", "display": "s.name"})
+            ),
+            "text": "s.name",
+        }
+    )
+    body_sites = (
+        f"(SELECT json_agg({site} ORDER BY s.first) FROM (SELECT i.zone_code, min(z.name) AS name, "
+        f'min(i.n) AS first FROM "{injections}" i JOIN "{zones}" z ON z.code = i.zone_code '
+        f"WHERE i.session_id = {c('id')} GROUP BY i.zone_code) s)"
+    )
+    plans = (
+        f'COALESCE((SELECT ps.plan_id FROM "{_table(TreatmentSession, "planned_session")}" ps '
+        f"WHERE ps.id = {c('planned_session_id')}), "
+        f'(SELECT ap.plan_id FROM "{_table(TreatmentSession, "appointment")}" ap '
+        f"WHERE ap.id = {c('appointment_id')}))"
+    )
+    protocol = (
+        f'(SELECT x.name FROM "{_table(TreatmentSession, "protocol")}" x '
+        f"WHERE x.id = {c('protocol_id')})"
+    )
+    indication_system = q.lit(ctx.canonical(f"CodeSystem/{CS_INDICATION}"))
+    reason = q.obj(
+        {
+            "coding": q.arr(
+                q.obj({"system": indication_system, "code": "n.code", "display": "n.name"})
+            ),
+            "text": "n.name",
+        }
+    )
+    reasons = (
+        f'(SELECT json_build_array({reason}) FROM "{_table(TreatmentSession, "protocol")}" x '
+        f'JOIN "{_table(TreatmentSession, "protocol__indication")}" n ON n.id = x.indication_id '
+        f"WHERE x.id = {c('protocol_id')})"
+    )
+    pain = f"{q.lit('Pain during the session (VAS 0–10): ')} || {q.number(c('pain_vas'))}"
+    return q.resource(
+        "Procedure",
+        f"{c('id')}::text",
+        {
+            "extension": extensions,
+            "basedOn": q.when(f"{plans} IS NOT NULL", q.arr(q.ref("CarePlan", plans))),
+            "status": q.lit("completed"),
+            "code": q.obj(
+                {"text": f"COALESCE({q.lit('Mesotherapy: ')} || {protocol}, 'Mesotherapy')"}
+            ),
+            "subject": q.ref("Patient", c("patient_id")),
+            "encounter": q.ref("Encounter", c("id")),
+            "performedPeriod": q.obj(
+                {"start": q.instant(c("started_at")), "end": q.instant(c("signed_at"))}
+            ),
+            "performer": q.arr(q.obj({"actor": q.ref("Practitioner", c("practitioner_id"))})),
+            "location": q.ref("Location", c("location_id")),
+            "reasonCode": reasons,
+            "bodySite": body_sites,
+            "note": q.some(
+                (f"{c('notes')} <> ''", q.obj({"text": c("notes")})),
+                (f"{c('pain_vas')} IS NOT NULL", q.obj({"text": pain})),
+            ),
+        },
+    )
+
+
 def _based_on(raw: str) -> Q:
     pk = reference_pk(raw, "CarePlan")
     return Q(planned_session__plan_id=pk) | Q(planned_session__isnull=True, appointment__plan_id=pk)
@@ -177,6 +301,7 @@ PROCEDURE = register(
                     ),
                 ),
                 columns=COLUMNS,
+                sql=sql,
                 children=(INJECTIONS,),
                 filters={
                     "date": date_filter("started_at"),
