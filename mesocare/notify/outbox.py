@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,10 +18,11 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Organization
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import require_in_org
+from mesocare.clinics.tenancy import in_org
 from mesocare.errors import Conflict
+from mesocare.lib.text import digits_only
 from mesocare.notify.choices import MessageChannel, MessageKind, MessageStatus
-from mesocare.notify.models import OutboxMessage
+from mesocare.notify.models import OutboxMessage, SmsOptOut
 from mesocare.notify.sms import is_opted_out
 from mesocare.patients.choices import Channel
 
@@ -37,6 +42,7 @@ KIND_TEMPLATES: dict[str, str] = {
 }
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.FAILED)
 RELATED_FIELDS = {"appointment": "appointment_id", "plan": "plan_id", "session": "session_id"}
+KEY_MAX_LENGTH = OutboxMessage._meta.get_field("idempotency_key").max_length or 200
 
 
 def org_id_of(actor_or_org: Actor | Organization | int) -> int:
@@ -47,9 +53,11 @@ def org_id_of(actor_or_org: Actor | Organization | int) -> int:
     return int(actor_or_org)
 
 
-def resolve_channel(patient: Patient) -> str | None:
+def resolve_channel(patient: Patient, opted_out: set[str] | None = None) -> str | None:
     """The patient's preferred channel if we have the address, else the other one; None when
-    the patient asked for no messages or we have no way to reach them."""
+    the patient asked for no messages or we have no way to reach them. `opted_out` is the set
+    of phone digits that texted STOP, read in bulk by the caller (`opted_out_digits`); without
+    it the opt-out is looked up for this patient."""
     if patient.preferred_channel == Channel.NONE:
         return None
     order = [MessageChannel.EMAIL, MessageChannel.SMS]
@@ -58,10 +66,30 @@ def resolve_channel(patient: Patient) -> str | None:
     for channel in order:
         if not address_for(patient, channel):
             continue
-        if channel == MessageChannel.SMS and is_opted_out(patient.organization_id, patient.phone):
+        if channel == MessageChannel.SMS and (
+            digits_only(patient.phone) in opted_out
+            if opted_out is not None
+            else is_opted_out(patient.organization_id, patient.phone)
+        ):
             continue  # the number texted STOP
         return channel
     return None
+
+
+def opted_out_digits(patients: Iterable[Patient]) -> set[str]:
+    """The phone digits among these patients' numbers that texted STOP in their
+    organization: one query for any number of patients."""
+    wanted: dict[int, set[str]] = {}
+    for patient in patients:
+        digits = digits_only(patient.phone or "")
+        if digits:
+            wanted.setdefault(patient.organization_id, set()).add(digits)
+    if not wanted:
+        return set()
+    query = Q()
+    for org_id, numbers in wanted.items():
+        query |= Q(organization_id=org_id, phone_digits__in=sorted(numbers))
+    return set(SmsOptOut.objects.filter(query).values_list("phone_digits", flat=True))
 
 
 def address_for(patient: Patient, channel: str) -> str:
@@ -76,6 +104,68 @@ def default_timezone(org_id: int) -> str:
         .values_list("timezone", flat=True)[:1]
     )
     return tz[0] if tz else "UTC"
+
+
+def invalid_reason(
+    org_id: int,
+    patient: Patient,
+    kind: str,
+    idempotency_key: str,
+    due_at: dt.datetime,
+    tz: str | None,
+) -> str | None:
+    """Why this message cannot be written (None when it can): the rules `enqueue` and
+    `enqueue_many` share."""
+    if not in_org(org_id, patient):
+        return "the patient belongs to another organization"
+    if kind not in MessageKind.values:
+        return f"unknown message kind {kind!r}"
+    if not idempotency_key or len(idempotency_key) > KEY_MAX_LENGTH:
+        return f"an idempotency key must have 1 to {KEY_MAX_LENGTH} characters"
+    if not isinstance(due_at, dt.datetime) or due_at.tzinfo is None:
+        return "due_at must be an aware datetime"
+    if tz and tz not in known_timezones():
+        return f"unknown time zone {tz!r}"
+    return None
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+def build_message(
+    org_id: int,
+    patient: Patient,
+    kind: str,
+    channel: str,
+    *,
+    due_at: dt.datetime,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    related: dict[str, Any] | None,
+    template: str | None,
+    tz: str,
+) -> OutboxMessage:
+    """The unsaved outbox row of one message (its channel already chosen)."""
+    refs = {
+        RELATED_FIELDS[name]: getattr(value, "pk", value)
+        for name, value in (related or {}).items()
+        if value is not None
+    }
+    return OutboxMessage(
+        organization_id=org_id,
+        patient=patient,
+        kind=kind,
+        channel=channel,
+        template=template or KIND_TEMPLATES[kind],
+        payload=payload,
+        due_at=due_at,
+        next_attempt_at=due_at,
+        idempotency_key=idempotency_key,
+        timezone=tz,
+        **refs,
+    )
 
 
 def enqueue(
@@ -99,32 +189,26 @@ def enqueue(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notify.enqueue() must run inside the transaction of its event")
     org_id = org_id_of(actor_or_org)
-    require_in_org(org_id, patient, error=ValueError("the patient belongs to another organization"))
-    if kind not in MessageKind.values:
-        raise ValueError(f"unknown message kind {kind!r}")
+    problem = invalid_reason(org_id, patient, kind, idempotency_key, due_at, tz)
+    if problem is not None:
+        raise ValueError(problem)
     existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).order_by()[:1]
     if existing:
         return existing[0]
     channel = resolve_channel(patient)
     if channel is None:
         return None
-    refs = {
-        RELATED_FIELDS[name]: getattr(value, "pk", value)
-        for name, value in (related or {}).items()
-        if value is not None
-    }
-    message = OutboxMessage(
-        organization_id=org_id,
-        patient=patient,
-        kind=kind,
-        channel=channel,
-        template=template or KIND_TEMPLATES[kind],
-        payload=payload,
+    message = build_message(
+        org_id,
+        patient,
+        kind,
+        channel,
         due_at=due_at,
-        next_attempt_at=due_at,
+        payload=payload,
         idempotency_key=idempotency_key,
-        timezone=tz or default_timezone(org_id),
-        **refs,
+        related=related,
+        template=template,
+        tz=tz or default_timezone(org_id),
     )
     try:
         with transaction.atomic():

@@ -89,15 +89,20 @@ def message_language(message: OutboxMessage) -> str:
     return language or settings.LANGUAGE_CODE
 
 
-def render_message(message: OutboxMessage) -> Rendered:
+def render_message(message: OutboxMessage, *, channel: str | None = None) -> Rendered:
+    """Every part of the message; with `channel`, only the parts that channel sends (an SMS
+    needs its subject and SMS text, an email everything but the SMS text): the worker renders
+    no template it will not send."""
     base = f"notify/{message.template}"
+    email = channel in (None, "email")
+    sms = channel in (None, "sms")
     with translation.override(message_language(message)):
         context = message_context(message)
         subject = " ".join(render_text(f"{base}.subject.txt", context).split())
-        text = render_text(f"{base}.txt", context).strip() + "\n"
-        html = render_to_string(f"{base}.html", context)
-        sms = " ".join(render_text(f"{base}.sms.txt", context).split())
+        text = render_text(f"{base}.txt", context).strip() + "\n" if email else ""
+        html = render_to_string(f"{base}.html", context) if email else ""
+        sms_text = " ".join(render_text(f"{base}.sms.txt", context).split()) if sms else ""
     attachments = []
-    if message.payload.get("ics"):
+    if email and message.payload.get("ics"):
         attachments.append(("appointment.ics", appointment_ics(message), "text/calendar"))
-    return Rendered(subject, text, html, sms, attachments)
+    return Rendered(subject, text, html, sms_text, attachments)

@@ -48,16 +48,18 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
-from django.db.models import F, QuerySet
+from django.db import close_old_connections, transaction
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 
+from mesocare.notify import claims
 from mesocare.notify.channels import Backend, DeliveryError, Outgoing, backend_for
 from mesocare.notify.choices import MessageChannel, MessageStatus
 from mesocare.notify.models import OutboxMessage
-from mesocare.notify.outbox import address_for, resolve_channel
+from mesocare.notify.outbox import address_for, opted_out_digits, resolve_channel
 from mesocare.notify.quiet import parse_quiet_hours, quiet_until
 from mesocare.notify.rendering import render_message
 from mesocare.notify.signals import periodic_jobs_due
@@ -105,157 +107,213 @@ def _send_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=max(settings.NOTIFY_SEND_TIMEOUT, settings.EMAIL_TIMEOUT))
 
 
-def _claim(
-    batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStats
-) -> list[tuple[OutboxMessage, bool]]:
-    """Lock and mark a batch; returns (message, was_in_flight) pairs."""
+@dataclass
+class Claimed:
+    message: OutboxMessage
+    in_flight: bool  # taken over from a worker that died mid-send
+
+
+def claim(batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStats) -> list[Claimed]:
+    """Take a batch in one short transaction: messages whose worker died mid-send first, then
+    due ones (one UPDATE … RETURNING each), then the rows with their patients in one query.
+    Messages inside quiet hours are handed back at once, without an attempt."""
     quiet = parse_quiet_hours(settings.NOTIFY_QUIET_HOURS)
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    base = OutboxMessage.objects.select_related("patient", "organization")
+    lease_until = now + _lease()
     with transaction.atomic():
-        expired = base.filter(status=MessageStatus.SENDING, lease_until__lt=now)
-        pending = base.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
-        if skip_locked:
-            expired = expired.select_for_update(skip_locked=True, of=("self",))
-            pending = pending.select_for_update(skip_locked=True, of=("self",))
-        in_flight = list(expired.order_by("lease_until", "id")[:batch_size])
-        due = list(pending.order_by("next_attempt_at", "id")[: batch_size - len(in_flight)])
-        send_ids = []
-        for message in due:
-            until = quiet_until(now, message.timezone, quiet)
+        in_flight = claims.take_in_flight(batch_size, now, worker_id, lease_until)
+        room = batch_size - len(in_flight)
+        due = claims.take_due(room, now, worker_id, lease_until) if room > 0 else []
+        if not in_flight and not due:
+            return []
+        rows = OutboxMessage.objects.select_related("patient").in_bulk([*in_flight, *due])
+        later: dict[dt.datetime, list[int]] = {}
+        ends: dict[str, dt.datetime | None] = {}
+        for pk in due:
+            tz = rows[pk].timezone
+            if tz not in ends:
+                ends[tz] = quiet_until(now, tz, quiet)
+            until = ends[tz]
             if until is not None:
-                OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=until)
-                stats.deferred += 1
-            else:
-                send_ids.append(message.pk)
-        lease_until = now + _lease()
-        if send_ids:
-            OutboxMessage.objects.filter(pk__in=send_ids).update(
-                status=MessageStatus.SENDING,
-                claimed_by=worker_id,
-                lease_until=lease_until,
-                last_attempt_at=now,
-                attempts=F("attempts") + 1,
-                updated_at=now,
-            )
-        if in_flight:
-            OutboxMessage.objects.filter(pk__in=[m.pk for m in in_flight]).update(
-                claimed_by=worker_id, lease_until=lease_until, updated_at=now
-            )
-    for message in in_flight:
-        message.lease_until = lease_until
-    claimed = [(m, True) for m in in_flight]
-    for message in due:
-        if message.pk in send_ids:
-            message.attempts += 1
-            message.lease_until = lease_until
-            claimed.append((message, False))
-    stats.claimed += len(claimed)
-    return claimed
+                later.setdefault(until, []).append(pk)
+        for until, ids in later.items():
+            stats.deferred += claims.defer(ids, worker_id, until, now)
+    deferred = {pk for ids in later.values() for pk in ids}
+    batch = [Claimed(rows[pk], True) for pk in in_flight]
+    batch += [Claimed(rows[pk], False) for pk in due if pk not in deferred]
+    stats.claimed += len(batch)
+    return batch
 
 
-def _fenced(message: OutboxMessage, worker_id: str) -> QuerySet[OutboxMessage]:
-    return OutboxMessage.objects.filter(
-        pk=message.pk, status=MessageStatus.SENDING, claimed_by=worker_id
-    )
+def _fenced(pk: int, worker_id: str) -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(pk=pk, status=MessageStatus.SENDING, claimed_by=worker_id)
 
 
-def _finish(message: OutboxMessage, worker_id: str, now: dt.datetime, **values: object) -> bool:
-    qs = _fenced(message, worker_id)
-    return bool(qs.update(lease_until=None, updated_at=now, **values))
+class _Batch:
+    """Sends one claimed batch. Successful sends are marked `sent` together, in one fenced
+    UPDATE, when the lease is renewed and at the end of the batch; a failure, a cancellation
+    or an unconfirmed crash is recorded on its row at once (they are rare)."""
 
+    def __init__(
+        self,
+        batch: list[Claimed],
+        worker_id: str,
+        clock: Callable[[], dt.datetime],
+        stats: DeliveryStats,
+    ) -> None:
+        self.batch = batch
+        self.worker_id = worker_id
+        self.clock = clock
+        self.stats = stats
+        self.backends: dict[str, Backend] = {}
+        self.held = {item.message.pk for item in batch}
+        lease_ends = [i.message.lease_until for i in batch if i.message.lease_until is not None]
+        self.lease_until = min(lease_ends) if lease_ends else clock()
+        self.to_mark: dict[int, str] = {}  # delivered, not yet marked: pk → provider reference
+        self.opted_out = opted_out_digits(item.message.patient for item in batch)
 
-def _send_one(
-    message: OutboxMessage,
-    in_flight: bool,
-    worker_id: str,
-    clock: Callable[[], dt.datetime],
-    backends: dict[str, Backend],
-    stats: DeliveryStats,
-) -> None:
-    channel = resolve_channel(message.patient)
-    if channel is None:
-        _finish(
-            message,
-            worker_id,
-            clock(),
-            status=MessageStatus.CANCELLED,
-            last_error="the patient no longer receives messages",
-        )
-        stats.cancelled += 1
-        return
-    if in_flight:
-        # A worker died during this send. Ask the channel the message was sent on.
-        backend = backends.setdefault(message.channel, backend_for(message.channel))
-        delivered = backend.confirm(message.idempotency_key)
-        if delivered:
-            _finish(message, worker_id, clock(), status=MessageStatus.SENT, sent_at=clock())
-            stats.recovered += 1
+    def backend(self, channel: str) -> Backend:
+        if channel not in self.backends:
+            self.backends[channel] = backend_for(channel)
+        return self.backends[channel]
+
+    def run(self) -> None:
+        for item in self.batch:
+            pk = item.message.pk
+            if pk in self.held and self.lease_until - self.clock() <= 2 * _send_timeout():
+                self.renew()
+            if pk not in self.held:
+                self.stats.lost_lease += 1
+                continue
+            self.deliver(item.message, item.in_flight)
+        self.flush()
+
+    def renew(self) -> None:
+        """Mark what was delivered, then extend the lease on the rest, dropping any message
+        another worker took over (this worker must not send it)."""
+        self.flush()
+        now = self.clock()
+        self.lease_until = now + _lease()
+        self.held = claims.renew(self.held, self.worker_id, self.lease_until, now)
+
+    def flush(self) -> None:
+        if not self.to_mark:
             return
-        if delivered is None and not backend.deduplicates:
-            _finish(
+        now = self.clock()
+        refs = {pk: ref[:200] for pk, ref in self.to_mark.items() if ref}
+        provider_ref: Any = (
+            Case(*(When(pk=pk, then=Value(ref)) for pk, ref in refs.items()), default=Value(""))
+            if refs
+            else ""
+        )
+        marked = OutboxMessage.objects.filter(
+            pk__in=list(self.to_mark), status=MessageStatus.SENDING, claimed_by=self.worker_id
+        ).update(
+            status=MessageStatus.SENT,
+            sent_at=now,
+            provider_ref=provider_ref,
+            last_error="",
+            lease_until=None,
+            updated_at=now,
+        )
+        self.stats.lost_lease += len(self.to_mark) - marked
+        self.held -= set(self.to_mark)
+        self.to_mark = {}
+
+    def finish(self, message: OutboxMessage, **values: object) -> None:
+        self.held.discard(message.pk)
+        _fenced(message.pk, self.worker_id).update(
+            lease_until=None, updated_at=self.clock(), **values
+        )
+
+    def deliver(self, message: OutboxMessage, in_flight: bool) -> None:
+        stats = self.stats
+        channel = resolve_channel(message.patient, self.opted_out)
+        if channel is None:
+            self.finish(
                 message,
-                worker_id,
-                clock(),
-                status=MessageStatus.FAILED,
-                last_error="delivery unconfirmed: the worker stopped during the send; "
-                "check with the patient before retrying",
+                status=MessageStatus.CANCELLED,
+                last_error="the patient no longer receives messages",
             )
-            stats.unconfirmed += 1
+            stats.cancelled += 1
             return
-        channel = message.channel  # resend on the same channel, with the same key
-    backend = backends.setdefault(channel, backend_for(channel))
-    # Renew (and re-check) the lease unless it surely still holds for the whole send: nobody
-    # can take a message over before its lease ends.
-    held = message.lease_until is not None and message.lease_until - clock() > 2 * _send_timeout()
-    if (not held or channel != message.channel) and not _fenced(message, worker_id).update(
-        lease_until=clock() + _lease(), channel=channel
-    ):
-        stats.lost_lease += 1
-        return
-    try:
-        rendered = render_message(message)
-        is_email = channel == MessageChannel.EMAIL
-        out = Outgoing(
-            key=message.idempotency_key,
-            channel=channel,
-            to=address_for(message.patient, channel),
-            subject=rendered.subject,
-            text=rendered.text if is_email else rendered.sms,
-            html=rendered.html if is_email else "",
-            attachments=rendered.attachments if is_email else [],
-        )
-        provider_ref = backend.send(out)
-    except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row
+        if in_flight:
+            # A worker died during this send. Ask the channel the message was sent on.
+            backend = self.backend(message.channel)
+            delivered = backend.confirm(message.idempotency_key)
+            if delivered:
+                self.to_mark[message.pk] = message.provider_ref
+                stats.recovered += 1
+                return
+            if delivered is None and not backend.deduplicates:
+                self.finish(
+                    message,
+                    status=MessageStatus.FAILED,
+                    last_error="delivery unconfirmed: the worker stopped during the send; "
+                    "check with the patient before retrying",
+                )
+                stats.unconfirmed += 1
+                return
+            channel = message.channel  # resend on the same channel, with the same key
+        if channel != message.channel:
+            # The patient's channel changed since enqueue: record it before sending, so a
+            # crash during this send is confirmed with the channel actually used.
+            if not _fenced(message.pk, self.worker_id).update(channel=channel):
+                self.held.discard(message.pk)
+                stats.lost_lease += 1
+                return
+            message.channel = channel
+        try:
+            out = outgoing(message, channel)
+            provider_ref = self.backend(channel).send(out)
+        except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row
+            self.failed(message, exc)
+            return
+        self.to_mark[message.pk] = provider_ref or ""
+        stats.sent += 1
+
+    def failed(self, message: OutboxMessage, exc: Exception) -> None:
         permanent = isinstance(exc, DeliveryError) and exc.permanent
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        now = clock()
+        now = self.clock()
         if permanent or message.attempts >= message.max_attempts:
-            _finish(message, worker_id, now, status=MessageStatus.FAILED, last_error=error)
-            stats.failed += 1
+            self.finish(message, status=MessageStatus.FAILED, last_error=error)
+            self.stats.failed += 1
         else:
-            _finish(
+            self.finish(
                 message,
-                worker_id,
-                now,
                 status=MessageStatus.PENDING,
                 last_error=error,
                 claimed_by="",
                 next_attempt_at=now + backoff(message.attempts),
             )
-            stats.retrying += 1
+            self.stats.retrying += 1
         log.warning("outbox message %s: %s", message.pk, error)
-        return
-    _finish(
-        message,
-        worker_id,
-        clock(),
-        status=MessageStatus.SENT,
-        sent_at=clock(),
-        provider_ref=(provider_ref or "")[:200],
-        last_error="",
+
+
+def outgoing(message: OutboxMessage, channel: str) -> Outgoing:
+    """The message as the channel sends it (only that channel's parts are rendered)."""
+    rendered = render_message(message, channel=channel)
+    is_email = channel == MessageChannel.EMAIL
+    return Outgoing(
+        key=message.idempotency_key,
+        channel=channel,
+        to=address_for(message.patient, channel),
+        subject=rendered.subject,
+        text=rendered.text if is_email else rendered.sms,
+        html=rendered.html if is_email else "",
+        attachments=rendered.attachments if is_email else [],
     )
-    stats.sent += 1
+
+
+def deliver_claimed(
+    batch: list[Claimed],
+    worker_id: str,
+    clock: Callable[[], dt.datetime],
+    stats: DeliveryStats,
+) -> None:
+    """Send a claimed batch and record the outcomes."""
+    if batch:
+        _Batch(batch, worker_id, clock, stats).run()
 
 
 def deliver_due(
@@ -265,10 +323,7 @@ def deliver_due(
     worker_id = worker_id or new_worker_id()
     clock: Callable[[], dt.datetime] = (lambda: now) if now is not None else timezone.now
     stats = DeliveryStats()
-    claimed = _claim(batch_size, clock(), worker_id, stats)
-    backends: dict[str, Backend] = {}
-    for message, in_flight in claimed:
-        _send_one(message, in_flight, worker_id, clock, backends, stats)
+    deliver_claimed(claim(batch_size, clock(), worker_id, stats), worker_id, clock, stats)
     return stats
 
 

@@ -211,15 +211,16 @@ def test_a_worker_that_lost_its_lease_does_not_send(clinic, journal):
     from mesocare.notify import worker
 
     message = notice(clinic)
-    claimed = worker._claim(10, T0, "slow-worker", worker.DeliveryStats())
+    stats = worker.DeliveryStats()
+    claimed = worker.claim(10, T0, "slow-worker", stats)
     # The slow worker stalled past its lease, and another worker took the message over.
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_by="other-worker")
-    stats = worker.DeliveryStats()
     later = T0 + dt.timedelta(minutes=5)
-    for m, in_flight in claimed:
-        worker._send_one(m, in_flight, "slow-worker", lambda: later, {}, stats)
+    worker.deliver_claimed(claimed, "slow-worker", lambda: later, stats)
     assert stats.lost_lease == 1 and stats.sent == 0
     assert lines(journal) == []
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENDING and message.claimed_by == "other-worker"
 
 
 def test_deliver_due_on_an_empty_outbox_is_a_no_op(db):

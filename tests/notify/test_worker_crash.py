@@ -105,12 +105,18 @@ def test_a_worker_killed_mid_batch_and_restarted_delivers_every_key_once(env, tm
     assert out.stdout.strip() == str({"sent": N})
 
 
-def test_the_worker_returns_on_sigterm(env):
+def test_the_worker_returns_on_sigterm(env, tmp_path):
+    journal = tmp_path / "journal.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mesocare", "worker", "--interval", "0.2"],
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    time.sleep(3)
+    # Signal it once it is surely running its loop (it has delivered the seeded messages),
+    # however slowly it started on a loaded machine.
+    deadline = time.monotonic() + 120
+    while len(journal_keys(journal)) < N and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(journal_keys(journal)) == N
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
