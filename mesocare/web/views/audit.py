@@ -18,7 +18,7 @@ from mesocare.lib.csv_export import write_csv
 from mesocare.patients.models import Patient
 from mesocare.web.audit_changes import rendered_rows
 from mesocare.web.forms.audit import AuditFilterForm
-from mesocare.web.pagination import paginate, query_without_page
+from mesocare.web.pagination import paginate, paginate_capped, query_without_page
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.base import staff_view
 
@@ -54,7 +54,7 @@ def _patient_names(actor: Actor, events: Any) -> dict[int, str]:
 def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, org_id=actor.org_id)
     qs = form.filter(AuditEvent.objects.for_org(actor.org_id))
-    page = paginate(request, qs, 50)
+    page = paginate_capped(request, qs, 50)
     events = list(page.object_list)
     rows = rendered_rows(events, actor.org_id, _patient_names(actor, events))
     return render(
