@@ -2,8 +2,9 @@
 
 Run from the repository root:
 ``python bench/booking_throughput.py [--clients 32] [--attempts 150] [--rounds 3]``
-(``BENCH_PG`` names the server's admin URL). It creates a throw-away database, migrates it,
-and drops it at the end. Phases, each with ``--clients`` threads on their own connections:
+(``BENCH_PG`` names the server's admin URL, ``BENCH_DB_PREFIX`` the database's prefix). It
+creates a throw-away database, migrates it, and drops it at the end. Phases, each with
+``--clients`` threads on their own connections:
 
 1. raw INSERT: one row per transaction into ``bench_raw_appointment``, a table of the same
    columns as ``scheduling_appointment`` without its constraints or indexes;
@@ -40,6 +41,8 @@ from typing import Any
 
 from _harness import throwaway_database
 
+# Database names start with this (BENCH_DB_PREFIX), so that parallel runs keep apart.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "mc_bench")
 STAFF = 16
 DAYS = 60
 SLOTS_PER_DAY = 16  # 30-minute slots, 09:00-17:00 local
@@ -93,6 +96,9 @@ def setup() -> dict[str, Any]:
             family_norm=f"patient {n}",
             birth_date=dt.date(1980, 1, 1),
             sex_at_birth="male",
+            # an address, so that the outbox writes the confirmation and the reminder
+            email=f"patient{n}@bench.test",
+            preferred_channel="email",
         )
         for n in range(2000)
     )
@@ -113,6 +119,55 @@ def setup() -> dict[str, Any]:
         "patients": patients,
         "slots": slots,
     }
+
+
+def raw_insert_attempt(world: dict[str, Any]) -> Callable[[random.Random, int], bool]:
+    """The reference: one row per transaction into ``bench_raw_appointment`` (created here), a
+    table of the same columns as ``scheduling_appointment`` without constraints or indexes."""
+    from django.db import connection, transaction
+
+    org, location = world["org"], world["location"]
+    practitioners, rooms = world["practitioners"], world["rooms"]
+    patients, slots = world["patients"], world["slots"]
+    user_id = world["actor"].user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw_appointment "
+            "(LIKE scheduling_appointment INCLUDING DEFAULTS)"
+        )
+        cursor.execute("CREATE SEQUENCE IF NOT EXISTS bench_raw_id")
+
+    def raw_insert(rng: random.Random, _i: int) -> bool:
+        practitioner, room, patient, start = (
+            rng.choice(practitioners),
+            rng.choice(rooms),
+            rng.choice(patients),
+            rng.choice(slots),
+        )
+        now = dt.datetime.now(dt.UTC)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO bench_raw_appointment (id, organization_id, location_id, "
+                'practitioner_id, room_id, patient_id, start, "end", status, notes, '
+                "cancel_reason, created_by_id, created_at, updated_at) VALUES "
+                "(nextval('bench_raw_id'), %s, %s, %s, %s, %s, %s, %s, 'booked', '', '', "
+                "%s, %s, %s)",
+                [
+                    org.pk,
+                    location.pk,
+                    practitioner.pk,
+                    room.pk,
+                    patient.pk,
+                    start,
+                    start + dt.timedelta(minutes=30),
+                    user_id,
+                    now,
+                    now,
+                ],
+            )
+        return True
+
+    return raw_insert
 
 
 def run_clients(
@@ -158,7 +213,7 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=150, help="per client and phase")
     parser.add_argument("--rounds", type=int, default=3, help="raw/constrained pairs (median)")
     args = parser.parse_args()
-    with throwaway_database(f"mc_bench_booking_{os.getpid()}", use_pg=True):
+    with throwaway_database(f"{DB_PREFIX}_booking_{os.getpid()}", use_pg=True):
         from django.db import IntegrityError, connection, transaction
 
         from mesocare.errors import Conflict
@@ -171,12 +226,7 @@ def main() -> None:
         practitioners, rooms = world["practitioners"], world["rooms"]
         patients, slots = world["patients"], world["slots"]
         user_id = actor.user.pk
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TABLE bench_raw_appointment "
-                "(LIKE scheduling_appointment INCLUDING DEFAULTS)"
-            )
-            cursor.execute("CREATE SEQUENCE bench_raw_id")
+        raw_insert = raw_insert_attempt(world)
 
         def pick(rng: random.Random) -> tuple[Any, Any, Any, dt.datetime]:
             return (
@@ -185,31 +235,6 @@ def main() -> None:
                 rng.choice(patients),
                 rng.choice(slots),
             )
-
-        def raw_insert(rng: random.Random, _i: int) -> bool:
-            practitioner, room, patient, start = pick(rng)
-            now = dt.datetime.now(dt.UTC)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO bench_raw_appointment (id, organization_id, location_id, "
-                    'practitioner_id, room_id, patient_id, start, "end", status, notes, '
-                    "cancel_reason, created_by_id, created_at, updated_at) VALUES "
-                    "(nextval('bench_raw_id'), %s, %s, %s, %s, %s, %s, %s, 'booked', '', '', "
-                    "%s, %s, %s)",
-                    [
-                        org.pk,
-                        location.pk,
-                        practitioner.pk,
-                        room.pk,
-                        patient.pk,
-                        start,
-                        start + dt.timedelta(minutes=30),
-                        user_id,
-                        now,
-                        now,
-                    ],
-                )
-            return True
 
         def constrained(rng: random.Random, _i: int) -> bool:
             practitioner, room, patient, start = pick(rng)

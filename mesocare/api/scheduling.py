@@ -76,8 +76,9 @@ def appointment_out(a: Appointment) -> dict[str, Any]:
         "room_name": a.room.name,
         "patient": a.patient_id,
         "patient_name": a.patient.full_name,
-        "start": a.start,
-        "end": a.end,
+        # in UTC, as the database gives them back (a booking answers from memory)
+        "start": a.start.astimezone(dt.UTC),
+        "end": a.end.astimezone(dt.UTC),
         "local_start": a.start.astimezone(tz).isoformat(),
         "local_end": a.end.astimezone(tz).isoformat(),
         "status": a.status,
@@ -304,7 +305,13 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         raise Invalid.field("duration_min", "Give the duration in minutes.")
     appointment = appts.book_appointment(
         actor,
-        patient=get_for_org(Patient, actor.org_id, payload.patient),
+        # with its organization: the outbox's messages name the clinic
+        patient=get_for_org(
+            Patient,
+            actor.org_id,
+            payload.patient,
+            queryset=Patient.objects.select_related("organization"),
+        ),
         practitioner=practitioner,
         room=_room(actor, payload.room),
         start=payload.start,
@@ -314,7 +321,11 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         notes=payload.notes,
         override_reason=payload.override_reason,
     )
-    return 201, _fresh(actor, appointment.pk)
+    if plan is not None:  # a course's session: the course booking saved it again
+        return 201, _fresh(actor, appointment.pk)
+    # A single appointment is as it was written: its patient, practitioner (with the user),
+    # room and location are the rows loaded above, so the answer needs no second read.
+    return 201, appointment_out(appointment)
 
 
 class AppointmentQuery(Schema):
