@@ -46,9 +46,22 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--org", help="organization slug (default: the user's first)")
     create.add_argument("--name", default="cli")
 
-    seed = sub.add_parser("seed", help="add synthetic patients (for load tests)")
-    seed.add_argument("--patients", type=int, required=True)
-    seed.add_argument("--org", default="demo")
+    seed = sub.add_parser(
+        "seed",
+        help="synthetic data for load tests: patients in one clinic (--patients), "
+        "or a whole chain of clinics with histories on PostgreSQL (--scale)",
+    )
+    what = seed.add_mutually_exclusive_group(required=True)
+    what.add_argument("--patients", type=int, help="add N bare patients to the --org clinic")
+    what.add_argument(
+        "--scale", type=int, nargs="?", const=1_000_000, metavar="N",
+        help="build a chain of N patients (default 1,000,000) with their histories",
+    )  # fmt: skip
+    seed.add_argument("--org", default="demo", help="with --patients: the clinic's slug")
+    seed.add_argument("--organizations", type=int, default=20, help="with --scale")
+    seed.add_argument("--locations", type=int, default=60, help="with --scale")
+    seed.add_argument("--workers", type=int, default=2, help="with --scale: processes")
+    seed.add_argument("--seed", type=int, default=1, help="random seed")
 
     catalog = sub.add_parser("catalog", help="curated catalog")
     catalog.add_argument("catalog_command", choices=["load"])
@@ -175,7 +188,18 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "token":
         call_command("create_token", user=args.user, org=args.org, name=args.name)
     elif args.command == "seed":
-        call_command("seed_patients", patients=args.patients, org=args.org)
+        if args.scale is not None:
+            from django.core.management import CommandError
+
+            try:
+                call_command(
+                    "seed_chain", scale=args.scale, organizations=args.organizations,
+                    locations=args.locations, workers=args.workers, seed=args.seed,
+                )  # fmt: skip
+            except CommandError as exc:
+                sys.exit(f"mesocare seed: {exc}")
+        else:
+            call_command("seed_patients", patients=args.patients, org=args.org, seed=args.seed)
     elif args.command in ("backup", "restore"):
         from mesocare.ops.cli import run_backup_command
 
