@@ -5,9 +5,14 @@ Builds a throw-away database (created and dropped by the script), bulk-loads ses
 injections and components with COPY, then times the recall query the API runs
 (`mesocare.inventory.services.recall.recipients_query`: components of the lot → injection →
 session → patient, zone) for random lots, beside a full-table count of the components in
-the same run. Target: recall p95 <= 50 ms. Never asserts wall-clock.
+the same run. Target: recall p95 <= 50 ms at 20,000,000 components. Never asserts wall-clock.
+
+With --database-url it reads an existing seeded chain instead (`mesocare seed --scale
+1000000`: about 20 components per patient, one lot per product, location and month) and
+traces random lots of it; nothing is written.
 
     python bench/recall_trace.py [--components 1000000] [--lots 10000] [--queries 200]
+    python bench/recall_trace.py --database-url postgres://…/mesocare_scale_1m
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from _harness import p, summary, throwaway_database, timings_ms
+from _scale import existing_database
 
 INJECTIONS_PER_SESSION = 5
 SESSIONS_PER_PATIENT = 10
@@ -34,8 +40,29 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=1_000_000)
     parser.add_argument("--lots", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--database-url", help="an existing seeded chain to read (mesocare seed --scale N)"
+    )
     args = parser.parse_args()
     rng = random.Random(20240601)
+    if args.database_url:
+        with existing_database(args.database_url):
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM inventory_productlot l WHERE EXISTS "
+                    "(SELECT 1 FROM charting_cocktailcomponent c WHERE c.lot_id = l.id)"
+                )
+                lot_ids = [row[0] for row in cursor.fetchall()]
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                               ["charting_cocktailcomponent"])  # fmt: skip
+                estimate = cursor.fetchone()[0]
+            print(
+                f"existing chain: about {estimate:,} components across {len(lot_ids):,} used lots"
+            )
+            _measure(args, lot_ids, rng, count_runs=5)
+        return
 
     with throwaway_database("mesocare_bench_recall", use_pg=True):
         from django.db import connection
@@ -45,7 +72,6 @@ def main() -> None:
         from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
         from mesocare.clinics.models import Location, Membership, Organization
         from mesocare.inventory.models import ProductLot
-        from mesocare.inventory.services.recall import recipients_query
         from mesocare.patients.models import Patient
 
         org = Organization.objects.create(name="Bench clinic", slug="bench")
@@ -187,31 +213,43 @@ def main() -> None:
             f"in {load_s:.1f} s"
         )
 
-        sample = [rng.choice(lot_ids) for _ in range(args.queries + 20)]
-        rows_seen: list[int] = []
+        _measure(args, lot_ids, rng, count_runs=max(10, args.queries // 10))
 
-        def recall(i: int) -> None:
-            rows_seen.append(len(list(recipients_query(sample[i]))))  # type: ignore[call-overload]
 
-        def count(_i: int) -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM {CocktailComponent._meta.db_table}")
-                cursor.fetchone()
+def _measure(
+    args: argparse.Namespace, lot_ids: list[int], rng: random.Random, count_runs: int
+) -> None:
+    """Time the recall query of random lots beside a full count of the components."""
+    from django.db import connection
 
-        recall_ms = timings_ms(recall, args.queries, warmup=20)
-        count_ms = timings_ms(count, max(10, args.queries // 10), warmup=3)
-        print(summary("recall recipients of one lot", recall_ms))
-        print(summary("full count of components", count_ms))
-        print(f"rows per recall: mean {sum(rows_seen) / len(rows_seen):.0f}, max {max(rows_seen)}")
-        print(
-            f"recall p95 / count p50 = {p(recall_ms, 95) / p(count_ms, 50):.3f}  "
-            f"(target: recall p95 <= 50 ms; "
-            f"{'met' if p(recall_ms, 95) <= 50 else 'NOT met'} on this machine)"
-        )
+    from mesocare.charting.models import CocktailComponent
+    from mesocare.inventory.services.recall import recipients_query
+
+    sample = [rng.choice(lot_ids) for _ in range(args.queries + 20)]
+    rows_seen: list[int] = []
+
+    def recall(i: int) -> None:
+        rows_seen.append(len(list(recipients_query(sample[i]))))  # type: ignore[call-overload]
+
+    def count(_i: int) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + str(recipients_query(sample[0]).query))  # type: ignore[attr-defined]
-            plan = [row[0] for row in cursor.fetchall()]
-        print("plan:", " | ".join(line.strip() for line in plan[:6]))
+            cursor.execute(f"SELECT count(*) FROM {CocktailComponent._meta.db_table}")
+            cursor.fetchone()
+
+    recall_ms = timings_ms(recall, args.queries, warmup=20)
+    count_ms = timings_ms(count, count_runs, warmup=1)
+    print(summary("recall recipients of one lot", recall_ms))
+    print(summary("full count of components", count_ms))
+    print(f"rows per recall: mean {sum(rows_seen) / len(rows_seen):.0f}, max {max(rows_seen)}")
+    print(
+        f"recall p95 / count p50 = {p(recall_ms, 95) / p(count_ms, 50):.3f}  "
+        f"(target: recall p95 <= 50 ms; "
+        f"{'met' if p(recall_ms, 95) <= 50 else 'NOT met'} on this machine)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + str(recipients_query(sample[0]).query))  # type: ignore[attr-defined]
+        plan = [row[0] for row in cursor.fetchall()]
+    print("plan:", " | ".join(line.strip() for line in plan[:6]))
 
 
 if __name__ == "__main__":
