@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PORT ?= 8000
 
-.PHONY: install install-dev demo serve test lint format bench screenshots clean
+.PHONY: install install-dev install-bench demo serve test lint format bench screenshots clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -21,6 +21,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
 install: $(VENV)/.installed  ## venv + pinned dependencies + the project
 
 install-dev: $(VENV)/.installed-dev  ## plus test and lint tools
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev requirements/bench.txt
+	$(PIP) install -r requirements/bench.txt
+	touch $@
+
+install-bench: $(VENV)/.installed-bench  ## plus the load-test tool (locust)
 
 demo: install  ## migrate, load demo data, print the logins, serve on http://127.0.0.1:8000
 	$(VENV)/bin/mesocare demo --port $(PORT)
@@ -45,7 +51,7 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: install-dev  ## benchmark scripts: print numbers and ratios (PostgreSQL when reachable)
+bench: install-bench  ## benchmark scripts: print numbers and ratios (PostgreSQL when reachable)
 	VENV=$(VENV) bash scripts/bench.sh
 
 clean:
