@@ -50,8 +50,7 @@ def _assert_same(org_id: int, **scope: Any) -> dict[str, int]:
     for name, (in_db, mapped) in _both(org_id, **scope).items():
         assert len(in_db) == len(mapped), name
         for built, reference in zip(in_db, mapped, strict=True):
-            assert orjson.loads(built) == orjson.loads(reference), name
-            assert built == reference, name  # same bytes, so the same meta.versionId
+            assert built == reference, (name, built, reference)  # same bytes, so the same meta.versionId
         counts[name] = len(in_db)
         for line in in_db:
             validate(orjson.loads(line))
@@ -149,15 +148,11 @@ def _patient_of(resource: dict[str, Any]) -> str | None:
 @settings(max_examples=60, deadline=None)
 @given(st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"])))
 def test_a_string_is_escaped_as_the_mappers_serializer_escapes_it(value: str) -> None:
+    built = sqljson.obj({"v": sqljson.string("%s::text"), "w": sqljson.const(value)})
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT json_strip_nulls(json_build_object('v', %s::text, 'w', "
-            + sqljson.lit(value)
-            + "))::text",
-            [value],
-        )
-        built = cursor.fetchone()[0]
-    assert built.encode() == orjson.dumps({"v": value, "w": value})
+        cursor.execute(f"SELECT {built}", [value])
+        text = cursor.fetchone()[0]
+    assert text.encode() == orjson.dumps({"v": value, "w": value})
 
 
 @settings(max_examples=60, deadline=None)
@@ -174,14 +169,15 @@ def test_times_and_decimals_are_written_as_the_mapper_writes_them(
 ) -> None:
     from mesocare.fhir.resources.common import number
 
+    built = sqljson.obj(
+        {
+            "t": sqljson.instant("%(t)s::timestamptz"),
+            "n": sqljson.number("%(n)s::numeric(7,3)"),
+            "d": sqljson.day("%(t)s::date"),
+        }
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT json_strip_nulls(json_build_object('t', "
-            + sqljson.instant("%s::timestamptz")
-            + ", 'n', "
-            + sqljson.number("%s::numeric(7,3)")
-            + "))::text",
-            [moment, moment, moment, moment, amount],
-        )
-        built = cursor.fetchone()[0]
-    assert built.encode() == orjson.dumps({"t": moment.isoformat(), "n": number(amount)})
+        cursor.execute(f"SELECT {built}", {"t": moment, "n": amount})
+        text = cursor.fetchone()[0]
+    expected = {"t": moment.isoformat(), "n": number(amount), "d": moment.date().isoformat()}
+    assert text.encode() == orjson.dumps(expected)

@@ -100,7 +100,8 @@ def build(allergy: Any, ctx: MappingContext) -> dict[str, Any]:
 
 
 def _status_sql(code: str, system: str = CLINICAL) -> str:
-    return q.obj({"coding": q.arr(q.obj({"system": q.lit(system), "code": code}))})
+    """``status_concept`` of a SQL text code."""
+    return q.obj({"coding": q.arr(q.obj({"system": q.const(system), "code": q.string(code)}))})
 
 
 def sql(ctx: MappingContext) -> str:
@@ -111,24 +112,30 @@ def sql(ctx: MappingContext) -> str:
 
     def coding(fk: str, cs: str) -> str:
         table = Allergy._meta.get_field(fk).related_model._meta.db_table  # type: ignore[union-attr]
-        pairs = {"system": q.lit(ctx.canonical(f"CodeSystem/{cs}")), "code": "x.code"}
-        built = q.obj({**pairs, "display": "x.name"})
-        return f'(SELECT {built} FROM "{table}" x WHERE x.id = {c(fk + "_id")})'
+        built = q.obj(
+            {
+                "system": q.const(ctx.canonical(f"CodeSystem/{cs}")),
+                "code": q.string("x.code"),
+                "display": q.string("x.name"),
+            }
+        )
+        return q.Json(f'(SELECT {built} FROM "{table}" x WHERE x.id = {c(fk + "_id")})')
 
     codings = q.some(
         (f"{c('ingredient_id')} IS NOT NULL", coding("ingredient", CS_INGREDIENT)),
         (f"{c('allergen_family_id')} IS NOT NULL", coding("allergen_family", CS_ALLERGEN_FAMILY)),
     )
-    severity = q.lookup(REACTION_SEVERITY, c("severity"))
+    active = q.const(status_concept(CLINICAL, "active"))
+    inactive = q.const(status_concept(CLINICAL, "inactive"))
     return q.resource(
         "AllergyIntolerance",
-        f"{c('id')}::text",
+        c("id"),
         {
-            "clinicalStatus": _status_sql(
-                f"CASE WHEN {c('is_active')} THEN 'active' ELSE 'inactive' END"
+            "clinicalStatus": f"CASE WHEN {c('is_active')} THEN {active} ELSE {inactive} END",
+            "type": q.const("allergy"),
+            "criticality": q.string(
+                f"COALESCE({q.lookup(CRITICALITY, c('severity'))}, 'unable-to-assess')"
             ),
-            "type": q.lit("allergy"),
-            "criticality": f"COALESCE({q.lookup(CRITICALITY, c('severity'))}, 'unable-to-assess')",
             "code": q.when(
                 f"{c('ingredient_id')} IS NOT NULL OR {c('allergen_family_id')} IS NOT NULL "
                 f"OR {c('substance')} <> ''",
@@ -142,8 +149,8 @@ def sql(ctx: MappingContext) -> str:
                 q.arr(
                     q.obj(
                         {
-                            "manifestation": q.arr(q.obj({"text": c("reaction")})),
-                            "severity": severity,
+                            "manifestation": q.arr(q.obj({"text": q.string(c("reaction"))})),
+                            "severity": q.string(q.lookup(REACTION_SEVERITY, c("severity"))),
                         }
                     )
                 ),
@@ -188,21 +195,10 @@ def sql_no_known_allergy(ctx: MappingContext) -> str:
         "AllergyIntolerance",
         f"'nka-' || {c('id')}",
         {
-            "clinicalStatus": _status_sql(q.lit("active")),
-            "verificationStatus": _status_sql(q.lit("confirmed"), VERIFICATION),
-            "code": q.obj(
-                {
-                    "coding": q.arr(
-                        q.obj(
-                            {
-                                "system": q.lit(SNOMED),
-                                "code": q.lit(code),
-                                "display": q.lit(display),
-                            }
-                        )
-                    ),
-                    "text": q.lit(display),
-                }
+            "clinicalStatus": q.const(status_concept(CLINICAL, "active")),
+            "verificationStatus": q.const(status_concept(VERIFICATION, "confirmed")),
+            "code": q.const(
+                {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display}
             ),
             "patient": q.ref("Patient", c("id")),
             "recordedDate": q.instant(c("allergy_status_at")),

@@ -87,28 +87,30 @@ def sql(ctx: MappingContext) -> str:
     def participant(type_name: str, column: str) -> str:
         return q.obj(
             {
-                "actor": q.ref(type_name, c(column)),
-                "required": q.lit("required"),
-                "status": q.lit("accepted"),
+                "actor": q.Json(q.ref(type_name, c(column))),
+                "required": q.const("required"),
+                "status": q.const("accepted"),
             }
         )
 
     minutes = f"floor(extract(epoch FROM {c('end')} - {c('start')}) / 60)::bigint"
     return q.resource(
         "Appointment",
-        f"{c('id')}::text",
+        c("id"),
         {
-            "status": q.lookup(STATUS, c("status")),
+            "status": q.string(q.lookup(STATUS, c("status"))),
             "cancelationReason": q.when(
-                f"{c('cancel_reason')} <> ''", q.obj({"text": c("cancel_reason")})
+                f"{c('cancel_reason')} <> ''", q.obj({"text": q.string(c("cancel_reason"))})
             ),
             "description": q.when(
                 f"{c('plan_id')} IS NOT NULL",
-                f"'Session ' || COALESCE({c('course_index')}::text, 'None') || ' of a course'",
+                q.string(
+                    f"'Session ' || COALESCE({c('course_index')}::text, 'None') || ' of a course'"
+                ),
             ),
             "start": q.instant(c("start")),
             "end": q.instant(c("end")),
-            "minutesDuration": minutes,
+            "minutesDuration": q.raw(minutes),
             "created": q.instant(c("created_at")),
             "comment": q.text(c("notes")),
             "participant": q.arr(

@@ -117,44 +117,46 @@ def sql(ctx: MappingContext) -> str:
     appointments = Appointment._meta.db_table
     planned = PlannedSession._meta.db_table
     protocols = TreatmentPlan._meta.get_field("protocol").related_model._meta.db_table  # type: ignore[union-attr]
-    active = ", ".join(q.lit(str(status)) for status in ACTIVE_STATUSES)
-    session = f"{q.lit('Session ')} || p.index || {q.lit(' of ')} || {c('sessions_planned')}"
+    active = ", ".join(q.sql_text(str(status)) for status in ACTIVE_STATUSES)
     period = q.when(
         "p.earliest IS NOT NULL OR p.latest IS NOT NULL",
         q.obj({"start": q.day("p.earliest"), "end": q.day("p.latest")}),
     )
     detail = q.obj(
         {
-            "kind": q.lit("Appointment"),
-            "status": q.lit("not-started"),
-            "description": session,
+            "kind": q.const("Appointment"),
+            "status": q.const("not-started"),
+            "description": q.Json(
+                q.string(f"'Session ' || p.index || ' of ' || {c('sessions_planned')}")
+            ),
             "scheduledPeriod": period,
         }
     )
     activities = (
-        f"(SELECT json_agg(x.activity ORDER BY x.part, x.start, x.n) FROM ("
-        f"SELECT {q.obj({'reference': q.ref('Appointment', 'a.id')})} AS activity, 0 AS part, "
-        f'a.start AS start, a.id AS n FROM "{appointments}" a WHERE a.plan_id = {c("id")} '
-        f"UNION ALL SELECT {q.obj({'detail': detail})}, 1, NULL, p.index "
+        f"(SELECT {q.agg('x.activity', 'x.part, x.start, x.n')} FROM ("
+        f"SELECT '{{\"reference\":' || {q.ref('Appointment', 'a.id')} || '}}' AS activity, "
+        f'0 AS part, a.start AS start, a.id AS n FROM "{appointments}" a '
+        f"WHERE a.plan_id = {c('id')} "
+        f"""UNION ALL SELECT '{{"detail":' || {detail} || '}}', 1, NULL, p.index """
         f'FROM "{planned}" p WHERE p.plan_id = {c("id")} AND NOT EXISTS (SELECT 1 FROM '
         f'"{appointments}" b WHERE b.plan_id = {c("id")} AND b.status IN ({active}) '
         f"AND b.course_index = p.index)) x)"
     )
     description = (
-        f"{c('sessions_planned')} || {q.lit(' sessions, every ')} || "
-        f"{c('interval_target_days')} || {q.lit(' days (')} || {c('interval_min_days')} || "
-        f"{q.lit('–')} || {c('interval_max_days')} || ')'"
+        f"{c('sessions_planned')} || ' sessions, every ' || {c('interval_target_days')} "
+        f"|| ' days (' || {c('interval_min_days')} || {q.sql_text('–')} || "
+        f"{c('interval_max_days')} || ')'"
     )
     return q.resource(
         "CarePlan",
-        f"{c('id')}::text",
+        c("id"),
         {
-            "status": q.lookup(STATUS, c("status")),
-            "intent": q.lit("plan"),
+            "status": q.string(q.lookup(STATUS, c("status"))),
+            "intent": q.const("plan"),
             "title": q.text(
                 f'(SELECT x.name FROM "{protocols}" x WHERE x.id = {c("protocol_id")})'
             ),
-            "description": description,
+            "description": q.string(description),
             "subject": q.ref("Patient", c("patient_id")),
             "period": q.when(
                 f"{c('start_on')} IS NOT NULL OR {c('completed_on')} IS NOT NULL",

@@ -66,34 +66,21 @@ def sql(ctx: MappingContext) -> str:
     def c(name: str) -> str:
         return q.col("patients_condition", name)
 
-    label = q.label(ctx.labels(Condition, "code"), c("code"))
+    label = q.string(q.label(ctx.labels(Condition, "code"), c("code")))
+    category = {"system": CATEGORY, "code": "problem-list-item", "display": "Problem List Item"}
     return q.resource(
         "Condition",
-        f"{c('id')}::text",
+        c("id"),
         {
             "clinicalStatus": _status(c("is_active")),
-            "category": q.arr(
-                q.obj(
-                    {
-                        "coding": q.arr(
-                            q.obj(
-                                {
-                                    "system": q.lit(CATEGORY),
-                                    "code": q.lit("problem-list-item"),
-                                    "display": q.lit("Problem List Item"),
-                                }
-                            )
-                        )
-                    }
-                )
-            ),
+            "category": q.const([{"coding": [category]}]),
             "code": q.obj(
                 {
                     "coding": q.arr(
                         q.obj(
                             {
-                                "system": q.lit(ctx.canonical(f"CodeSystem/{CS_CONDITION}")),
-                                "code": c("code"),
+                                "system": q.const(ctx.canonical(f"CodeSystem/{CS_CONDITION}")),
+                                "code": q.string(c("code")),
                                 "display": label,
                             }
                         )
@@ -101,18 +88,22 @@ def sql(ctx: MappingContext) -> str:
                     "text": label,
                 }
             ),
-            "bodySite": q.when(f"{c('body_area')} <> ''", q.arr(q.obj({"text": c("body_area")}))),
+            "bodySite": q.when(
+                f"{c('body_area')} <> ''", q.arr(q.obj({"text": q.string(c("body_area"))}))
+            ),
             "subject": q.ref("Patient", c("patient_id")),
             "recordedDate": q.instant(c("recorded_at")),
             "recorder": q.practitioner(ctx.membership_by_user, c("recorded_by_id")),
-            "note": q.when(f"{c('note')} <> ''", q.arr(q.obj({"text": c("note")}))),
+            "note": q.when(f"{c('note')} <> ''", q.arr(q.obj({"text": q.string(c("note"))}))),
         },
     )
 
 
 def _status(active: str) -> str:
-    code = f"CASE WHEN {active} THEN 'active' ELSE 'inactive' END"
-    return q.obj({"coding": q.arr(q.obj({"system": q.lit(CLINICAL), "code": code}))})
+    return (
+        f"CASE WHEN {active} THEN {q.const(status_concept(CLINICAL, 'active'))} "
+        f"ELSE {q.const(status_concept(CLINICAL, 'inactive'))} END"
+    )
 
 
 CONDITION = register(

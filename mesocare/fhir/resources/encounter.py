@@ -54,25 +54,26 @@ def sql(ctx: MappingContext) -> str:
 
     return q.resource(
         "Encounter",
-        f"{c('id')}::text",
+        c("id"),
         {
-            "status": f"CASE WHEN {c('signed_at')} IS NOT NULL THEN 'finished' "
-            "ELSE 'in-progress' END",
-            "class": q.obj(
-                {"system": q.lit(ACT_CODE), "code": q.lit("AMB"), "display": q.lit("ambulatory")}
-            ),
+            "status": f"CASE WHEN {c('signed_at')} IS NOT NULL THEN '\"finished\"' "
+            "ELSE '\"in-progress\"' END",
+            "class": q.const(coding(ACT_CODE, "AMB", "ambulatory")),
             "subject": q.ref("Patient", c("patient_id")),
             "participant": q.arr(
-                q.obj({"individual": q.ref("Practitioner", c("practitioner_id"))})
+                q.obj({"individual": q.Json(q.ref("Practitioner", c("practitioner_id")))})
             ),
             "appointment": q.when(
                 f"{c('appointment_id')} IS NOT NULL",
                 q.arr(q.ref("Appointment", c("appointment_id"))),
             ),
             "period": q.obj(
-                {"start": q.instant(c("started_at")), "end": q.instant(c("signed_at"))}
+                {
+                    "start": q.Json(q.instant(c("started_at"))),
+                    "end": q.instant(c("signed_at")),
+                }
             ),
-            "location": q.arr(q.obj({"location": q.ref("Location", c("location_id"))})),
+            "location": q.arr(q.obj({"location": q.Json(q.ref("Location", c("location_id")))})),
             "serviceProvider": q.ref("Organization", c("organization_id")),
         },
     )

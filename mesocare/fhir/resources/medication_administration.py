@@ -139,9 +139,9 @@ def _mg_sql(volume: str) -> str:
     """`doses_mg` and its text in SQL: ``"<ingredient> <mg> mg, …"`` of the lot's product,
     NULL when no strength is known in mg/mL (``quantize`` rounds half to even)."""
     mg_per_ml = (
-        f"CASE pi.unit WHEN {q.lit(ConcentrationUnit.MG_PER_ML)} THEN pi.concentration "
-        f"WHEN {q.lit(ConcentrationUnit.PERCENT)} THEN pi.concentration * 10 "
-        f"WHEN {q.lit(ConcentrationUnit.MCG_PER_ML)} THEN pi.concentration / 1000 END"
+        f"CASE pi.unit WHEN {q.sql_text(ConcentrationUnit.MG_PER_ML)} THEN pi.concentration "
+        f"WHEN {q.sql_text(ConcentrationUnit.PERCENT)} THEN pi.concentration * 10 "
+        f"WHEN {q.sql_text(ConcentrationUnit.MCG_PER_ML)} THEN pi.concentration / 1000 END"
     )
     mg = f"(({mg_per_ml}) * {volume})"
     rounded = f"CASE WHEN mod({mg} * 1000, 2) = 0.5 THEN trunc({mg}, 3) ELSE round({mg}, 3) END"
@@ -167,12 +167,10 @@ def sql(ctx: MappingContext) -> str:
 
     technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
     intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
-    route_code = (
-        f"CASE WHEN {intradermal} THEN {q.lit(INTRADERMAL[0])} ELSE {q.lit(SUBCUTANEOUS[0])} END"
-    )
-    route_display = (
-        f"CASE WHEN {intradermal} THEN {q.lit(INTRADERMAL[1])} ELSE {q.lit(SUBCUTANEOUS[1])} END"
-    )
+    routes = [
+        q.const({"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display})
+        for code, display in (INTRADERMAL, SUBCUTANEOUS)
+    ]
     mg = _mg_sql(c("volume_ml"))
     text = (
         f"{q.number(c('volume_ml'))} || ' mL' || COALESCE(' (' || {mg} || ')', '') || ', ' || "
@@ -180,33 +178,37 @@ def sql(ctx: MappingContext) -> str:
     )
     body = q.resource(
         "MedicationAdministration",
-        f"{c('id')}::text",
+        c("id"),
         {
             "partOf": q.arr(q.ref("Procedure", "i.session_id")),
-            "status": q.lit("completed"),
+            "status": q.const("completed"),
             "medicationReference": q.ref("Medication", c("lot_id")),
             "subject": q.ref("Patient", "s.patient_id"),
             "context": q.ref("Encounter", "i.session_id"),
             "effectiveDateTime": q.instant("i.created_at"),
-            "performer": q.arr(q.obj({"actor": q.ref("Practitioner", "s.practitioner_id")})),
+            "performer": q.arr(
+                q.obj({"actor": q.Json(q.ref("Practitioner", "s.practitioner_id"))})
+            ),
             "dosage": q.obj(
                 {
-                    "text": text,
+                    "text": q.Json(q.string(text)),
                     "site": concept(
-                        q.lit(ctx.canonical(f"CodeSystem/{CS_ZONE}")), "i.zone_code", "z.name"
+                        q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}")),
+                        q.Json(q.string("i.zone_code")),
+                        q.string("z.name"),
                     ),
-                    "route": concept(q.lit(SNOMED), route_code, route_display),
+                    "route": f"CASE WHEN {intradermal} THEN {routes[0]} ELSE {routes[1]} END",
                     "method": concept(
-                        q.lit(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
-                        "i.technique",
-                        technique,
+                        q.const(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
+                        q.Json(q.string("i.technique")),
+                        q.string(technique),
                     ),
                     "dose": q.obj(
                         {
-                            "value": q.number(c("volume_ml")),
-                            "unit": q.lit("mL"),
-                            "system": q.lit(UCUM),
-                            "code": q.lit("mL"),
+                            "value": q.Json(q.number(c("volume_ml"))),
+                            "unit": q.const("mL"),
+                            "system": q.const(UCUM),
+                            "code": q.const("mL"),
                         }
                     ),
                 }

@@ -50,23 +50,23 @@ def sql(ctx: MappingContext) -> str:
 
     return q.resource(
         "MedicationStatement",
-        f"{c('id')}::text",
+        c("id"),
         {
-            "status": f"CASE WHEN {c('is_active')} THEN 'active' ELSE 'stopped' END",
+            "status": f"CASE WHEN {c('is_active')} THEN '\"active\"' ELSE '\"stopped\"' END",
             "medicationCodeableConcept": q.obj(
                 {
                     "coding": q.arr(
                         q.obj(
                             {
-                                "system": q.lit(ctx.canonical(f"CodeSystem/{CS_DRUG_CLASS}")),
-                                "code": c("drug_class"),
-                                "display": q.label(
-                                    ctx.labels(Medication, "drug_class"), c("drug_class")
+                                "system": q.const(ctx.canonical(f"CodeSystem/{CS_DRUG_CLASS}")),
+                                "code": q.string(c("drug_class")),
+                                "display": q.string(
+                                    q.label(ctx.labels(Medication, "drug_class"), c("drug_class"))
                                 ),
                             }
                         )
                     ),
-                    "text": c("name"),
+                    "text": q.string(c("name")),
                 }
             ),
             "subject": q.ref("Patient", c("patient_id")),

@@ -215,40 +215,23 @@ def sql_weight(ctx: MappingContext) -> str:
     def c(name: str) -> str:
         return q.col("patients_weight", name)
 
-    system, code, display = BODY_WEIGHT
-    category = _category("vital-signs")[0]["coding"][0]
     performer = q.practitioner(ctx.membership_by_user, c("recorded_by_id"))
     return q.resource(
         "Observation",
         f"'weight-' || {c('id')}",
         {
-            "status": q.lit("final"),
-            "category": q.arr(
-                q.obj({"coding": q.arr(q.obj({k: q.lit(v) for k, v in category.items()}))})
-            ),
-            "code": q.obj(
-                {
-                    "coding": q.arr(
-                        q.obj(
-                            {
-                                "system": q.lit(system),
-                                "code": q.lit(code),
-                                "display": q.lit(display),
-                            }
-                        )
-                    ),
-                    "text": q.lit(display),
-                }
-            ),
+            "status": q.const("final"),
+            "category": q.const(_category("vital-signs")),
+            "code": q.const(_body_weight()),
             "subject": q.ref("Patient", c("patient_id")),
             "effectiveDateTime": q.day(c("measured_on")),
-            "performer": q.when(f"{performer} IS NOT NULL", q.arr(performer)),
+            "performer": q.when(f"{performer} IS NOT NULL", f"('[' || {performer} || ']')"),
             "valueQuantity": q.obj(
                 {
-                    "value": q.number(c("kg")),
-                    "unit": q.lit("kg"),
-                    "system": q.lit(UCUM),
-                    "code": q.lit("kg"),
+                    "value": q.Json(q.number(c("kg"))),
+                    "unit": q.const("kg"),
+                    "system": q.const(UCUM),
+                    "code": q.const("kg"),
                 }
             ),
         },

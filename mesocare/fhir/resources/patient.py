@@ -72,26 +72,34 @@ def sql(ctx: MappingContext) -> str:
 
     return q.resource(
         "Patient",
-        f"{c('id')}::text",
+        c("id"),
         {
-            "active": c("is_active"),
+            "active": q.raw(c("is_active")),
             "name": q.arr(
                 q.obj(
                     {
-                        "use": q.lit("official"),
-                        "family": c("family_name"),
-                        "given": q.arr(c("given_name")),
-                        "text": f"{c('given_name')} || ' ' || {c('family_name')}",
+                        "use": q.const("official"),
+                        "family": q.string(c("family_name")),
+                        "given": q.arr(q.string(c("given_name"))),
+                        "text": q.string(f"{c('given_name')} || ' ' || {c('family_name')}"),
                     }
                 )
             ),
             "telecom": q.some(
-                (f"{c('phone')} <> ''", q.obj({"system": q.lit("phone"), "value": c("phone")})),
-                (f"{c('email')} <> ''", q.obj({"system": q.lit("email"), "value": c("email")})),
+                (
+                    f"{c('phone')} <> ''",
+                    q.obj({"system": q.const("phone"), "value": q.string(c("phone"))}),
+                ),
+                (
+                    f"{c('email')} <> ''",
+                    q.obj({"system": q.const("email"), "value": q.string(c("email"))}),
+                ),
             ),
-            "gender": f"COALESCE({q.lookup(GENDER, c('sex_at_birth'))}, 'unknown')",
+            "gender": q.string(f"COALESCE({q.lookup(GENDER, c('sex_at_birth'))}, 'unknown')"),
             "birthDate": q.day(c("birth_date")),
-            "address": q.when(f"{c('address')} <> ''", q.arr(q.obj({"text": c("address")}))),
+            "address": q.when(
+                f"{c('address')} <> ''", q.arr(q.obj({"text": q.string(c("address"))}))
+            ),
             "managingOrganization": q.ref("Organization", c("organization_id")),
         },
     )

@@ -161,109 +161,130 @@ def sql(ctx: MappingContext) -> str:
     def quantity(value: str, unit: str) -> str:
         return q.obj(
             {
-                "value": q.number(value),
-                "unit": q.lit(unit),
-                "system": q.lit(UCUM),
-                "code": q.lit(unit),
+                "value": q.Json(q.number(value)),
+                "unit": q.const(unit),
+                "system": q.const(UCUM),
+                "code": q.const(unit),
             }
         )
 
-    zone_system = q.lit(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
+    zone_system = q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
     technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
     parts = q.arr(
         q.obj(
             {
-                "url": q.lit("zone"),
+                "url": q.const("zone"),
                 "valueCoding": q.obj(
-                    {"system": zone_system, "code": "i.zone_code", "display": "z.name"}
+                    {
+                        "system": zone_system,
+                        "code": q.string("i.zone_code"),
+                        "display": q.string("z.name"),
+                    }
                 ),
             }
         ),
         q.obj(
             {
-                "url": q.lit("technique"),
+                "url": q.const("technique"),
                 "valueCoding": q.obj(
                     {
-                        "system": q.lit(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
-                        "code": "i.technique",
-                        "display": technique,
+                        "system": q.const(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
+                        "code": q.string("i.technique"),
+                        "display": q.string(technique),
                     }
                 ),
             }
         ),
-        q.obj({"url": q.lit("depth"), "valueQuantity": quantity("i.depth_mm", "mm")}),
-        q.obj({"url": q.lit("points"), "valuePositiveInt": "i.points"}),
-        q.obj({"url": q.lit("volume"), "valueQuantity": quantity("i.total_volume_ml", "mL")}),
+        q.obj({"url": q.const("depth"), "valueQuantity": quantity("i.depth_mm", "mm")}),
+        q.obj({"url": q.const("points"), "valuePositiveInt": q.raw("i.points")}),
+        q.obj({"url": q.const("volume"), "valueQuantity": quantity("i.total_volume_ml", "mL")}),
     )
     extension = q.obj(
-        {"url": q.lit(ctx.canonical(f"StructureDefinition/{SD_INJECTION}")), "extension": parts}
+        {"url": q.const(ctx.canonical(f"StructureDefinition/{SD_INJECTION}")), "extension": parts}
     )
     injections = InjectionRecord._meta.db_table
     zones = _table(InjectionRecord, "zone")
     extensions = (
-        f'(SELECT json_agg({extension} ORDER BY i.n) FROM "{injections}" i '
+        f'(SELECT {q.agg(extension, "i.n")} FROM "{injections}" i '
         f'JOIN "{zones}" z ON z.code = i.zone_code WHERE i.session_id = {c("id")})'
     )
     site = q.obj(
         {
             "coding": q.arr(
-                q.obj({"system": zone_system, "code": "s.zone_code", "display": "s.name"})
+                q.obj(
+                    {
+                        "system": zone_system,
+                        "code": q.string("s.zone_code"),
+                        "display": q.string("s.name"),
+                    }
+                )
             ),
-            "text": "s.name",
+            "text": q.string("s.name"),
         }
     )
     body_sites = (
-        f"(SELECT json_agg({site} ORDER BY s.first) FROM (SELECT i.zone_code, min(z.name) AS name, "
+        f"(SELECT {q.agg(site, 's.first')} FROM (SELECT i.zone_code, min(z.name) AS name, "
         f'min(i.n) AS first FROM "{injections}" i JOIN "{zones}" z ON z.code = i.zone_code '
         f"WHERE i.session_id = {c('id')} GROUP BY i.zone_code) s)"
     )
-    plans = (
-        f'COALESCE((SELECT ps.plan_id FROM "{_table(TreatmentSession, "planned_session")}" ps '
-        f"WHERE ps.id = {c('planned_session_id')}), "
-        f'(SELECT ap.plan_id FROM "{_table(TreatmentSession, "appointment")}" ap '
-        f"WHERE ap.id = {c('appointment_id')}))"
+    based_on = (
+        f"(SELECT '[' || {q.ref('CarePlan', 'COALESCE(ps.plan_id, ap.plan_id)')} || ']' "
+        f'FROM (SELECT 1) one LEFT JOIN "{_table(TreatmentSession, "planned_session")}" ps '
+        f"ON ps.id = {c('planned_session_id')} "
+        f'LEFT JOIN "{_table(TreatmentSession, "appointment")}" ap '
+        f"ON ap.id = {c('appointment_id')})"
     )
-    protocol = (
-        f'(SELECT x.name FROM "{_table(TreatmentSession, "protocol")}" x '
-        f"WHERE x.id = {c('protocol_id')})"
-    )
-    indication_system = q.lit(ctx.canonical(f"CodeSystem/{CS_INDICATION}"))
+    indication_system = q.const(ctx.canonical(f"CodeSystem/{CS_INDICATION}"))
     reason = q.obj(
         {
             "coding": q.arr(
-                q.obj({"system": indication_system, "code": "n.code", "display": "n.name"})
+                q.obj(
+                    {
+                        "system": indication_system,
+                        "code": q.string("n.code"),
+                        "display": q.string("n.name"),
+                    }
+                )
             ),
-            "text": "n.name",
+            "text": q.string("n.name"),
         }
     )
+    protocols = _table(TreatmentSession, "protocol")
+    protocol = f'(SELECT x.name FROM "{protocols}" x WHERE x.id = {c("protocol_id")})'
     reasons = (
-        f'(SELECT json_build_array({reason}) FROM "{_table(TreatmentSession, "protocol")}" x '
+        f"(SELECT '[' || {reason} || ']' FROM \"{protocols}\" x "
         f'JOIN "{_table(TreatmentSession, "protocol__indication")}" n ON n.id = x.indication_id '
         f"WHERE x.id = {c('protocol_id')})"
     )
-    pain = f"{q.lit('Pain during the session (VAS 0–10): ')} || {q.number(c('pain_vas'))}"
+    pain = f"'Pain during the session (VAS 0–10): ' || {q.number(c('pain_vas'))}"
     return q.resource(
         "Procedure",
-        f"{c('id')}::text",
+        c("id"),
         {
             "extension": extensions,
-            "basedOn": q.when(f"{plans} IS NOT NULL", q.arr(q.ref("CarePlan", plans))),
-            "status": q.lit("completed"),
+            "basedOn": based_on,
+            "status": q.const("completed"),
             "code": q.obj(
-                {"text": f"COALESCE({q.lit('Mesotherapy: ')} || {protocol}, 'Mesotherapy')"}
+                {
+                    "text": q.Json(
+                        q.string(f"COALESCE('Mesotherapy: ' || {protocol}, 'Mesotherapy')")
+                    )
+                }
             ),
             "subject": q.ref("Patient", c("patient_id")),
             "encounter": q.ref("Encounter", c("id")),
             "performedPeriod": q.obj(
-                {"start": q.instant(c("started_at")), "end": q.instant(c("signed_at"))}
+                {"start": q.Json(q.instant(c("started_at"))), "end": q.instant(c("signed_at"))}
             ),
-            "performer": q.arr(q.obj({"actor": q.ref("Practitioner", c("practitioner_id"))})),
+            "performer": q.arr(
+                q.obj({"actor": q.Json(q.ref("Practitioner", c("practitioner_id")))})
+            ),
             "location": q.ref("Location", c("location_id")),
             "reasonCode": reasons,
             "bodySite": body_sites,
             "note": q.some(
-                (f"{c('notes')} <> ''", q.obj({"text": c("notes")})),
-                (f"{c('pain_vas')} IS NOT NULL", q.obj({"text": pain})),
+                (f"{c('notes')} <> ''", q.obj({"text": q.Json(q.string(c("notes")))})),
+                (f"{c('pain_vas')} IS NOT NULL", q.obj({"text": q.Json(q.string(pain))})),
             ),
         },
     )

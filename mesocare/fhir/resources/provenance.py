@@ -71,21 +71,17 @@ def build_amendment(amendment: Any, ctx: MappingContext) -> dict[str, Any]:
 
 def _agent_sql(ctx: MappingContext, user_id: str) -> tuple[str, str]:
     """`_agent` in SQL: (the agent, its ``who``)."""
-    who = (
+    who = q.Json(
         f"COALESCE({q.practitioner(ctx.membership_by_user, user_id)}, "
-        f"{q.obj({'display': q.lit('former staff member')})})"
+        f"{q.const({'display': 'former staff member'})})"
     )
-    role = q.obj(
-        {"system": q.lit(PARTICIPANT_TYPE), "code": q.lit("author"), "display": q.lit("Author")}
-    )
-    return q.obj({"type": q.obj({"coding": q.arr(role)}), "who": who}), who
+    role = {"system": PARTICIPANT_TYPE, "code": "author", "display": "Author"}
+    return q.obj({"type": q.const({"coding": [role]}), "who": who}), who
 
 
 def _activity_sql(code: str, display: str, text: str) -> str:
-    coding = q.obj(
-        {"system": q.lit(DATA_OPERATION), "code": q.lit(code), "display": q.lit(display)}
-    )
-    return q.obj({"coding": q.arr(coding), "text": q.lit(text)})
+    coding = {"system": DATA_OPERATION, "code": code, "display": display}
+    return q.const({"coding": [coding], "text": text})
 
 
 def sql_signature(ctx: MappingContext) -> str:
@@ -95,13 +91,11 @@ def sql_signature(ctx: MappingContext) -> str:
         return q.col("charting_treatmentsession", name)
 
     agent, who = _agent_sql(ctx, c("signed_by_id"))
-    signature_type = q.obj(
-        {
-            "system": q.lit(SIGNATURE_TYPE),
-            "code": q.lit("1.2.840.10065.1.12.1.1"),
-            "display": q.lit("Author's Signature"),
-        }
-    )
+    signature_type = {
+        "system": SIGNATURE_TYPE,
+        "code": "1.2.840.10065.1.12.1.1",
+        "display": "Author's Signature",
+    }
     return q.resource(
         "Provenance",
         f"'signature-' || {c('id')}",
@@ -113,7 +107,7 @@ def sql_signature(ctx: MappingContext) -> str:
             "signature": q.arr(
                 q.obj(
                     {
-                        "type": q.arr(signature_type),
+                        "type": q.const([signature_type]),
                         "when": q.instant(c("signed_at")),
                         "who": who,
                     }
@@ -136,7 +130,7 @@ def sql_amendment(ctx: MappingContext) -> str:
         {
             "target": q.arr(q.ref("Procedure", c("session_id"))),
             "recorded": q.instant(c("at")),
-            "reason": q.arr(q.obj({"text": c("reason")})),
+            "reason": q.arr(q.obj({"text": q.Json(q.string(c("reason")))})),
             "activity": _activity_sql("UPDATE", "revise", "Amended"),
             "agent": q.arr(agent),
         },
