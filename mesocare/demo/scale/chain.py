@@ -155,6 +155,7 @@ def seed_chain(
         groups[w].append((loc, n))
         sizes[w] += n
     bounds = per_patient_bounds(skeleton.protocols)
+    bounds_by_table = {MODELS[k]._meta.db_table: v for k, v in bounds.items()}
     jobs = []
     base = {name: first_ids[MODELS[name]._meta.db_table] for name in MODELS}
     for w, group in enumerate(groups):
@@ -174,7 +175,9 @@ def seed_chain(
         for name in base:
             base[name] += bounds[name] * sizes[w]
     load_started = time.perf_counter()
-    with deferred_indexes(dsn, tables, on=defer_indexes):
+    # Largest tables first, so their index builds start first.
+    by_size = sorted(tables, key=lambda t: -bounds_by_table.get(t, 0))
+    with deferred_indexes(dsn, by_size, on=defer_indexes, parallel=max(2, workers)):
         counts = _run(jobs, progress, patients)
         result.load_seconds = time.perf_counter() - load_started
         total = sum(counts.values())
