@@ -48,9 +48,15 @@ class StockAlerts:
 
 
 def stock_alerts(
-    actor: Actor, today: dt.date, *, days: int = NEAR_EXPIRY_DAYS, location: int | None = None
+    actor: Actor,
+    today: dt.date,
+    *,
+    days: int = NEAR_EXPIRY_DAYS,
+    location: int | None = None,
+    limit: int | None = None,
 ) -> StockAlerts:
-    """Two queries. Usable stock excludes recalled and expired lots."""
+    """Two queries. Usable stock excludes recalled and expired lots. `limit` keeps the first
+    lots near expiry only (the dashboard card shows ten of a chain's thousands)."""
     actor.require(Perm.STOCK_VIEW)
     lots = ProductLot.objects.for_org(actor.org_id)
     if location is not None:
@@ -91,6 +97,6 @@ def stock_alerts(
             recalled=False, on_hand_ml__gt=0, expiry__lte=today + dt.timedelta(days=days)
         )
         .select_related("product", "location")
-        .order_by("expiry", "lot_number")
+        .order_by("expiry", "lot_number")[:limit]
     ]
     return StockAlerts(low, near)

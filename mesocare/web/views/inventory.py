@@ -25,10 +25,12 @@ from mesocare.inventory.choices import MovementKind
 from mesocare.inventory.services import alerts, recall, stock
 from mesocare.web.views.base import apply_domain_errors, staff_view
 
+CARD_ROWS = 10
+
 
 def alerts_card(actor: Actor) -> dict[str, Any]:
-    found = alerts.stock_alerts(actor, timezone.localdate())
-    return {"low_stock": found.low_stock[:10], "near_expiry": found.near_expiry[:10]}
+    found = alerts.stock_alerts(actor, timezone.localdate(), limit=CARD_ROWS)
+    return {"low_stock": found.low_stock[:CARD_ROWS], "near_expiry": found.near_expiry}
 
 
 class FilterForm(forms.Form):
