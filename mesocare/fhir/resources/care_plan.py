@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
+from mesocare.catalog.models import Protocol
 from mesocare.clinics.permissions import Perm
 from mesocare.fhir import sqljson as q
 from mesocare.fhir.registry import (
@@ -116,7 +117,11 @@ def sql(ctx: MappingContext) -> str:
 
     appointments = Appointment._meta.db_table
     planned = PlannedSession._meta.db_table
-    protocols = TreatmentPlan._meta.get_field("protocol").related_model._meta.db_table  # type: ignore[union-attr]
+    protocol_names = dict(
+        Protocol.objects.filter(
+            Q(organization__isnull=True) | Q(organization_id=ctx.org_id)
+        ).values_list("pk", "name")
+    )
     active = ", ".join(q.sql_text(str(status)) for status in ACTIVE_STATUSES)
     period = q.when(
         "p.earliest IS NOT NULL OR p.latest IS NOT NULL",
@@ -153,9 +158,7 @@ def sql(ctx: MappingContext) -> str:
         {
             "status": q.string(q.lookup(STATUS, c("status"))),
             "intent": q.const("plan"),
-            "title": q.text(
-                f'(SELECT x.name FROM "{protocols}" x WHERE x.id = {c("protocol_id")})'
-            ),
+            "title": q.text(q.lookup(protocol_names, c("protocol_id"))),
             "description": q.string(description),
             "subject": q.ref("Patient", c("patient_id")),
             "period": q.when(

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from mesocare.catalog.choices import ConcentrationUnit
-from mesocare.catalog.models import Ingredient, ProductIngredient, Zone
+from mesocare.catalog.models import ProductIngredient, Zone
 from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
 from mesocare.clinics.permissions import Perm
 from mesocare.fhir import sqljson as q
@@ -135,27 +134,28 @@ def build(component: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
-def _mg_sql(volume: str) -> str:
-    """`doses_mg` and its text in SQL: ``"<ingredient> <mg> mg, …"`` of the lot's product,
-    NULL when no strength is known in mg/mL (``quantize`` rounds half to even)."""
-    mg_per_ml = (
-        f"CASE pi.unit WHEN {q.sql_text(ConcentrationUnit.MG_PER_ML)} THEN pi.concentration "
-        f"WHEN {q.sql_text(ConcentrationUnit.PERCENT)} THEN pi.concentration * 10 "
-        f"WHEN {q.sql_text(ConcentrationUnit.MCG_PER_ML)} THEN pi.concentration / 1000 END"
+def _mg_texts(ctx: MappingContext) -> dict[str, str]:
+    """``"<lot>:<volume>"`` → the ``" (<ingredient> <mg> mg, …)"`` part of the dosage text, for
+    every lot and volume given in the organization, computed by `doses_mg` itself."""
+    strengths = product_strengths(ctx)
+    found = (
+        CocktailComponent.objects.for_org(ctx.org_id)
+        .values_list("lot_id", "lot__product_id", "volume_ml")
+        .distinct()
     )
-    mg = f"(({mg_per_ml}) * {volume})"
-    rounded = f"CASE WHEN mod({mg} * 1000, 2) = 0.5 THEN trunc({mg}, 3) ELSE round({mg}, 3) END"
-    return (
-        f"(SELECT string_agg(g.name || ' ' || {q.number(rounded)} || ' mg', ', ' ORDER BY pi.id) "
-        f'FROM "{ProductIngredient._meta.db_table}" pi '
-        f'JOIN "{Ingredient._meta.db_table}" g ON g.id = pi.ingredient_id '
-        f"WHERE pi.product_id = l.product_id AND ({mg_per_ml}) IS NOT NULL)"
-    )
+    texts = {}
+    for lot_id, product_id, volume in found.iterator(chunk_size=5000):
+        mg = doses_mg(strengths.get(product_id, []), volume)
+        if mg:
+            parts = ", ".join(f"{name} {number(value)} mg" for name, value in mg)
+            texts[f"{lot_id}:{volume}"] = f" ({parts})"
+    return texts
 
 
 def sql(ctx: MappingContext) -> str:
-    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`): the component's injection,
-    session, zone and lot are read in one subquery per row."""
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`): the component's injection and
+    session in one subquery per row; zone names and the mg of each lot and volume come from
+    tables built in Python once per export."""
     table = CocktailComponent._meta.db_table
 
     def c(name: str) -> str:
@@ -165,16 +165,18 @@ def sql(ctx: MappingContext) -> str:
         coding = q.obj({"system": system, "code": code, "display": display})
         return q.obj({"coding": q.arr(coding), "text": display})
 
+    zones = dict(Zone.objects.values_list("code", "name"))
+    zone_name = q.lookup(zones, "i.zone_code")
     technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
     intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
     routes = [
         q.const({"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display})
         for code, display in (INTRADERMAL, SUBCUTANEOUS)
     ]
-    mg = _mg_sql(c("volume_ml"))
+    mg = q.lookup(_mg_texts(ctx), f"{c('lot_id')} || ':' || {c('volume_ml')}")
     text = (
-        f"{q.number(c('volume_ml'))} || ' mL' || COALESCE(' (' || {mg} || ')', '') || ', ' || "
-        f"{technique} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || z.name"
+        f"{q.number(c('volume_ml'))} || ' mL' || COALESCE({mg}, '') || ', ' || "
+        f"{technique} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || {zone_name}"
     )
     body = q.resource(
         "MedicationAdministration",
@@ -195,7 +197,7 @@ def sql(ctx: MappingContext) -> str:
                     "site": concept(
                         q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}")),
                         q.Json(q.string("i.zone_code")),
-                        q.string("z.name"),
+                        q.string(zone_name),
                     ),
                     "route": f"CASE WHEN {intradermal} THEN {routes[0]} ELSE {routes[1]} END",
                     "method": concept(
@@ -218,8 +220,6 @@ def sql(ctx: MappingContext) -> str:
     return (
         f'(SELECT {body} FROM "{InjectionRecord._meta.db_table}" i '
         f'JOIN "{TreatmentSession._meta.db_table}" s ON s.id = i.session_id '
-        f'JOIN "{Zone._meta.db_table}" z ON z.code = i.zone_code '
-        f'JOIN "{ProductLot._meta.db_table}" l ON l.id = {c("lot_id")} '
         f"WHERE i.id = {c('injection_id')})"
     )
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.db.models import Prefetch, Q
 
+from mesocare.catalog.models import Protocol, Zone
 from mesocare.charting.models import InjectionRecord, TreatmentSession
 from mesocare.clinics.permissions import Perm
 from mesocare.fhir import sqljson as q
@@ -152,6 +154,21 @@ def _table(model: Any, path: str) -> str:
     return str(model._meta.db_table)
 
 
+def _protocols(ctx: MappingContext) -> tuple[dict[int, str], dict[int, str]]:
+    """The protocols the organization may use: pk → name, and pk → the JSON text of the
+    ``reasonCode`` `build` writes for it."""
+    found = Protocol.objects.filter(
+        Q(organization__isnull=True) | Q(organization_id=ctx.org_id)
+    ).values_list("pk", "name", "indication__code", "indication__name")
+    system = ctx.canonical(f"CodeSystem/{CS_INDICATION}")
+    names, reasons = {}, {}
+    for pk, name, code, indication in found:
+        names[pk] = name
+        coding = {"system": system, "code": code, "display": indication}
+        reasons[pk] = orjson.dumps([{"coding": [coding], "text": indication}]).decode()
+    return names, reasons
+
+
 def sql(ctx: MappingContext) -> str:
     """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
 
@@ -168,6 +185,8 @@ def sql(ctx: MappingContext) -> str:
             }
         )
 
+    zones = dict(Zone.objects.values_list("code", "name"))
+    zone_name = q.lookup(zones, "i.zone_code")
     zone_system = q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
     technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
     parts = q.arr(
@@ -178,7 +197,7 @@ def sql(ctx: MappingContext) -> str:
                     {
                         "system": zone_system,
                         "code": q.string("i.zone_code"),
-                        "display": q.string("z.name"),
+                        "display": q.string(zone_name),
                     }
                 ),
             }
@@ -203,10 +222,8 @@ def sql(ctx: MappingContext) -> str:
         {"url": q.const(ctx.canonical(f"StructureDefinition/{SD_INJECTION}")), "extension": parts}
     )
     injections = InjectionRecord._meta.db_table
-    zones = _table(InjectionRecord, "zone")
     extensions = (
-        f'(SELECT {q.agg(extension, "i.n")} FROM "{injections}" i '
-        f'JOIN "{zones}" z ON z.code = i.zone_code WHERE i.session_id = {c("id")})'
+        f'(SELECT {q.agg(extension, "i.n")} FROM "{injections}" i WHERE i.session_id = {c("id")})'
     )
     site = q.obj(
         {
@@ -223,9 +240,9 @@ def sql(ctx: MappingContext) -> str:
         }
     )
     body_sites = (
-        f"(SELECT {q.agg(site, 's.first')} FROM (SELECT i.zone_code, min(z.name) AS name, "
-        f'min(i.n) AS first FROM "{injections}" i JOIN "{zones}" z ON z.code = i.zone_code '
-        f"WHERE i.session_id = {c('id')} GROUP BY i.zone_code) s)"
+        f"(SELECT {q.agg(site, 's.first')} FROM (SELECT i.zone_code, "
+        f"{q.lookup(zones, 'i.zone_code')} AS name, min(i.n) AS first "
+        f'FROM "{injections}" i WHERE i.session_id = {c("id")} GROUP BY i.zone_code) s)'
     )
     based_on = (
         f"(SELECT '[' || {q.ref('CarePlan', 'COALESCE(ps.plan_id, ap.plan_id)')} || ']' "
@@ -234,28 +251,8 @@ def sql(ctx: MappingContext) -> str:
         f'LEFT JOIN "{_table(TreatmentSession, "appointment")}" ap '
         f"ON ap.id = {c('appointment_id')})"
     )
-    indication_system = q.const(ctx.canonical(f"CodeSystem/{CS_INDICATION}"))
-    reason = q.obj(
-        {
-            "coding": q.arr(
-                q.obj(
-                    {
-                        "system": indication_system,
-                        "code": q.string("n.code"),
-                        "display": q.string("n.name"),
-                    }
-                )
-            ),
-            "text": q.string("n.name"),
-        }
-    )
-    protocols = _table(TreatmentSession, "protocol")
-    protocol = f'(SELECT x.name FROM "{protocols}" x WHERE x.id = {c("protocol_id")})'
-    reasons = (
-        f"(SELECT '[' || {reason} || ']' FROM \"{protocols}\" x "
-        f'JOIN "{_table(TreatmentSession, "protocol__indication")}" n ON n.id = x.indication_id '
-        f"WHERE x.id = {c('protocol_id')})"
-    )
+    names, reasons = _protocols(ctx)
+    protocol = q.lookup(names, c("protocol_id"))
     pain = f"'Pain during the session (VAS 0–10): ' || {q.number(c('pain_vas'))}"
     return q.resource(
         "Procedure",
@@ -280,7 +277,7 @@ def sql(ctx: MappingContext) -> str:
                 q.obj({"actor": q.Json(q.ref("Practitioner", c("practitioner_id")))})
             ),
             "location": q.ref("Location", c("location_id")),
-            "reasonCode": reasons,
+            "reasonCode": q.lookup(reasons, c("protocol_id")),
             "bodySite": body_sites,
             "note": q.some(
                 (f"{c('notes')} <> ''", q.obj({"text": q.Json(q.string(c("notes")))})),
