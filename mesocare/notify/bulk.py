@@ -12,17 +12,22 @@ written once — and the caller learns how many were new.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.db import connection, transaction
+from django.db.models import JSONField
 
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Organization
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.outbox import (
-    build_message,
+    KIND_TEMPLATES,
+    RELATED_FIELDS,
     default_timezone,
     invalid_reason,
     opted_out_digits,
@@ -32,9 +37,6 @@ from mesocare.notify.outbox import (
 
 if TYPE_CHECKING:
     from mesocare.patients.models import Patient
-
-# PostgreSQL's protocol carries at most 65,535 parameters in one statement.
-MAX_PARAMETERS = 65_535
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def enqueue_many(
     result = Enqueued()
     opted_out = opted_out_digits({m.patient.pk: m.patient for m in batch}.values())
     fallback_tz: str | None = None
-    rows: dict[str, OutboxMessage] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for m in batch:
         if m.idempotency_key in rows:
             result.existing += 1  # repeated in this call: the first one stands
@@ -115,18 +117,22 @@ def enqueue_many(
             continue
         if not m.tz and fallback_tz is None:
             fallback_tz = default_timezone(org_id)
-        rows[m.idempotency_key] = build_message(
-            org_id,
-            m.patient,
-            m.kind,
-            channel,
-            due_at=m.due_at,
-            payload=m.payload,
-            idempotency_key=m.idempotency_key,
-            related=m.related,
-            template=m.template,
-            tz=m.tz or fallback_tz or "UTC",
-        )
+        row = {
+            "organization_id": org_id,
+            "patient_id": m.patient.pk,
+            "kind": m.kind,
+            "channel": channel,
+            "template": m.template or KIND_TEMPLATES[m.kind],
+            "payload": m.payload,
+            "due_at": m.due_at,
+            "next_attempt_at": m.due_at,
+            "idempotency_key": m.idempotency_key,
+            "timezone": m.tz or fallback_tz or "UTC",
+        }
+        for name, value in (m.related or {}).items():
+            if value is not None:
+                row[RELATED_FIELDS[name]] = getattr(value, "pk", value)
+        rows[m.idempotency_key] = row
     result.keys = list(rows)
     with transaction.atomic():
         inserted = set(insert_new(list(rows.values())))
@@ -135,19 +141,76 @@ def enqueue_many(
     return result
 
 
-def insert_new(rows: Sequence[OutboxMessage]) -> list[str]:
-    """INSERT the rows, skipping any whose idempotency key exists; returns the keys written.
-    Values are prepared by each field as Django's own save would (auto_now, JSON encoder)."""
+def insert_new(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """INSERT the rows (field attname → value; the other fields take their defaults),
+    skipping any whose idempotency key exists; returns the keys written. Values are prepared
+    as Django's own save would (field defaults, auto_now, JSON encoder)."""
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _insert_unnest(rows)
+    return _insert_values([OutboxMessage(**row) for row in rows])
+
+
+def _insert_unnest(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """PostgreSQL: one statement for the whole batch, one array parameter per column the rows
+    give (`INSERT … SELECT … FROM unnest(…)`), so its text does not grow with the batch; the
+    other columns take one value for all (defaults, the insert time)."""
+    meta = OutboxMessage._meta
+    quote = connection.ops.quote_name
+    given = set().union(*rows)
+    defaults = OutboxMessage()  # the value of every column the rows do not give
+    columns: list[str] = []
+    selects: list[str] = []
+    arrays: list[str] = []
+    constants: list[Any] = []  # the SELECT list's parameters come first in the statement,
+    varying: list[Any] = []  # the arrays of unnest(…) after them
+    for f in meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(quote(f.column or f.attname))
+        if f.attname not in given:
+            selects.append("%s")
+            constants.append(f.get_db_prep_save(f.pre_save(defaults, add=True), connection))
+            continue
+        values = [row.get(f.attname) for row in rows]
+        db_type = f.rel_db_type(connection) if f.is_relation else f.db_type(connection)
+        if isinstance(f, JSONField):
+            values = [json.dumps(v, cls=f.encoder) for v in values]
+            selects.append(f"u.c{len(arrays)}::{db_type}")
+            db_type = "text"
+        else:
+            selects.append(f"u.c{len(arrays)}")
+        arrays.append(f"%s::{db_type}[]")
+        varying.append(values)
+    names = ", ".join(f"c{i}" for i in range(len(arrays)))
+    key = quote(meta.get_field("idempotency_key").attname)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM unnest({', '.join(arrays)}) AS u({names}) "
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
+    )
+    # Bound on the server (not quoted into the text as Django's cursor does): the arrays go
+    # as parameters, without escaping each element on the client.
+    connection.ensure_connection()
+    started = time.monotonic()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, [*constants, *varying])
+        keys = [k for (k,) in cursor.fetchall()]
+    if connection.queries_logged:  # counted like any other query (debug, query-count tests)
+        elapsed = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": elapsed})
+    return keys
+
+
+def _insert_values(rows: Sequence[OutboxMessage]) -> list[str]:
+    """Other databases (SQLite): multi-row VALUES, as many rows per statement as it takes."""
     meta = OutboxMessage._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     key_column = OutboxMessage._meta.get_field("idempotency_key").attname
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column or f.attname) for f in fields)
-    per_statement = max(1, min(1000, MAX_PARAMETERS // len(fields)))
-    if connection.vendor == "sqlite":
-        per_statement = min(per_statement, connection.ops.bulk_batch_size(fields, rows))
+    per_statement = max(1, min(1000, connection.ops.bulk_batch_size(fields, rows)))
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     written: list[str] = []
     with connection.cursor() as cursor:

@@ -118,7 +118,7 @@ def invalid_reason(
     `enqueue_many` share."""
     if not in_org(org_id, patient):
         return "the patient belongs to another organization"
-    if kind not in MessageKind.values:
+    if kind not in KIND_TEMPLATES:
         return f"unknown message kind {kind!r}"
     if not idempotency_key or len(idempotency_key) > KEY_MAX_LENGTH:
         return f"an idempotency key must have 1 to {KEY_MAX_LENGTH} characters"

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mesocare.core.planning import maintenance_due
+from mesocare.notify.bulk import Enqueued, NewMessage, enqueue_many
 from mesocare.notify.choices import MessageKind, MessageStatus
 from mesocare.notify.links import CheckInLink, PreCareLink, RecallLink
 from mesocare.notify.models import OutboxMessage
@@ -106,6 +107,16 @@ def _confirmations_sent(org_id: int, appointment: Any, plan: Any) -> int:
 def schedule_booking_messages(
     appointment: Any, *, now: dt.datetime | None = None, confirm: bool = True
 ) -> list[OutboxMessage]:
+    """See `booking_messages`; writes them (one `enqueue_many`) and returns their rows."""
+    messages = booking_messages(appointment, now=now, confirm=confirm)
+    if not messages:
+        return []
+    return enqueue_many(appointment.patient.organization_id, messages).messages()
+
+
+def booking_messages(
+    appointment: Any, *, now: dt.datetime | None = None, confirm: bool = True
+) -> list[NewMessage]:
     """Booking confirmation (now, with .ics), the pre-care message when some preparation must
     start more than 24 h before, and the reminder 24 h before with the protocol's pre-care
     and the pre-care confirmation link. Call inside the booking transaction. `confirm=False`
@@ -138,16 +149,15 @@ def schedule_booking_messages(
         )
         precare_link = [link.message_link("precare_url")]
     related = {"appointment": appointment.pk, "plan": plan.pk if plan else None}
-    out: list[OutboxMessage | None] = []
+    out: list[NewMessage] = []
     if confirm:
         out.append(
-            enqueue(
-                org_id,
+            NewMessage(
                 patient,
                 MessageKind.BOOKING_CONFIRMATION,
-                due_at=now,
-                payload={**base, "ics": True, "rescheduled": earlier > 0, "sequence": earlier},
-                idempotency_key=_appointment_key(appointment, "booking_confirmation"),
+                now,
+                {**base, "ics": True, "rescheduled": earlier > 0, "sequence": earlier},
+                _appointment_key(appointment, "booking_confirmation"),
                 related=related,
                 tz=tz,
             )
@@ -158,13 +168,12 @@ def schedule_booking_messages(
     pre_care_due = appointment.start - dt.timedelta(hours=lead_hours)
     if lead_hours > REMINDER_BEFORE.total_seconds() / 3600 and pre_care_due > now:
         out.append(
-            enqueue(
-                org_id,
+            NewMessage(
                 patient,
                 MessageKind.PRE_CARE,
-                due_at=pre_care_due,
-                payload={**base, "links": precare_link},
-                idempotency_key=_appointment_key(appointment, "pre_care"),
+                pre_care_due,
+                {**base, "links": precare_link},
+                _appointment_key(appointment, "pre_care"),
                 related=related,
                 tz=tz,
             )
@@ -172,18 +181,17 @@ def schedule_booking_messages(
     reminder_due = appointment.start - REMINDER_BEFORE
     if reminder_due > now:
         out.append(
-            enqueue(
-                org_id,
+            NewMessage(
                 patient,
                 MessageKind.REMINDER,
-                due_at=reminder_due,
-                payload={**base, "links": precare_link},
-                idempotency_key=_appointment_key(appointment, "reminder"),
+                reminder_due,
+                {**base, "links": precare_link},
+                _appointment_key(appointment, "reminder"),
                 related=related,
                 tz=tz,
             )
         )
-    return [m for m in out if m is not None]
+    return out
 
 
 def schedule_course_messages(
@@ -199,7 +207,7 @@ def schedule_course_messages(
     if len(live) <= 1:
         return [m for a in live for m in schedule_booking_messages(a, now=now)]
     live.sort(key=lambda a: (a.start, a.pk))
-    out = [m for a in live for m in schedule_booking_messages(a, now=now, confirm=False)]
+    out = [m for a in live for m in booking_messages(a, now=now, confirm=False)]
     first = live[0]
     patient = first.patient
     org_id = patient.organization_id
@@ -223,12 +231,11 @@ def schedule_course_messages(
     booked = ",".join(f"{a.pk}@{int(a.start.timestamp())}" for a in live)
     digest = hashlib.sha256(booked.encode()).hexdigest()[:32]
     scope = f"plan:{plan.pk}" if plan is not None else f"patient:{patient.pk}"
-    message = enqueue(
-        org_id,
+    confirmation = NewMessage(
         patient,
         MessageKind.BOOKING_CONFIRMATION,
-        due_at=now,
-        payload={
+        now,
+        {
             **_context(patient, first.location),
             "starts_at": first.start.isoformat(),
             "ends_at": first.end.isoformat(),
@@ -240,12 +247,13 @@ def schedule_course_messages(
             "ics": True,
             "rescheduled": any(s["sequence"] for s in sessions),
         },
-        idempotency_key=f"{COURSE_KEY_PREFIX}{scope}:booking_confirmation:{digest}",
+        f"{COURSE_KEY_PREFIX}{scope}:booking_confirmation:{digest}",
         related={"plan": plan.pk if plan is not None else None},
         template="course_confirmation",
         tz=_tz_of(first.location, org_id),
     )
-    return [*out, message] if message is not None else out
+    # Every session's pre-care and reminder and the one confirmation: one INSERT.
+    return enqueue_many(org_id, [*out, confirmation]).messages()
 
 
 def reschedule_for_appointment(
@@ -388,10 +396,11 @@ def schedule_waitlist_offer(entry: Any, *, now: dt.datetime | None = None) -> Ou
     )
 
 
-def schedule_recall_notice(
+def recall_notice(
     patient: Any, lot: Any, *, treated_at: dt.datetime, now: dt.datetime | None = None
-) -> OutboxMessage | None:
-    """Tell a patient that a product lot used in their treatment was recalled (once per lot)."""
+) -> NewMessage:
+    """The notice telling a patient that a product lot used in their treatment was recalled
+    (its key names the lot and the patient: once per lot, however often it is asked)."""
     org_id = patient.organization_id
     location = lot.location
     tz = _tz_of(location, org_id)
@@ -401,17 +410,45 @@ def schedule_recall_notice(
         f"in your treatment on {treated:%d %B %Y}. Please call us so we can check how you are "
         "and answer your questions."
     )
-    return enqueue(
-        org_id,
+    return NewMessage(
         patient,
         MessageKind.RECALL_NOTICE,
-        due_at=now or timezone.now(),
-        payload={
+        now or timezone.now(),
+        {
             **_context(patient, location),
             "subject": "A product used in your treatment was recalled",
             "body": body,
             "lot": lot.lot_number,
         },
-        idempotency_key=f"lot-recall:{lot.pk}:patient:{patient.pk}",
+        f"lot-recall:{lot.pk}:patient:{patient.pk}",
         tz=tz,
+    )
+
+
+def schedule_recall_notice(
+    patient: Any, lot: Any, *, treated_at: dt.datetime, now: dt.datetime | None = None
+) -> OutboxMessage | None:
+    """Tell a patient that a product lot used in their treatment was recalled (once per lot)."""
+    m = recall_notice(patient, lot, treated_at=treated_at, now=now)
+    return enqueue(
+        patient.organization_id,
+        patient,
+        m.kind,
+        due_at=m.due_at,
+        payload=m.payload,
+        idempotency_key=m.idempotency_key,
+        tz=m.tz,
+    )
+
+
+def schedule_recall_notices(
+    lot: Any, treated: Sequence[tuple[Any, dt.datetime]], *, now: dt.datetime | None = None
+) -> Enqueued:
+    """Every recipient of a recalled lot at once, (patient, first treated at) each, in one
+    `enqueue_many`: a patient already told is not told again. The patients belong to the
+    lot's organization."""
+    now = now or timezone.now()
+    return enqueue_many(
+        lot.organization_id,
+        [recall_notice(patient, lot, treated_at=at, now=now) for patient, at in treated],
     )

@@ -11,6 +11,13 @@ All are idempotent, so calling one twice (or from a service and a signal) is har
         (JSON); returns None when the patient receives no messages (preferred channel "none"
         or no address). A second call with the same key returns the first row.
 
+    enqueue_many(actor_or_org, [NewMessage(patient, kind, due_at, payload, idempotency_key,
+                 related=None, template=None, tz=None), ...]) -> Enqueued
+        Many messages in one statement (INSERT … ON CONFLICT DO NOTHING on the key), with
+        `enqueue`'s rules checked for the whole batch first: one bad message raises
+        `BatchRefused` naming each bad one, and nothing is written. `Enqueued.new` counts
+        the rows written now; a key repeated or already in the outbox is written once.
+
     schedule_booking_messages(appointment) -> list[OutboxMessage]
         After booking: confirmation now (with .ics), pre-care message when a preparation
         starts more than 24 h ahead, reminder 24 h before with the protocol's pre-care and the
@@ -30,7 +37,9 @@ All are idempotent, so calling one twice (or from a service and a signal) is har
     schedule_maintenance_recall(plan) -> OutboxMessage | None
         After completing a plan: recall at completion + maintenance interval, 10:00 local.
     schedule_waitlist_offer(entry)
-    schedule_recall_notice(patient, lot, *, treated_at)   (inventory's "notify recipients")
+    schedule_recall_notice(patient, lot, *, treated_at)
+    schedule_recall_notices(lot, [(patient, treated_at), ...]) -> Enqueued
+        (inventory's "notify recipients": every recipient of a recalled lot in one batch)
         A freed slot offered to a waiting patient (scheduling's waitlist hook).
 
     Wiring (mesocare.notify.receivers, no edits in other apps): scheduling's
@@ -50,6 +59,7 @@ Staff actions: `retry_message(actor, message)`; alerts: `raise_alert(...)`,
 from __future__ import annotations
 
 from mesocare.notify.alerts import acknowledge_alert, failure_rate, open_alerts, raise_alert
+from mesocare.notify.bulk import BatchRefused, Enqueued, NewMessage, enqueue_many
 from mesocare.notify.outbox import enqueue, retry_message
 from mesocare.notify.schedules import (
     cancel_for_appointment,
@@ -59,13 +69,18 @@ from mesocare.notify.schedules import (
     schedule_course_messages,
     schedule_maintenance_recall,
     schedule_recall_notice,
+    schedule_recall_notices,
     schedule_waitlist_offer,
 )
 
 __all__ = [
+    "BatchRefused",
+    "Enqueued",
+    "NewMessage",
     "acknowledge_alert",
     "cancel_for_appointment",
     "enqueue",
+    "enqueue_many",
     "failure_rate",
     "open_alerts",
     "raise_alert",
@@ -76,5 +91,6 @@ __all__ = [
     "schedule_course_messages",
     "schedule_maintenance_recall",
     "schedule_recall_notice",
+    "schedule_recall_notices",
     "schedule_waitlist_offer",
 ]

@@ -5,20 +5,24 @@ The guarantee (exactly-once as the patient sees it)
 A send is an external side effect and cannot share a database transaction, so delivery is
 split into three steps around it:
 
-1. *Claim* (one short transaction): due `pending` rows are locked — `SELECT … FOR UPDATE SKIP
-   LOCKED` on PostgreSQL, so concurrent workers take disjoint rows; SQLite's `BEGIN IMMEDIATE`
-   serializes claims — and marked `sending` with `claimed_by` and a lease, `attempts + 1`.
-2. *Send* with the message's idempotency key. Unless its lease still runs for more than twice
-   the send timeout, the worker first renews it with a fenced UPDATE (`WHERE status='sending'
-   AND claimed_by=me`); if that matches no row, another worker has taken the message over and
-   this one does not send.
-3. *Mark* `sent` (fenced the same way), or back to `pending` with exponential back-off, or
-   `failed` after `max_attempts` (5) or a permanent error.
+1. *Claim* a batch (one short transaction, `mesocare.notify.claims`): one `UPDATE … WHERE id
+   IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id` marks due `pending` rows
+   `sending` with `claimed_by`, a lease and `attempts + 1` (concurrent workers take disjoint
+   rows; SQLite's `BEGIN IMMEDIATE` serializes claims instead); the rows and their patients
+   are read in one query.
+2. *Send* each with its idempotency key. Whenever the lease has no more than twice the send
+   timeout left, the worker first marks what it sent so far and renews the lease of the rest
+   with one fenced UPDATE (`WHERE status='sending' AND claimed_by=me`); a message that matches
+   no longer has been taken over by another worker, and this one does not send it.
+3. *Mark* the sent messages `sent` together (one fenced UPDATE at the end of the batch); a
+   failure goes back to `pending` with exponential back-off, or `failed` after `max_attempts`
+   (5) or a permanent error, on its own row at once.
 
 Two workers therefore never hold the same message at once, and a message that was `sent` is
-never claimed again. The only window is a crash *between* 2 and 3: the row stays `sending`
-and its lease runs out (leases are ≥ 3× the send timeout, so a live worker always finishes
-or gives up first). The next claim takes such rows as *in flight* and asks the channel:
+never claimed again. The only window is a crash *between* 2 and 3 (sent, not yet marked):
+the rows stay `sending` until their lease runs out (leases are ≥ 3× the send timeout and
+renewed before they run short, so a live worker always finishes or gives up first).
+The next claim takes such rows as *in flight* and asks the channel:
 
 - `confirm(key)` is True → it was delivered: mark `sent` without sending;
 - `confirm(key)` is False → it never left: send it (the same attempt);
@@ -107,6 +111,14 @@ def _send_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=max(settings.NOTIFY_SEND_TIMEOUT, settings.EMAIL_TIMEOUT))
 
 
+# What sending reads of a message and its patient (the other columns are not loaded).
+SENDING_NEEDS = (
+    "kind", "channel", "template", "payload", "timezone", "idempotency_key", "attempts",
+    "max_attempts", "lease_until", "provider_ref", "appointment_id", "patient__organization_id",
+    "patient__preferred_channel", "patient__email", "patient__phone", "patient__language",
+)  # fmt: skip
+
+
 @dataclass
 class Claimed:
     message: OutboxMessage
@@ -125,7 +137,11 @@ def claim(batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStat
         due = claims.take_due(room, now, worker_id, lease_until) if room > 0 else []
         if not in_flight and not due:
             return []
-        rows = OutboxMessage.objects.select_related("patient").in_bulk([*in_flight, *due])
+        rows = (
+            OutboxMessage.objects.select_related("patient")
+            .only(*SENDING_NEEDS)
+            .in_bulk([*in_flight, *due])
+        )
         later: dict[dt.datetime, list[int]] = {}
         ends: dict[str, dt.datetime | None] = {}
         for pk in due:

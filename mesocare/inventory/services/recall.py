@@ -176,7 +176,7 @@ def recipients_csv(rows: list[Recipient]) -> str:
 def notify_recipients(actor: Actor, lot: ProductLot) -> int:
     """Queue a recall notice to every patient who received this recalled lot (once per
     patient and lot, however often this is asked). Returns how many patients were queued."""
-    from mesocare.notify.schedules import schedule_recall_notice
+    from mesocare.notify.schedules import schedule_recall_notices
 
     actor.require(Perm.CLINICAL_EDIT)
     if not lot.recalled:
@@ -185,9 +185,10 @@ def notify_recipients(actor: Actor, lot: ProductLot) -> int:
     for row in lot_recipients(actor, lot, channel="notify"):
         first_dose.setdefault(row.patient_id, row.session_at)
     patients = Patient.objects.for_org(actor.org_id).in_bulk(list(first_dose))
-    queued = sum(
-        schedule_recall_notice(patients[pid], lot, treated_at=first_dose[pid]) is not None
-        for pid in sorted(first_dose)
+    queued = len(
+        schedule_recall_notices(
+            lot, [(patients[pid], first_dose[pid]) for pid in sorted(first_dose)]
+        ).keys
     )
     record(
         actor,
