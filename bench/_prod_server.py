@@ -81,7 +81,9 @@ def prod_server(
         "LOG_LEVEL": "ERROR",
     }
     if threads > 1:
-        env["GUNICORN_CMD_ARGS"] = f"--threads {threads} --worker-class gthread"
+        # keep-alive longer than a client's pause between requests (2.5 s in load_mixed):
+        # a connection the server drops just as the client reuses it is a failed request
+        env["GUNICORN_CMD_ARGS"] = f"--threads {threads} --worker-class gthread --keep-alive 5"
     else:
         env.pop("GUNICORN_CMD_ARGS", None)
     log = open(Path(var.name) / "server.log", "w")  # noqa: SIM115 - closed below

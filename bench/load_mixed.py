@@ -4,6 +4,8 @@ Run from the repository root (locust comes with ``make install-bench``):
 
     python bench/load_mixed.py                                   # quick: 10 users x 30 s
     python bench/load_mixed.py --users 50 --seconds 300 --template mesocare_scale_100k
+    python bench/load_mixed.py --users 50 --seconds 300 --patients 20000 --organizations 4
+                               --locations 12    # a chain of its own, 5,000 patients a clinic
 
 Quick run: a throw-away PostgreSQL database with a small chain (``--patients``, written by
 ``mesocare.demo.scale.seed_chain``). Full run: ``--template DB`` copies a seeded chain
@@ -280,7 +282,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--patients", type=int, default=2000, help="quick run's chain size")
+    parser.add_argument("--patients", type=int, default=2000, help="chain built when no template")
+    parser.add_argument("--organizations", type=int, default=1, help="of the chain built")
+    parser.add_argument("--locations", type=int, default=2, help="of the chain built")
     parser.add_argument("--template", help="a seeded chain database to copy (full run)")
     parser.add_argument("--sample", type=int, default=2000, help="patients the users act on")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -294,7 +298,12 @@ def main() -> None:
         if not args.template:
             from mesocare.demo.scale import seed_chain
 
-            seed_chain(args.patients, organizations=1, locations=2, progress=False)
+            seed_chain(
+                args.patients,
+                organizations=args.organizations,
+                locations=args.locations,
+                progress=False,
+            )
         from django.db import connections
 
         from mesocare.patients.models import Patient
