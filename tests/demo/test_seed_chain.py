@@ -2,7 +2,7 @@
 
 Seeds 300 patients on PostgreSQL, then opens a seeded clinic's staff pages, API and FHIR
 resources as its staff would, and checks the invariants the database enforces (the exclusion
-constraints are rebuilt over the loaded rows) and those it does not (every row of a patient in
+constraints check every appointment as it is loaded) and those it does not (every row of a patient in
 the patient's organization, histories in the proportions asked for).
 """
 
@@ -89,7 +89,7 @@ def test_no_two_active_appointments_overlap(chain: str) -> None:
         cursor.execute(
             "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'appointment_%_no_overlap'"
         )
-        assert cursor.fetchone()[0] == 3  # rebuilt after the load, validating every row
+        assert cursor.fetchone()[0] == 3  # in place during the load, checking every row
 
 
 @on_postgres

@@ -151,8 +151,9 @@ class _Deferred:
 
 
 def _deferrable(cursor: Any, tables: Sequence[str]) -> list[_Deferred]:
-    """Secondary indexes and unique/exclusion constraints of these tables (not the primary
-    keys, not what a foreign key depends on), with the statements to drop and rebuild them."""
+    """Secondary indexes and unique constraints of these tables (not the primary keys, the
+    exclusion constraints or what a foreign key depends on), with the statements to drop and
+    rebuild them."""
     cursor.execute(
         """
         SELECT t.relname, ic.relname, pg_get_indexdef(i.indexrelid), c.conname,
@@ -172,6 +173,10 @@ def _deferrable(cursor: Any, tables: Sequence[str]) -> list[_Deferred]:
     )
     out = []
     for table, index, indexdef, conname, condef in cursor.fetchall():
+        if condef and condef.startswith("EXCLUDE"):
+            # Kept during the load: a GiST build runs in one process under the table's lock,
+            # while inserts spread over every loading connection (and check each row).
+            continue
         if conname:
             out.append(
                 _Deferred(
@@ -225,11 +230,11 @@ def _rebuild(dsn: str, statements: list[str], parallel: int) -> list[str]:
 def deferred_indexes(
     dsn: str, tables: Sequence[str], *, on: bool = True, parallel: int = 2
 ) -> Iterator[list[str]]:
-    """Drop the secondary indexes and unique/exclusion constraints of `tables`, yield, then
-    rebuild them (in one pass each, much faster than row by row; `parallel` at a time).
-    Rebuilding a constraint validates it: an overlapping appointment or a duplicate key fails
-    here, by name. The definitions are read from the catalog, so indexes added by later
-    migrations are kept."""
+    """Drop the secondary indexes and unique constraints of `tables`, yield, then rebuild them
+    (in one pass each, much faster than row by row; `parallel` at a time). Rebuilding a
+    constraint validates it: a duplicate key fails here, by name; the exclusion constraints
+    stay and refuse an overlapping appointment as it is loaded. The definitions are read from
+    the catalog, so indexes added by later migrations are kept."""
     import psycopg
 
     if not on:
