@@ -7,6 +7,7 @@ database (SQLite when PostgreSQL is unreachable):
 1. enqueue: `notify.enqueue_many` (one INSERT … ON CONFLICT DO NOTHING per 1,000 rows) beside
    the single path, `notify.enqueue` once per message in transactions of 1,000 (the
    reference, on `--reference` messages); then the first chunk again, which must add nothing;
+   the delivery's reference is one process only rendering the messages (no database, no send);
 2. delivery: N worker processes running `deliver_due` at once (batched claims, SKIP LOCKED)
    through an SMS recipient that records every key it is handed in an append-only file
    shared by the processes, and answers `confirm(key)` from it;
@@ -236,6 +237,16 @@ def run(args: argparse.Namespace, vendor: str) -> None:
         ctx, args.workers, args.batch_size, "crash", victim_at=victim_at
     )
 
+    # Reference for delivery: one process only rendering the same messages (no database, no
+    # send), the Python work each delivered message needs at the least.
+    from mesocare.notify.worker import outgoing
+
+    sample = list(OutboxMessage.objects.select_related("patient").order_by("id")[:2000])
+    started = time.perf_counter()
+    for message in sample:
+        outgoing(message, message.channel)
+    render_rate = len(sample) / (time.perf_counter() - started)
+
     keys = received()
     expected = {f"bulk-{i}" for i in range(args.messages)} | {f"crash-{i}" for i in range(crash_n)}
     duplicates = sum(1 for n in keys.values() if n > 1)
@@ -256,6 +267,8 @@ def run(args: argparse.Namespace, vendor: str) -> None:
     print(f"enqueue, same keys     {again.new} new of {again.new + again.existing:,}")
     print(f"deliver ({args.workers} workers)    {deliver_rate:,.0f} messages/s "
           f"({deliver_s:.1f} s, batch {args.batch_size})")  # fmt: skip
+    print(f"render only (ref)      {render_rate:,.0f} messages/s in one process "
+          f"-> delivery is {deliver_rate / render_rate:.2f}x of it")  # fmt: skip
     for worker_id, sent, _recovered, claimed in sorted(delivered):
         print(f"  {worker_id:<20} sent {sent:,} (claimed {claimed:,})")
     print(f"crash phase            worker bench-crash-1 SIGKILLed holding {killed['held']} "
