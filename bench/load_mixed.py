@@ -231,7 +231,7 @@ def run_locust(url: str, config: Path, users: int, seconds: int, out: Path) -> P
     prefix = out / "load"
     cmd = [sys.executable, "-m", "locust", "-f", str(BENCH_DIR / "_load_mixed_users.py")]
     cmd += ["--headless", "--users", str(users), "--spawn-rate", str(max(1, users // 5))]
-    cmd += ["--run-time", f"{seconds}s", "--stop-timeout", "10", "--host", url]
+    cmd += ["--run-time", f"{seconds}s", "--stop-timeout", "30", "--host", url]
     cmd += ["--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"]
     env = {**os.environ, "LOAD_MIXED_CONFIG": str(config)}
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
