@@ -114,6 +114,13 @@ class Patient(OrgOwned):
             models.Index(fields=["organization", "given_norm"], name="patient_org_given"),
             models.Index(fields=["organization", "family_tail"], name="patient_org_family_tail"),
             models.Index(fields=["organization", "phone_digits"], name="patient_org_phone"),
+            # The dashboard's count of active patients (an index-only count) and its "recently
+            # registered" list (read in index order) without visiting every patient.
+            models.Index(
+                fields=["organization", "-created_at", "-id"],
+                condition=models.Q(is_active=True),
+                name="patient_org_recent_active",
+            ),
         ]
 
     def __str__(self) -> str:
