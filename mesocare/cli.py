@@ -13,6 +13,8 @@ FORWARDED: dict[tuple[str, str], str] = {
     ("fhir", "client"): "smart_client",
     ("fhir", "purge-exports"): "fhir_export_purge",
     ("fhir", "import"): "fhir_import",
+    ("audit", "archive"): "audit_archive",
+    ("audit", "verify"): "audit_verify",
 }
 
 
@@ -92,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     fhir_sub.add_parser(
         "import", help="read a Bulk Data export (ndjson files) into an organization"
     )
+
+    audit = sub.add_parser("audit", help="audit log retention")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser(
+        "archive", help="archive the events of past months to a checksummed file, then remove them"
+    )
+    audit_sub.add_parser("verify", help="check an audit archive file and read it back")
 
     manage = sub.add_parser("manage", help="any Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)

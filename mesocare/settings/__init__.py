@@ -197,6 +197,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 MESOCARE_REQUIRE_2FA = env_bool("MESOCARE_REQUIRE_2FA", False)
+# Months every audit event is kept before `mesocare audit archive` may remove it: 72 (six
+# years), the longest common minimum for health records' access logs (e.g. HIPAA keeps security
+# documentation six years); set it to your country's rule if that is longer.
+MESOCARE_AUDIT_RETENTION_MONTHS = env_int("MESOCARE_AUDIT_RETENTION_MONTHS", 72)
 # Days a staff invitation link stays valid; password-reset links are valid for minutes.
 MESOCARE_INVITATION_DAYS = env_int("MESOCARE_INVITATION_DAYS", 7)
 # Largest CSV file the switching import reads (admin page and `mesocare import csv`).
