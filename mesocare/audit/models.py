@@ -45,6 +45,15 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["organization", "-at"], name="audit_org_at"),
             models.Index(fields=["organization", "patient_id", "-at"], name="audit_org_patient"),
+            # The audit log page's filters (and its list of object types, a skip scan).
+            models.Index(fields=["organization", "object_type", "-at"], name="audit_org_type"),
+            models.Index(fields=["organization", "actor", "-at"], name="audit_org_actor"),
+            # Rare actions an auditor looks for; reads (the bulk) are found on audit_org_at.
+            models.Index(
+                fields=["organization", "action", "-at"],
+                name="audit_org_action",
+                condition=~models.Q(action="read"),
+            ),
         ]
         verbose_name = _("audit event")
 
