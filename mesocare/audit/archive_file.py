@@ -84,7 +84,9 @@ def verify(path: Path, expected: Written | None = None) -> tuple[int, str]:
     """Check the file against its checksum file and read every line back; with `expected`,
     also that it holds exactly the events written, in order. Returns (events, sha256)."""
     if not checksum_path(path).is_file():
-        raise ArchiveCorrupt(f"{path.name}: its checksum file {checksum_path(path).name} is missing")
+        raise ArchiveCorrupt(
+            f"{path.name}: its checksum file {checksum_path(path).name} is missing"
+        )
     recorded = (checksum_path(path).read_text().split() or [""])[0]
     sha = file_sha256(path)
     if sha != recorded:

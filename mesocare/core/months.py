@@ -21,7 +21,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """"2026-12" → Month(2026, 12); anything else (also "2026-13", "2026-1") is refused."""
+        """Read "2026-12" as Month(2026, 12); refuse anything else (also "2026-13", "2026-1")."""
         match = _TEXT.fullmatch(text.strip())
         if match is None:
             raise ValueError(f"{text!r} is not a month (write YYYY-MM, e.g. 2020-01)")

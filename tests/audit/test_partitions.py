@@ -105,4 +105,6 @@ def test_the_model_refuses_changes_on_every_database(clinic):
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite keeps one table")
 def test_on_sqlite_the_job_has_nothing_to_do():
-    assert run_periodic_jobs(dt.datetime(2031, 5, 20, tzinfo=dt.UTC))["audit_partitions_created"] == 0
+    assert (
+        run_periodic_jobs(dt.datetime(2031, 5, 20, tzinfo=dt.UTC))["audit_partitions_created"] == 0
+    )

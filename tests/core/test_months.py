@@ -23,7 +23,11 @@ def test_parse_and_print():
 def test_stepping_crosses_years():
     assert Month(2026, 12).plus(1) == Month(2027, 1)
     assert Month(2027, 1).plus(-13) == Month(2025, 12)
-    assert Month(2026, 11).until(Month(2027, 2)) == [Month(2026, 11), Month(2026, 12), Month(2027, 1)]
+    assert Month(2026, 11).until(Month(2027, 2)) == [
+        Month(2026, 11),
+        Month(2026, 12),
+        Month(2027, 1),
+    ]
 
 
 def test_months_covering_is_in_utc():
@@ -31,7 +35,9 @@ def test_months_covering_is_in_utc():
     # 00:30 on 1 March in Rome is still February in UTC.
     start = dt.datetime(2026, 3, 1, 0, 30, tzinfo=rome)
     assert months_covering(start, dt.datetime(2026, 4, 2, tzinfo=dt.UTC)) == [
-        Month(2026, 2), Month(2026, 3), Month(2026, 4)
+        Month(2026, 2),
+        Month(2026, 3),
+        Month(2026, 4),
     ]
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.models import AuditEvent
+from mesocare.audit.patient_log import PatientAuditLog
 from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
@@ -98,7 +99,6 @@ def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
 @staff_view(Perm.AUDIT_VIEW)
 def patient_audit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient, context = open_patient_page(actor, patient_id, "audit")
-    qs = AuditEvent.objects.for_org(actor.org_id).filter(patient_id=patient.pk)
-    page = paginate(request, qs, 50)
+    page = paginate(request, PatientAuditLog(actor.org_id, patient.pk), 50)
     context.update(page=page, rows=rendered_rows(list(page.object_list), actor.org_id))
     return render(request, "web/patients/audit.html", context)
