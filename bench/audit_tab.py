@@ -7,7 +7,8 @@ as partitioned indexes, before anything is measured). Then, in process with the 
 the per-patient audit tab (the staff view) p50/p95, beside `GET /api/v1/me` in the same run,
 and the staff audit log page with each of its filters. Target: audit tab p95 <= 50 ms at 40M.
 
-    python bench/audit_tab.py [--events 1000000] [--requests 200] [--db-name NAME]
+    python bench/audit_tab.py [--events 1000000] [--requests 100] [--log-requests 20]
+        [--db-name NAME] [--explain]
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ def _explain(queries: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=200, help="audit tab requests")
-    parser.add_argument("--log-requests", type=int, default=40, help="per audit log filter")
+    parser.add_argument("--requests", type=int, default=100, help="audit tab requests")
+    parser.add_argument("--log-requests", type=int, default=20, help="per audit log filter")
     parser.add_argument("--db-name", default="mesocare_bench_audit_tab")
     parser.add_argument("--explain", action="store_true", help="print the tab's audit plans")
     args = parser.parse_args()

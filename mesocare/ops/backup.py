@@ -242,14 +242,41 @@ def verify_backup(archive: Path) -> dict[str, Any]:
         return extract_verified(Path(archive), Path(tmp))
 
 
+def _partitioned_keys() -> list[tuple[str, str, str]]:
+    """Primary and unique keys of partitioned tables (the audit log): each partition holds an
+    inherited copy that `pg_restore --clean` tries, and fails, to drop on its own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "JOIN pg_class t ON t.oid = k.conrelid WHERE t.relkind = 'p' "
+            "AND k.contype IN ('p', 'u') AND t.relnamespace = current_schema()::regnamespace"
+        )
+        return [(str(t), str(n), str(d)) for t, n, d in cursor.fetchall()]
+
+
+def _set_keys(keys: list[tuple[str, str, str]], add: bool) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, name, definition in keys:
+            change = f"ADD CONSTRAINT {name} {definition}" if add else f"DROP CONSTRAINT {name}"
+            cursor.execute(f"ALTER TABLE {table} {change}")
+
+
 def _restore_database(kind: str, dump: Path) -> None:
     if kind == "postgresql":
+        # The keys of partitioned tables go first (their data stays); if the restore fails,
+        # it changed nothing and they are put back.
+        keys = _partitioned_keys()
+        _set_keys(keys, add=False)
         connection.close()  # no session of ours may hold a lock on what is dropped
         args, env = _pg_args("pg_restore")
-        _run(
-            [*args, "--clean", "--if-exists", "--no-owner", "--single-transaction", str(dump)],
-            env,
-        )
+        try:
+            _run(
+                [*args, "--clean", "--if-exists", "--no-owner", "--single-transaction", str(dump)],
+                env,
+            )
+        except BackupError:
+            _set_keys(keys, add=True)
+            raise
         return
     connection.ensure_connection()
     with closing(sqlite3.connect(dump)) as source:
