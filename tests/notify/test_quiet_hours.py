@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mesocare.notify.quiet import QuietHours, parse_quiet_hours, quiet_until
@@ -50,6 +50,7 @@ def test_a_daytime_window_does_not_cross_midnight():
     assert quiet_until(utc(2025, 6, 10, 15, 0), "UTC", lunch) is None
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a loaded machine
 @given(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)))
 def test_the_deferred_time_is_always_later_and_outside_quiet_hours(naive):
     now = naive.replace(tzinfo=dt.UTC)
