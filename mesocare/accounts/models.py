@@ -65,6 +65,9 @@ class ApiToken(models.Model):
 
     PREFIX = "mc_"
 
+    organization = models.ForeignKey(
+        "clinics.Organization", on_delete=models.CASCADE, related_name="+"
+    )  # the membership's
     membership = models.ForeignKey(
         "clinics.Membership", on_delete=models.CASCADE, related_name="api_tokens"
     )
@@ -80,7 +83,12 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, membership: Any, name: str = "") -> tuple[ApiToken, str]:
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(membership=membership, name=name, token_hash=_hash_token(raw))
+        token = cls.objects.create(
+            organization_id=membership.organization_id,
+            membership=membership,
+            name=name,
+            token_hash=_hash_token(raw),
+        )
         return token, raw
 
     @classmethod

@@ -126,7 +126,9 @@ class PriceVersion(OrgOwned):
     class Meta:
         ordering = ["item_id", "-valid_from", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "valid_from"], name="price_version_unique"),
+            models.UniqueConstraint(
+                fields=["item", "valid_from", "organization"], name="price_version_unique"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="price_amount_gte_0"),
         ]
 
@@ -226,7 +228,9 @@ class PackageOfferItem(OrgOwned):
     class Meta:
         ordering = ["offer_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["offer", "item"], name="offer_item_unique"),
+            models.UniqueConstraint(
+                fields=["offer", "item", "organization"], name="offer_item_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="offer_item_qty_gte_1"
             ),
@@ -297,7 +301,9 @@ class PackageAllowance(OrgOwned):
     class Meta:
         ordering = ["package_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["package", "item"], name="allowance_item_unique"),
+            models.UniqueConstraint(
+                fields=["package", "item", "organization"], name="allowance_item_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(quantity_used__lte=models.F("quantity_total")),
                 name="allowance_used_lte_total",
@@ -388,12 +394,12 @@ class Invoice(_Permanent):
                 fields=["organization", "series", "year", "number"], name="invoice_number_unique"
             ),
             models.UniqueConstraint(
-                fields=["source_session"],
+                fields=["source_session", "organization"],
                 condition=models.Q(source_session__isnull=False),
                 name="one_invoice_per_session",
             ),
             models.UniqueConstraint(
-                fields=["source_appointment"],
+                fields=["source_appointment", "organization"],
                 condition=models.Q(source_appointment__isnull=False),
                 name="one_invoice_per_appointment",
             ),
@@ -430,7 +436,9 @@ class InvoiceLine(_Taxed, _Permanent):
     class Meta:
         ordering = ["invoice_id", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.UniqueConstraint(
+                fields=["invoice", "position", "organization"], name="invoice_line_position"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -90,7 +90,7 @@ class TreatmentSession(OrgOwned):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment"],
+                fields=["appointment", "organization"],
                 condition=models.Q(appointment__isnull=False),
                 name="one_session_per_appointment",
             ),
@@ -214,7 +214,9 @@ class InjectionRecord(_SessionPart):
     class Meta:
         ordering = ["session_id", "n"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "n"], name="injection_number_unique"),
+            models.UniqueConstraint(
+                fields=["session", "n", "organization"], name="injection_number_unique"
+            ),
             models.CheckConstraint(condition=models.Q(n__gte=1), name="injection_number_positive"),
             models.CheckConstraint(
                 condition=models.Q(total_volume_ml__gt=0), name="injection_volume_positive"

@@ -15,19 +15,19 @@ from mesocare.core.distribution import ForeignKey, Key, Schema, Table
 
 ORGANIZATION_TABLE = "clinics_organization"
 
-_REFERENCE = "reference table"
+REFERENCE = "reference table"
 _LOCAL = "coordinator-local table"
 
 # table -> (how it is placed past one database, why it is not one organization's)
 GLOBAL_TABLES: dict[str, tuple[str, str]] = {
-    ORGANIZATION_TABLE: (_REFERENCE, "the organizations themselves; every tenant row points here"),
-    "accounts_user": (_REFERENCE, "a person signs in once and may belong to several organizations"),
-    "accounts_user_groups": (_REFERENCE, "Django's user-group links (users are global)"),
-    "accounts_user_user_permissions": (_REFERENCE, "Django's user-permission links"),
-    "auth_group": (_REFERENCE, "Django's groups"),
-    "auth_group_permissions": (_REFERENCE, "Django's group permissions"),
-    "auth_permission": (_REFERENCE, "Django's permission names"),
-    "django_content_type": (_REFERENCE, "Django's model names"),
+    ORGANIZATION_TABLE: (REFERENCE, "the organizations themselves; every tenant row points here"),
+    "accounts_user": (REFERENCE, "a person signs in once and may belong to several organizations"),
+    "accounts_user_groups": (REFERENCE, "Django's user-group links (users are global)"),
+    "accounts_user_user_permissions": (REFERENCE, "Django's user-permission links"),
+    "auth_group": (REFERENCE, "Django's groups"),
+    "auth_group_permissions": (REFERENCE, "Django's group permissions"),
+    "auth_permission": (REFERENCE, "Django's permission names"),
+    "django_content_type": (REFERENCE, "Django's model names"),
     "django_migrations": (_LOCAL, "which migrations ran: the database's, not a clinic's"),
     "django_session": (_LOCAL, "sign-in sessions, looked up by their key before any org is known"),
     "django_tasks_database_dbtaskresult": (_LOCAL, "the worker's task queue, claimed across orgs"),
@@ -35,26 +35,26 @@ GLOBAL_TABLES: dict[str, tuple[str, str]] = {
     "axes_accessattemptexpiration": (_LOCAL, "sign-in lockout expiries"),
     "axes_accessfailurelog": (_LOCAL, "failed sign-ins, before an organization is known"),
     "axes_accesslog": (_LOCAL, "sign-ins, before an organization is known"),
-    "otp_totp_totpdevice": (_REFERENCE, "a user's second factor (users are global)"),
+    "otp_totp_totpdevice": (REFERENCE, "a user's second factor (users are global)"),
     "password_reset_resetrequest": (_LOCAL, "rate limits of password resets, by email digest"),
-    "catalog_allergenfamily": (_REFERENCE, "curated catalog shared by every clinic"),
-    "catalog_ingredient": (_REFERENCE, "curated catalog shared by every clinic"),
-    "catalog_ingredient_allergen_families": (_REFERENCE, "curated catalog"),
-    "catalog_indication": (_REFERENCE, "curated catalog shared by every clinic"),
-    "catalog_instructionset": (_REFERENCE, "curated catalog shared by every clinic"),
-    "catalog_zone": (_REFERENCE, "curated catalog shared by every clinic"),
+    "catalog_allergenfamily": (REFERENCE, "curated catalog shared by every clinic"),
+    "catalog_ingredient": (REFERENCE, "curated catalog shared by every clinic"),
+    "catalog_ingredient_allergen_families": (REFERENCE, "curated catalog"),
+    "catalog_indication": (REFERENCE, "curated catalog shared by every clinic"),
+    "catalog_instructionset": (REFERENCE, "curated catalog shared by every clinic"),
+    "catalog_zone": (REFERENCE, "curated catalog shared by every clinic"),
     "catalog_product": (
-        _REFERENCE,
+        REFERENCE,
         "curated products (no organization) beside each clinic's own, read by every clinic",
     ),
-    "catalog_product_incompatible_with": (_REFERENCE, "pairs of catalog products"),
-    "catalog_productingredient": (_REFERENCE, "a catalog product's ingredients"),
+    "catalog_product_incompatible_with": (REFERENCE, "pairs of catalog products"),
+    "catalog_productingredient": (REFERENCE, "a catalog product's ingredients"),
     "catalog_protocol": (
-        _REFERENCE,
+        REFERENCE,
         "curated protocols (no organization) beside each clinic's copies, read by every clinic",
     ),
-    "catalog_protocolproduct": (_REFERENCE, "a catalog protocol's products"),
-    "catalog_protocolversion": (_REFERENCE, "a catalog protocol's frozen versions"),
+    "catalog_protocolproduct": (REFERENCE, "a catalog protocol's products"),
+    "catalog_protocolversion": (REFERENCE, "a catalog protocol's frozen versions"),
 }
 
 _TABLES = """

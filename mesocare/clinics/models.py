@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -77,7 +78,7 @@ class _WeeklyInterval(models.Model):
             raise ValidationError({"closes": _("Must be later than the start time.")})
 
 
-class OpeningHours(_WeeklyInterval):
+class OpeningHours(_WeeklyInterval, OrgOwned):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
 
     class Meta(_WeeklyInterval.Meta):
@@ -86,6 +87,12 @@ class OpeningHours(_WeeklyInterval):
                 condition=models.Q(opens__lt=models.F("closes")), name="opening_hours_order"
             )
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The location's organization: created through `location.opening_hours` or by location.
+        if self.organization_id is None and self.location_id is not None:
+            self.organization_id = self.location.organization_id
+        super().save(*args, **kwargs)
 
 
 class Room(OrgOwned):
@@ -97,7 +104,9 @@ class Room(OrgOwned):
     class Meta:
         ordering = ["location_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique")
+            models.UniqueConstraint(
+                fields=["location", "name", "organization"], name="room_name_unique"
+            )
         ]
 
     def __str__(self) -> str:

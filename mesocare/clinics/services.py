@@ -68,7 +68,14 @@ def save_location(
         _check_weekly(hours, "opening_hours")
         location.opening_hours.all().delete()
         OpeningHours.objects.bulk_create(
-            OpeningHours(location=location, weekday=d, opens=o, closes=c) for d, o, c in hours
+            OpeningHours(
+                organization_id=location.organization_id,
+                location=location,
+                weekday=d,
+                opens=o,
+                closes=c,
+            )
+            for d, o, c in hours
         )
         changes = {**changes, "opening_hours": [f"{d} {o}-{c}" for d, o, c in hours]}
     record(actor, AuditAction.CREATE if creating else AuditAction.UPDATE, location, changes=changes)

@@ -109,3 +109,41 @@ def violations(schema: Schema) -> list[str]:
     for table in schema.tables.values():
         found.extend(table_violations(schema, table))
     return sorted(found)
+
+
+def _in_key_order(names: Iterable[str], schema: Schema) -> list[str]:
+    """The tables, each after every table it points at (among themselves), stable by name."""
+    pending = sorted(set(names))
+    placed: list[str] = []
+    done: set[str] = set()
+    while pending:
+        ready = [
+            name
+            for name in pending
+            if all(
+                fk.target == name or fk.target in done or fk.target not in pending
+                for fk in schema.tables[name].foreign_keys
+            )
+        ]
+        if not ready:  # a cycle of keys: the rest in name order (Citus checks them at the end)
+            ready = pending[:1]
+        placed.extend(ready)
+        done.update(ready)
+        pending = [name for name in pending if name not in done]
+    return placed
+
+
+def distribution_plan(schema: Schema, reference: Iterable[str]) -> list[str]:
+    """The Citus statements that distribute the schema: the reference tables, then every tenant
+    table by organization_id, colocated with the first; each table after those it points at.
+    Global tables that are not reference tables stay on the coordinator."""
+    present = set(schema.tables)
+    refs = _in_key_order((set(reference) | {schema.organization}) & present, schema)
+    tenants = _in_key_order((t for t in present if schema.is_tenant(t)), schema)
+    statements = [f"SELECT create_reference_table('{name}');" for name in refs]
+    for i, name in enumerate(tenants):
+        colocate = "" if i == 0 else f", colocate_with => '{tenants[0]}'"
+        statements.append(
+            f"SELECT create_distributed_table('{name}', '{DISTRIBUTION_COLUMN}'{colocate});"
+        )
+    return statements

@@ -213,13 +213,17 @@ def issue_token(form: dict[str, str], *, ip: str | None = None) -> IssuedToken:
         try:
             with transaction.atomic():
                 UsedAssertion.objects.create(
-                    client=client, jti=str(claims["jti"])[:255], expires_at=expires
+                    organization_id=client.organization_id,
+                    client=client,
+                    jti=str(claims["jti"])[:255],
+                    expires_at=expires,
                 )
         except IntegrityError:
             raise OAuthError(
                 "invalid_client", "This assertion (jti) was used before.", 401
             ) from None
         SmartAccessToken.objects.create(
+            organization_id=client.organization_id,
             client=client,
             token_hash=_hash(raw),
             scope=" ".join(granted),

@@ -60,7 +60,8 @@ class ProductLot(OrgOwned):
         ordering = ["expiry", "lot_number", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["location", "product", "lot_number"], name="lot_unique_per_location"
+                fields=["location", "product", "lot_number", "organization"],
+                name="lot_unique_per_location",
             )
         ]
         indexes = [models.Index(fields=["organization", "product", "location"])]

@@ -3,8 +3,9 @@
 The same rules as `enqueue` (organization, kind, key, due time, time zone, the patient's
 channel and SMS opt-out), checked for the whole batch before anything is written: one bad
 message refuses the batch with an error naming each bad message, and writes nothing. The rows
-then go in with multi-row `INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING`, so
-the database's unique key decides which messages are new — a key repeated in the call, one
+then go in with multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`, so
+the database's unique key on the idempotency key (on PostgreSQL with the organization, as every
+key of an organization's table) decides which messages are new — a key repeated in the call, one
 already in the outbox, or one a concurrent transaction is writing at the same moment is
 written once — and the caller learns how many were new.
 """
@@ -188,7 +189,9 @@ def _insert_unnest(rows: Sequence[dict[str, Any]]) -> list[str]:
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(selects)} FROM unnest({', '.join(arrays)}) AS u({names}) "
-        f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
+        # No conflict target: on PostgreSQL the key's unique constraint is (idempotency_key,
+        # organization_id), as every key of an organization's table.
+        f"ON CONFLICT DO NOTHING RETURNING {key}"
     )
     # Bound on the server (not quoted into the text as Django's cursor does): the arrays go
     # as parameters, without escaping each element on the client.
@@ -224,7 +227,10 @@ def _insert_values(rows: Sequence[OutboxMessage]) -> list[str]:
             cursor.execute(
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) "
                 f"VALUES {', '.join([row_sql] * len(chunk))} "
-                f"ON CONFLICT ({quote(key_column)}) DO NOTHING "
+                # No conflict target: the key's unique constraint is (idempotency_key,
+                # organization_id) on PostgreSQL and (idempotency_key) on SQLite; the id is
+                # drawn from the sequence and never conflicts.
+                "ON CONFLICT DO NOTHING "
                 f"RETURNING {quote(key_column)}",
                 params,
             )

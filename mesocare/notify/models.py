@@ -156,7 +156,7 @@ class SmsReceipt(OrgOwned):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["message", "status"], name="sms_receipt_once_per_status"
+                fields=["message", "status", "organization"], name="sms_receipt_once_per_status"
             )
         ]
 

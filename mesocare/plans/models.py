@@ -79,7 +79,9 @@ class PlannedSession(OrgOwned):
     class Meta:
         ordering = ["plan_id", "index"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "index"], name="planned_session_unique")
+            models.UniqueConstraint(
+                fields=["plan", "index", "organization"], name="planned_session_unique"
+            )
         ]
 
     def __str__(self) -> str:

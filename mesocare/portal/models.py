@@ -137,7 +137,9 @@ class PortalAccess(OrgOwned):
     class Meta:
         ordering = ["relation", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "patient"], name="portal_access_once")
+            models.UniqueConstraint(
+                fields=["account", "patient", "organization"], name="portal_access_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -106,7 +106,7 @@ class Appointment(OrgOwned):
                 name="appointment_course_index_with_plan",
             ),
             models.UniqueConstraint(
-                fields=["plan", "course_index"],
+                fields=["plan", "course_index", "organization"],
                 condition=models.Q(status__in=ACTIVE_STATUSES, plan__isnull=False),
                 name=ONE_ACTIVE_PER_SESSION,
             ),
@@ -278,6 +278,7 @@ class WaitlistOffer(OrgOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["freed", "start", "entry"], name="waitlist_offer_once_per_slot"
+                fields=["freed", "start", "entry", "organization"],
+                name="waitlist_offer_once_per_slot",
             )
         ]

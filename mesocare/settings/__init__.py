@@ -145,7 +145,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend whose migrations keep tenant tables' keys composite
+        # (organization_id in every key), so the schema can be distributed by organization.
+        DATABASES["default"]["ENGINE"] = "mesocare.lib.db.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    # Behind a pooler in transaction mode (PgBouncer) a cursor cannot outlive its transaction:
+    # `.iterator()` (audit CSV, FHIR export) then reads in chunks without a server-side cursor.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", False
+    )
     # Statements of server-binding cursors (only the booking statement: Django's own cursors
     # bind on the client) are prepared after this many runs on one connection (0: at once);
     # -1 turns preparing off (needed behind PgBouncer older than 1.21 in transaction mode).

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mesocare.core.distribution import ForeignKey, Key, Schema, Table, violations
+from mesocare.core.distribution import (
+    ForeignKey,
+    Key,
+    Schema,
+    Table,
+    distribution_plan,
+    violations,
+)
 
 ORG = "clinics_organization"
 TO_ORG = ForeignKey(("organization_id",), ORG, ("id",))
@@ -114,3 +121,49 @@ def test_breaks_are_sorted_and_each_names_its_table(tables):
     found = violations(schema(*described))
     assert found == sorted(found)
     assert {v.split(":")[0] for v in found} == set(tables)
+
+
+def test_the_plan_puts_reference_tables_first_and_each_table_after_its_targets():
+    plan_table = patient(
+        name="plans_plan",
+        columns={"id": False, "organization_id": False, "patient_id": False},
+        foreign_keys=(
+            TO_ORG,
+            ForeignKey(
+                ("patient_id", "organization_id"), "patients_patient", ("id", "organization_id")
+            ),
+        ),
+    )
+    session = Table("django_session", {"session_key": False})
+    plan = distribution_plan(
+        schema(plan_table, patient(), session, global_tables=frozenset({"django_session"})),
+        reference=[],
+    )
+    assert plan == [
+        "SELECT create_reference_table('clinics_organization');",
+        "SELECT create_distributed_table('patients_patient', 'organization_id');",
+        "SELECT create_distributed_table('plans_plan', 'organization_id', "
+        "colocate_with => 'patients_patient');",
+    ]
+
+
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20))
+def test_every_tenant_table_is_distributed_once_after_the_tables_it_points_at(edges):
+    names = [f"t{i}" for i in range(8)]
+    targets: dict[str, set[str]] = {n: set() for n in names}
+    for a, b in edges:
+        if a > b:  # keys without cycles, as a schema's (self-keys aside)
+            targets[names[a]].add(names[b])
+    tables = [
+        Table(
+            n,
+            {"id": False, "organization_id": False},
+            foreign_keys=tuple(ForeignKey(("x",), t, ("id",)) for t in sorted(targets[n])),
+        )
+        for n in names
+    ]
+    plan = distribution_plan(schema(*tables), reference=[])
+    order = [s.split("'")[1] for s in plan if "create_distributed_table" in s]
+    assert sorted(order) == names
+    for n in names:
+        assert all(order.index(t) < order.index(n) for t in targets[n])

@@ -222,7 +222,9 @@ def build_skeleton(
         )
     Location.objects.bulk_create(locs)
     OpeningHours.objects.bulk_create(
-        OpeningHours(location=loc, weekday=d, opens=a, closes=b)
+        OpeningHours(
+            organization_id=loc.organization_id, location=loc, weekday=d, opens=a, closes=b
+        )
         for loc in locs
         for d, a, b in OPENING
     )

@@ -33,7 +33,7 @@ class SmartClient(OrgOwned):
         return self.name
 
 
-class SmartAccessToken(models.Model):
+class SmartAccessToken(OrgOwned):  # the client's organization
     client = models.ForeignKey(SmartClient, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=200)
@@ -44,7 +44,7 @@ class SmartAccessToken(models.Model):
         return f"token of {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
 
-class UsedAssertion(models.Model):
+class UsedAssertion(OrgOwned):  # the client's organization
     """A client assertion's `jti`, kept until the assertion expires (replay protection)."""
 
     client = models.ForeignKey(SmartClient, on_delete=models.CASCADE, related_name="+")
@@ -53,7 +53,9 @@ class UsedAssertion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["client", "jti"], name="smart_assertion_once")
+            models.UniqueConstraint(
+                fields=["client", "jti", "organization"], name="smart_assertion_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -73,9 +73,10 @@ FROM (SELECT {param("bigint")} AS org, {param("bigint")} AS loc, {param("bigint"
 WHERE EXISTS (SELECT 1 FROM {working} w
   WHERE w.organization_id = c.org AND w.membership_id = c.prac AND w.location_id = c.loc
    AND w.weekday = c.wd AND w.opens <= c.ls AND c.le <= w.closes)
- AND (NOT EXISTS (SELECT 1 FROM {opening} o WHERE o.location_id = c.loc)
-  OR EXISTS (SELECT 1 FROM {opening} o WHERE o.location_id = c.loc AND o.weekday = c.wd
-   AND o.opens <= c.ls AND c.le <= o.closes))
+ AND (NOT EXISTS (SELECT 1 FROM {opening} o WHERE o.organization_id = c.org
+   AND o.location_id = c.loc)
+  OR EXISTS (SELECT 1 FROM {opening} o WHERE o.organization_id = c.org
+   AND o.location_id = c.loc AND o.weekday = c.wd AND o.opens <= c.ls AND c.le <= o.closes))
  AND NOT EXISTS (SELECT 1 FROM {quote(Block._meta.db_table)} b
   WHERE b.organization_id = c.org AND b.start < c.e AND b."end" > c.s
    AND (b.practitioner_id = c.prac OR b.room_id = c.room)){appointment_check}{on_conflict}
