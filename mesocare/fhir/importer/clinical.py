@@ -40,6 +40,7 @@ from mesocare.clinics.actor import Actor
 from mesocare.clinics.choices import Role, RoomKind
 from mesocare.clinics.models import Location, Membership, Organization, Room
 from mesocare.core.scales import UnknownScaleError, get_scale
+from mesocare.core.scheduling.durations import MAX_DURATION_MIN
 from mesocare.fhir.definitions import (
     CHECK_IN_ITEMS,
     CS_CHECK_IN,
@@ -844,6 +845,8 @@ def import_appointment(run: Run, resource: dict[str, Any], outcome: RowOutcome) 
     start, end = when(resource.get("start")), when(resource.get("end"))
     if start is None or end is None or end <= start:
         raise RowSkipped("the appointment has no start and end")
+    if end - start > dt.timedelta(minutes=MAX_DURATION_MIN):
+        raise RowSkipped("the appointment lasts longer than 12 hours")
     patient = Patient.objects.for_org(run.org_id).get(pk=actors["Patient"])
     outcome.label = patient.full_name
     plan_pk, _plan_id = _plan_of_appointment(run, str(resource.get("id", "")))

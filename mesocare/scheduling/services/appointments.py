@@ -86,7 +86,11 @@ def list_appointments(
     actor.require(Perm.SCHEDULE_VIEW)
     qs = appointment_queryset(actor)
     if start_from is not None:
-        qs = qs.filter(end__gt=start_from)
+        # No appointment lasts longer than MAX_DURATION_MIN (every way in refuses one), so one
+        # that ends after `start_from` starts after `start_from - MAX_DURATION_MIN`: that bound
+        # lets the (organization, start) index read one window, not all of the past.
+        earliest = start_from - dt.timedelta(minutes=MAX_DURATION_MIN)
+        qs = qs.filter(end__gt=start_from, start__gt=earliest)
     if start_before is not None:
         qs = qs.filter(start__lt=start_before)
     for name, value in (
