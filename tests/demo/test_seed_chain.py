@@ -2,8 +2,8 @@
 
 Seeds 300 patients on PostgreSQL, then opens a seeded clinic's staff pages, API and FHIR
 resources as its staff would, and checks the invariants the database enforces (the exclusion
-constraints check every appointment as it is loaded) and those it does not (every row of a patient in
-the patient's organization, histories in the proportions asked for).
+constraints check every appointment as it is loaded) and those it does not (every row of a
+patient in the patient's organization, histories in the proportions asked for).
 """
 
 from __future__ import annotations

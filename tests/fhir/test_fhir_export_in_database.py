@@ -50,7 +50,8 @@ def _assert_same(org_id: int, **scope: Any) -> dict[str, int]:
     for name, (in_db, mapped) in _both(org_id, **scope).items():
         assert len(in_db) == len(mapped), name
         for built, reference in zip(in_db, mapped, strict=True):
-            assert built == reference, (name, built, reference)  # same bytes, so the same meta.versionId
+            # Same bytes, so the same meta.versionId.
+            assert built == reference, (name, built, reference)
         counts[name] = len(in_db)
         for line in in_db:
             validate(orjson.loads(line))
