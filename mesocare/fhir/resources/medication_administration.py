@@ -9,10 +9,9 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from mesocare.catalog.models import ProductIngredient, Zone
-from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
+from mesocare.catalog.models import ProductIngredient
+from mesocare.charting.models import CocktailComponent, InjectionRecord
 from mesocare.clinics.permissions import Perm
-from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_PRODUCT, CS_TECHNIQUE, CS_ZONE
 from mesocare.fhir.registry import (
     Include,
@@ -22,7 +21,7 @@ from mesocare.fhir.registry import (
     Source,
     register,
 )
-from mesocare.fhir.resources.common import SNOMED, UCUM, compact, number, quantity, ref, when
+from mesocare.fhir.resources.common import SNOMED, compact, number, quantity, ref, when
 from mesocare.fhir.resources.medication import GTIN
 from mesocare.fhir.search import date_filter, local_code_filter, reference_filter, token_filter
 from mesocare.inventory.models import ProductLot
@@ -134,96 +133,6 @@ def build(component: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
-def _mg_texts(ctx: MappingContext) -> dict[str, str]:
-    """``"<lot>:<volume>"`` → the ``" (<ingredient> <mg> mg, …)"`` part of the dosage text, for
-    every lot and volume given in the organization, computed by `doses_mg` itself."""
-    strengths = product_strengths(ctx)
-    found = (
-        CocktailComponent.objects.for_org(ctx.org_id)
-        .values_list("lot_id", "lot__product_id", "volume_ml")
-        .distinct()
-    )
-    texts = {}
-    for lot_id, product_id, volume in found.iterator(chunk_size=5000):
-        mg = doses_mg(strengths.get(product_id, []), volume)
-        if mg:
-            parts = ", ".join(f"{name} {number(value)} mg" for name, value in mg)
-            texts[f"{lot_id}:{volume}"] = f" ({parts})"
-    return texts
-
-
-def sql(ctx: MappingContext) -> str:
-    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`): the component's injection and
-    session in one subquery per row; zone names and the mg of each lot and volume come from
-    tables built in Python once per export."""
-    table = CocktailComponent._meta.db_table
-
-    def c(name: str) -> str:
-        return q.col(table, name)
-
-    def concept(system: str, code: str, display: str) -> str:
-        coding = q.obj({"system": system, "code": code, "display": display})
-        return q.obj({"coding": q.arr(coding), "text": display})
-
-    zones = dict(Zone.objects.values_list("code", "name"))
-    zone_name = q.lookup(zones, "i.zone_code")
-    technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
-    intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
-    routes = [
-        q.const({"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display})
-        for code, display in (INTRADERMAL, SUBCUTANEOUS)
-    ]
-    mg = q.lookup(_mg_texts(ctx), f"{c('lot_id')} || ':' || {c('volume_ml')}")
-    text = (
-        f"{q.number(c('volume_ml'))} || ' mL' || COALESCE({mg}, '') || ', ' || "
-        f"{technique} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || {zone_name}"
-    )
-    body = q.resource(
-        "MedicationAdministration",
-        c("id"),
-        {
-            "partOf": q.arr(q.ref("Procedure", "i.session_id")),
-            "status": q.const("completed"),
-            "medicationReference": q.ref("Medication", c("lot_id")),
-            "subject": q.ref("Patient", "s.patient_id"),
-            "context": q.ref("Encounter", "i.session_id"),
-            "effectiveDateTime": q.instant("i.created_at"),
-            "performer": q.arr(
-                q.obj({"actor": q.Json(q.ref("Practitioner", "s.practitioner_id"))})
-            ),
-            "dosage": q.obj(
-                {
-                    "text": q.Json(q.string(text)),
-                    "site": concept(
-                        q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}")),
-                        q.Json(q.string("i.zone_code")),
-                        q.string(zone_name),
-                    ),
-                    "route": f"CASE WHEN {intradermal} THEN {routes[0]} ELSE {routes[1]} END",
-                    "method": concept(
-                        q.const(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
-                        q.Json(q.string("i.technique")),
-                        q.string(technique),
-                    ),
-                    "dose": q.obj(
-                        {
-                            "value": q.Json(q.number(c("volume_ml"))),
-                            "unit": q.const("mL"),
-                            "system": q.const(UCUM),
-                            "code": q.const("mL"),
-                        }
-                    ),
-                }
-            ),
-        },
-    )
-    return (
-        f'(SELECT {body} FROM "{InjectionRecord._meta.db_table}" i '
-        f'JOIN "{TreatmentSession._meta.db_table}" s ON s.id = i.session_id '
-        f"WHERE i.id = {c('injection_id')})"
-    )
-
-
 def _signed(qs: Any, ctx: MappingContext) -> Any:
     return qs.filter(injection__session__signed_at__isnull=False)
 
@@ -251,7 +160,6 @@ MEDICATION_ADMINISTRATION = register(
                     ),
                 ),
                 columns=COLUMNS,
-                sql=sql,
                 filters={
                     "effective-time": date_filter("injection__created_at"),
                     "status": token_filter({"completed": Q()}),
