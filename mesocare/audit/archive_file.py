@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from mesocare.lib.files import sha256_of
+
 # The columns of an event, in the order each line names them.
 FIELDS = (
     "id",
@@ -31,7 +33,6 @@ FIELDS = (
     "ip",
     "channel",
 )
-_CHUNK = 1 << 20
 
 
 class ArchiveCorrupt(RuntimeError):
@@ -44,14 +45,6 @@ class Written:
     events: int
     sha256: str  # of the compressed file
     ids_digest: str  # of the event ids in file order: what read-back must reproduce
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def checksum_path(path: Path) -> Path:
@@ -68,7 +61,7 @@ def write(path: Path, rows: Iterable[tuple[Any, ...]]) -> Written:
             out.write(orjson.dumps(dict(zip(FIELDS, row, strict=True))) + b"\n")
             ids.update(int(row[0]).to_bytes(8, "big", signed=True))
             count += 1
-    sha = file_sha256(path)
+    sha = sha256_of(path)
     checksum_path(path).write_text(f"{sha}  {path.name}\n")
     return Written(path, count, sha, ids.hexdigest())
 
@@ -88,7 +81,7 @@ def verify(path: Path, expected: Written | None = None) -> tuple[int, str]:
             f"{path.name}: its checksum file {checksum_path(path).name} is missing"
         )
     recorded = (checksum_path(path).read_text().split() or [""])[0]
-    sha = file_sha256(path)
+    sha = sha256_of(path)
     if sha != recorded:
         raise ArchiveCorrupt(f"{path.name}: SHA-256 {sha} does not match the checksum file")
     count = 0

@@ -38,6 +38,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from mesocare.lib.files import sha256_of
+
 FORMAT = "mesocare-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -76,14 +78,6 @@ def _count_rows(cursor: Any, tables: list[str]) -> dict[str, int]:
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
         counts[table] = cursor.fetchone()[0]
     return counts
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _pg_args(program: str) -> tuple[list[str], dict[str, str]]:

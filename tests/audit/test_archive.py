@@ -17,6 +17,7 @@ from mesocare.audit import archive_file, partitions
 from mesocare.audit.archive import RetentionError, archive
 from mesocare.audit.models import AuditEvent
 from mesocare.core.months import Month
+from mesocare.lib.files import sha256_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_the_archive_is_audited_in_each_organization_with_file_and_checksum(
     for c, count in ((clinic, 3), (other_clinic, 1)):
         event = AuditEvent.objects.for_org(c.org.pk).get(action="delete")
         assert event.object_type == "audit.auditevent" and event.channel == "cli"
-        assert event.changes["sha256"] == result.sha256 == archive_file.file_sha256(result.path)
+        assert event.changes["sha256"] == result.sha256 == sha256_of(result.path)
         assert event.changes["events"] == count and event.changes["before"] == "2020-01"
         assert event.changes["file"] == str(result.path) and event.changes["forced"] is False
         assert result.sha256 in event.summary
