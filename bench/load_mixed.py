@@ -40,6 +40,7 @@ from typing import Any
 
 from _harness import PG_ADMIN, _pg_admin, throwaway_database
 from _prod_server import BENCH_DIR, prod_server
+from _scale import largest_organization
 
 DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "mc_bench")
 TARGET_P95_MS = 200
@@ -69,19 +70,9 @@ def copy_of(template: str, name: str) -> Iterator[str]:
 
 
 def pick_organization() -> Any:
-    from django.db.models import Count
-
     from mesocare.clinics.models import Organization
-    from mesocare.patients.models import Patient
 
-    org_id = (
-        Patient.objects.values("organization_id")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .values_list("organization_id", flat=True)
-        .first()
-    )
-    return Organization.objects.get(pk=org_id)
+    return Organization.objects.get(pk=largest_organization()[0])
 
 
 def prepare(org: Any, sample: int) -> dict[str, Any]:

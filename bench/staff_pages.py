@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from _harness import ROOT, p, throwaway_database
+from _scale import largest_organization
 
 TARGET_P95_MS = 50.0
 HEADER = re.compile(r'app;dur=(?P<app>[0-9.]+);.*db;dur=(?P<db>[0-9.]+);desc="(?P<n>\d+) queries"')
@@ -230,22 +231,13 @@ def demo_counts_of(child: subprocess.Popen[str]) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace, vendor: str, child: subprocess.Popen[str]) -> None:
-    from django.db.models import Count
-
     from mesocare.clinics.models import Organization
     from mesocare.patients.models import Patient
 
     if args.org:
         org = Organization.objects.get(slug=args.org)
     else:
-        org_id = (
-            Patient.objects.values("organization_id")
-            .annotate(n=Count("id"))
-            .order_by("-n")
-            .values_list("organization_id", flat=True)
-            .first()
-        )
-        org = Organization.objects.get(pk=org_id)
+        org = Organization.objects.get(pk=largest_organization()[0])
     rng = random.Random(args.seed)
     admin, pages = pick_pages(org, args.sample, rng)
     client = signed_in(admin)
