@@ -73,9 +73,9 @@ import orjson
 from django.conf import settings
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
 
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir.sqllines import copy_lines, lines_query
 
 FHIR_BASE_PATH = "/fhir/R4"
 SearchType = Literal["token", "date", "reference", "string", "number", "quantity", "uri"]
@@ -204,6 +204,8 @@ class Source:
     # The in-database path (PostgreSQL bulk export): the SQL text of a resource's JSON without
     # ``meta`` (`mesocare.fhir.sqljson`), byte for byte what ``build`` serializes to.
     sql: Callable[[MappingContext], str] | None = None
+    # The joins ``sql`` reads besides the source's table (`mesocare.fhir.sqllines`).
+    sql_joins: Callable[[MappingContext], str] | None = None
     resource_type: str = ""
     _row_type: Any = field(default=None, repr=False)
 
@@ -301,18 +303,14 @@ class Source:
         ctx: MappingContext,
         since: datetime | None = None,
         patient_ids: Iterable[int] | None = None,
-        chunk_size: int = 5000,
     ) -> Iterator[bytes]:
-        """The serialized resources built by PostgreSQL (``sql``) on the same rows as `rows`
-        (same organization, ``since``, patients and scope), read through a server-side cursor;
-        Python only appends ``meta``."""
+        """The serialized resources, ``meta`` included, written by PostgreSQL (``sql``) for the
+        same rows as `rows` (same organization, ``since``, patients and scope) and streamed by
+        ``COPY`` (`mesocare.fhir.sqllines`)."""
         assert self.sql is not None
         qs = self._filtered(ctx, since, patient_ids, related=False)
-        found = qs.annotate(_fhir_json=RawSQL(self.sql(ctx), ())).values_list(
-            "_fhir_json", self.last_updated
-        )
-        for body, updated in found.iterator(chunk_size=chunk_size):
-            yield _with_meta(body.encode(), updated)[0]
+        joins = self.sql_joins(ctx) if self.sql_joins is not None else None
+        return copy_lines(*lines_query(qs, self.last_updated, self.sql(ctx), joins))
 
     def _with_children(self, batch: list[tuple[Any, ...]], make: Any) -> Iterator[Any]:
         parent_pks = [values[0] for values in batch]
@@ -440,7 +438,7 @@ class ResourceType:
             in_database = connection.vendor == "postgresql"
         for source in self.sources:
             if in_database and source.sql is not None:
-                yield from source.encoded_in_database(ctx, since, ids, chunk_size)
+                yield from source.encoded_in_database(ctx, since, ids)
                 continue
             if source.fast:
                 items: Iterable[Any] = source.rows(ctx, since, ids, chunk_size=chunk_size)
