@@ -75,7 +75,7 @@ from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
 from mesocare.clinics.permissions import Perm
-from mesocare.fhir.sqllines import copy_lines, lines_query
+from mesocare.fhir.sqllines import copy_rows, rows_query
 
 FHIR_BASE_PATH = "/fhir/R4"
 SearchType = Literal["token", "date", "reference", "string", "number", "quantity", "uri"]
@@ -304,13 +304,14 @@ class Source:
         since: datetime | None = None,
         patient_ids: Iterable[int] | None = None,
     ) -> Iterator[bytes]:
-        """The serialized resources, ``meta`` included, written by PostgreSQL (``sql``) for the
-        same rows as `rows` (same organization, ``since``, patients and scope) and streamed by
-        ``COPY`` (`mesocare.fhir.sqllines`)."""
+        """The serialized resources written by PostgreSQL (``sql``) for the same rows as `rows`
+        (same organization, ``since``, patients and scope) and streamed by ``COPY``
+        (`mesocare.fhir.sqllines`); Python appends ``meta``."""
         assert self.sql is not None
         qs = self._filtered(ctx, since, patient_ids, related=False)
         joins = self.sql_joins(ctx) if self.sql_joins is not None else None
-        return copy_lines(*lines_query(qs, self.last_updated, self.sql(ctx), joins))
+        for body, updated in copy_rows(*rows_query(qs, self.last_updated, self.sql(ctx), joins)):
+            yield _with_meta(body, updated)[0]
 
     def _with_children(self, batch: list[tuple[Any, ...]], make: Any) -> Iterator[Any]:
         parent_pks = [values[0] for values in batch]

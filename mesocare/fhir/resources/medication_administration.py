@@ -9,9 +9,10 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from mesocare.catalog.models import ProductIngredient
-from mesocare.charting.models import CocktailComponent, InjectionRecord
+from mesocare.catalog.models import ProductIngredient, Zone
+from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
 from mesocare.clinics.permissions import Perm
+from mesocare.fhir import sqljson as q
 from mesocare.fhir.definitions import CS_PRODUCT, CS_TECHNIQUE, CS_ZONE
 from mesocare.fhir.registry import (
     Include,
@@ -21,7 +22,7 @@ from mesocare.fhir.registry import (
     Source,
     register,
 )
-from mesocare.fhir.resources.common import SNOMED, compact, number, quantity, ref, when
+from mesocare.fhir.resources.common import SNOMED, UCUM, compact, number, quantity, ref, when
 from mesocare.fhir.resources.medication import GTIN
 from mesocare.fhir.search import date_filter, local_code_filter, reference_filter, token_filter
 from mesocare.inventory.models import ProductLot
@@ -133,6 +134,131 @@ def build(component: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
+def _milligrams(value: str) -> str:
+    """`doses_mg` in SQL: ``value`` (mg, not negative) quantized to 0.001 half to even, as
+    ``Decimal.quantize`` rounds, written as `number` writes it."""
+    return q.number(
+        f"CASE WHEN mod({value} * 1000, 2) = 0.5 THEN trunc({value}, 3) ELSE round({value}, 3) END"
+    )
+
+
+def _doses_text(ctx: MappingContext, product_id: str, volume: str) -> str:
+    """`` (<ingredient> <mg> mg, …)`` of the product's strengths (empty when it has none)."""
+    cases = []
+    for product, strengths in product_strengths(ctx).items():
+        if not strengths:
+            continue
+        doses = " || ', ' || ".join(
+            f"{q.sql_text(name + ' ')} || "
+            f"{_milligrams(f'{volume} * {q.sql_text(str(mg_per_ml))}::numeric')} || ' mg'"
+            for name, mg_per_ml in strengths
+        )
+        cases.append(f"WHEN {int(product)} THEN ' (' || {doses} || ')'")
+    if not cases:
+        return "''"
+    return f"COALESCE(CASE {product_id} {' '.join(cases)} END, '')"
+
+
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`); reads the joins of `sql_joins`."""
+    volume = q.col(CocktailComponent._meta.db_table, "volume_ml")
+    zone_name = "z.name"
+    technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
+    intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
+    route_code = f"CASE WHEN {intradermal} THEN '{INTRADERMAL[0]}' ELSE '{SUBCUTANEOUS[0]}' END"
+    route_display = q.string(
+        f"CASE WHEN {intradermal} THEN '{INTRADERMAL[1]}' ELSE '{SUBCUTANEOUS[1]}' END"
+    )
+    text = (
+        f"{q.number(volume)} || ' mL' || {_doses_text(ctx, 'l.product_id', volume)} || ', ' "
+        f"|| {technique} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || {zone_name}"
+    )
+    return q.resource(
+        "MedicationAdministration",
+        q.col(CocktailComponent._meta.db_table, "id"),
+        {
+            "partOf": q.arr(q.ref("Procedure", "s.id")),
+            "status": q.const("completed"),
+            "medicationReference": q.ref(
+                "Medication", q.col(CocktailComponent._meta.db_table, "lot_id")
+            ),
+            "subject": q.ref("Patient", "s.patient_id"),
+            "context": q.ref("Encounter", "s.id"),
+            "effectiveDateTime": q.instant("i.created_at"),
+            "performer": q.arr(
+                q.obj({"actor": q.Json(q.ref("Practitioner", "s.practitioner_id"))})
+            ),
+            "dosage": q.obj(
+                {
+                    "text": q.Json(q.string(text)),
+                    "site": q.obj(
+                        {
+                            "coding": q.arr(
+                                q.obj(
+                                    {
+                                        "system": q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}")),
+                                        "code": q.Json(q.string("i.zone_code")),
+                                        "display": q.Json(q.string(zone_name)),
+                                    }
+                                )
+                            ),
+                            "text": q.Json(q.string(zone_name)),
+                        }
+                    ),
+                    "route": q.obj(
+                        {
+                            "coding": q.arr(
+                                q.obj(
+                                    {
+                                        "system": q.const(SNOMED),
+                                        "code": q.Json(f"('\"' || {route_code} || '\"')"),
+                                        "display": q.Json(route_display),
+                                    }
+                                )
+                            ),
+                            "text": q.Json(route_display),
+                        }
+                    ),
+                    "method": q.obj(
+                        {
+                            "coding": q.arr(
+                                q.obj(
+                                    {
+                                        "system": q.const(
+                                            ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")
+                                        ),
+                                        "code": q.Json(q.string("i.technique")),
+                                        "display": q.Json(q.string(technique)),
+                                    }
+                                )
+                            ),
+                            "text": q.Json(q.string(technique)),
+                        }
+                    ),
+                    "dose": q.obj(
+                        {
+                            "value": q.Json(q.number(volume)),
+                            "unit": q.const("mL"),
+                            "system": q.const(UCUM),
+                            "code": q.const("mL"),
+                        }
+                    ),
+                }
+            ),
+        },
+    )
+
+
+def sql_joins(ctx: MappingContext) -> str:
+    component = f'"{CocktailComponent._meta.db_table}"'
+    return (
+        f'JOIN "{InjectionRecord._meta.db_table}" i ON i.id = {component}."injection_id" '
+        f'JOIN "{TreatmentSession._meta.db_table}" s ON s.id = i.session_id '
+        f'JOIN "{ProductLot._meta.db_table}" l ON l.id = {component}."lot_id" '
+        f'JOIN "{Zone._meta.db_table}" z ON z.code = i.zone_code'
+    )
+
+
 def _signed(qs: Any, ctx: MappingContext) -> Any:
     return qs.filter(injection__session__signed_at__isnull=False)
 
@@ -160,6 +286,8 @@ MEDICATION_ADMINISTRATION = register(
                     ),
                 ),
                 columns=COLUMNS,
+                sql=sql,
+                sql_joins=sql_joins,
                 filters={
                     "effective-time": date_filter("injection__created_at"),
                     "status": token_filter({"completed": Q()}),
