@@ -109,19 +109,12 @@ def build(plan: Any, ctx: MappingContext) -> dict[str, Any]:
     )
 
 
-def sql(ctx: MappingContext) -> str:
-    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
-
-    def c(name: str) -> str:
-        return q.col("plans_treatmentplan", name)
-
+def sql_joins(ctx: MappingContext) -> str:
+    """What `sql` reads besides the course (`mesocare.fhir.sqllines`): its appointments and
+    the planned sessions not booked yet, each aggregated once per course."""
+    plan = f'"{TreatmentPlan._meta.db_table}"'
     appointments = Appointment._meta.db_table
     planned = PlannedSession._meta.db_table
-    protocol_names = dict(
-        Protocol.objects.filter(
-            Q(organization__isnull=True) | Q(organization_id=ctx.org_id)
-        ).values_list("pk", "name")
-    )
     active = ", ".join(q.sql_text(str(status)) for status in ACTIVE_STATUSES)
     period = q.when(
         "p.earliest IS NOT NULL OR p.latest IS NOT NULL",
@@ -132,20 +125,40 @@ def sql(ctx: MappingContext) -> str:
             "kind": q.const("Appointment"),
             "status": q.const("not-started"),
             "description": q.Json(
-                q.string(f"'Session ' || p.index || ' of ' || {c('sessions_planned')}")
+                q.string("'Session ' || p.index || ' of ' || pl.sessions_planned")
             ),
             "scheduledPeriod": period,
         }
     )
-    activities = (
-        f"(SELECT {q.agg('x.activity', 'x.part, x.start, x.n')} FROM ("
-        f"SELECT '{{\"reference\":' || {q.ref('Appointment', 'a.id')} || '}}' AS activity, "
-        f'0 AS part, a.start AS start, a.id AS n FROM "{appointments}" a '
-        f"WHERE a.plan_id = {c('id')} "
-        f"""UNION ALL SELECT '{{"detail":' || {detail} || '}}', 1, NULL, p.index """
-        f'FROM "{planned}" p WHERE p.plan_id = {c("id")} AND NOT EXISTS (SELECT 1 FROM '
-        f'"{appointments}" b WHERE b.plan_id = {c("id")} AND b.status IN ({active}) '
-        f"AND b.course_index = p.index)) x)"
+    reference = f"'{{\"reference\":' || {q.ref('Appointment', 'a.id')} || '}}'"
+    return (
+        f"LEFT JOIN (SELECT a.plan_id, string_agg({reference}, ',' ORDER BY a.start, a.id) "
+        f'AS activities FROM "{appointments}" a WHERE a.plan_id IN (SELECT pk FROM fhir_rows) '
+        f"GROUP BY a.plan_id) appointments ON appointments.plan_id = {plan}.id "
+        f"""LEFT JOIN (SELECT p.plan_id, string_agg('{{"detail":' || {detail} || '}}', ',' """
+        f'ORDER BY p.index) AS activities FROM "{planned}" p '
+        f'JOIN "{TreatmentPlan._meta.db_table}" pl ON pl.id = p.plan_id '
+        f"WHERE p.plan_id IN (SELECT pk FROM fhir_rows) AND NOT EXISTS (SELECT 1 FROM "
+        f'"{appointments}" b WHERE b.plan_id = p.plan_id AND b.status IN ({active}) '
+        f"AND b.course_index = p.index) GROUP BY p.plan_id) planned "
+        f"ON planned.plan_id = {plan}.id"
+    )
+
+
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`); reads the joins of `sql_joins`."""
+
+    def c(name: str) -> str:
+        return q.col("plans_treatmentplan", name)
+
+    protocol_names = dict(
+        Protocol.objects.filter(
+            Q(organization__isnull=True) | Q(organization_id=ctx.org_id)
+        ).values_list("pk", "name")
+    )
+    activities = q.when(
+        "appointments.activities IS NOT NULL OR planned.activities IS NOT NULL",
+        "('[' || concat_ws(',', appointments.activities, planned.activities) || ']')",
     )
     description = (
         f"{c('sessions_planned')} || ' sessions, every ' || {c('interval_target_days')} "
@@ -200,6 +213,7 @@ CARE_PLAN = register(
                 ),
                 columns=COLUMNS,
                 sql=sql,
+                sql_joins=sql_joins,
                 children=(APPOINTMENTS, PLANNED_SESSIONS),
                 filters={
                     "status": token_filter(STATUS_FILTER),

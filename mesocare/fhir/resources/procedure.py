@@ -169,24 +169,19 @@ def _protocols(ctx: MappingContext) -> tuple[dict[int, str], dict[int, str]]:
     return names, reasons
 
 
-def sql(ctx: MappingContext) -> str:
-    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`)."""
+def _quantity(value: str, unit: str) -> str:
+    return q.obj(
+        {
+            "value": q.Json(q.number(value)),
+            "unit": q.const(unit),
+            "system": q.const(UCUM),
+            "code": q.const(unit),
+        }
+    )
 
-    def c(name: str) -> str:
-        return q.col("charting_treatmentsession", name)
 
-    def quantity(value: str, unit: str) -> str:
-        return q.obj(
-            {
-                "value": q.Json(q.number(value)),
-                "unit": q.const(unit),
-                "system": q.const(UCUM),
-                "code": q.const(unit),
-            }
-        )
-
-    zones = dict(Zone.objects.values_list("code", "name"))
-    zone_name = q.lookup(zones, "i.zone_code")
+def _extension(ctx: MappingContext) -> str:
+    """`_injection` in SQL, of an injection ``i`` whose zone is ``z``."""
     zone_system = q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
     technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
     parts = q.arr(
@@ -197,7 +192,7 @@ def sql(ctx: MappingContext) -> str:
                     {
                         "system": zone_system,
                         "code": q.string("i.zone_code"),
-                        "display": q.string(zone_name),
+                        "display": q.string("z.name"),
                     }
                 ),
             }
@@ -214,43 +209,64 @@ def sql(ctx: MappingContext) -> str:
                 ),
             }
         ),
-        q.obj({"url": q.const("depth"), "valueQuantity": quantity("i.depth_mm", "mm")}),
+        q.obj({"url": q.const("depth"), "valueQuantity": _quantity("i.depth_mm", "mm")}),
         q.obj({"url": q.const("points"), "valuePositiveInt": q.raw("i.points")}),
-        q.obj({"url": q.const("volume"), "valueQuantity": quantity("i.total_volume_ml", "mL")}),
+        q.obj({"url": q.const("volume"), "valueQuantity": _quantity("i.total_volume_ml", "mL")}),
     )
-    extension = q.obj(
+    return q.obj(
         {"url": q.const(ctx.canonical(f"StructureDefinition/{SD_INJECTION}")), "extension": parts}
     )
-    injections = InjectionRecord._meta.db_table
-    extensions = (
-        f'(SELECT {q.agg(extension, "i.n")} FROM "{injections}" i WHERE i.session_id = {c("id")})'
-    )
-    site = q.obj(
+
+
+def _site(ctx: MappingContext) -> str:
+    """A ``bodySite`` of `build`, of a zone ``z``."""
+    zone_system = q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
+    return q.obj(
         {
             "coding": q.arr(
                 q.obj(
                     {
                         "system": zone_system,
-                        "code": q.string("s.zone_code"),
-                        "display": q.string("s.name"),
+                        "code": q.string("z.code"),
+                        "display": q.string("z.name"),
                     }
                 )
             ),
-            "text": q.string("s.name"),
+            "text": q.string("z.name"),
         }
     )
-    body_sites = (
-        f"(SELECT {q.agg(site, 's.first')} FROM (SELECT i.zone_code, "
-        f"{q.lookup(zones, 'i.zone_code')} AS name, min(i.n) AS first "
-        f'FROM "{injections}" i WHERE i.session_id = {c("id")} GROUP BY i.zone_code) s)'
-    )
-    based_on = (
-        f"(SELECT '[' || {q.ref('CarePlan', 'COALESCE(ps.plan_id, ap.plan_id)')} || ']' "
-        f'FROM (SELECT 1) one LEFT JOIN "{_table(TreatmentSession, "planned_session")}" ps '
-        f"ON ps.id = {c('planned_session_id')} "
+
+
+def sql_joins(ctx: MappingContext) -> str:
+    """What `sql` reads besides the session (`mesocare.fhir.sqllines`): its injections and the
+    zones treated, each aggregated once per session, and its course."""
+    session = f'"{TreatmentSession._meta.db_table}"'
+    injections = InjectionRecord._meta.db_table
+    zones = Zone._meta.db_table
+    exported = "i.session_id IN (SELECT pk FROM fhir_rows)"
+    return (
+        f"LEFT JOIN (SELECT i.session_id, string_agg({_extension(ctx)}, ',' ORDER BY i.n) "
+        f'AS extensions FROM "{injections}" i JOIN "{zones}" z ON z.code = i.zone_code '
+        f"WHERE {exported} GROUP BY i.session_id) injections "
+        f"ON injections.session_id = {session}.id "
+        f"LEFT JOIN (SELECT f.session_id, string_agg({_site(ctx)}, ',' ORDER BY f.first) AS sites "
+        f"FROM (SELECT i.session_id, i.zone_code, min(i.n) AS first "
+        f'FROM "{injections}" i WHERE {exported} GROUP BY i.session_id, i.zone_code) f '
+        f'JOIN "{zones}" z ON z.code = f.zone_code GROUP BY f.session_id) sites '
+        f"ON sites.session_id = {session}.id "
+        f'LEFT JOIN "{_table(TreatmentSession, "planned_session")}" ps '
+        f"ON ps.id = {session}.planned_session_id "
         f'LEFT JOIN "{_table(TreatmentSession, "appointment")}" ap '
-        f"ON ap.id = {c('appointment_id')})"
+        f"ON ap.id = {session}.appointment_id"
     )
+
+
+def sql(ctx: MappingContext) -> str:
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`); reads the joins of `sql_joins`."""
+
+    def c(name: str) -> str:
+        return q.col("charting_treatmentsession", name)
+
     names, reasons = _protocols(ctx)
     protocol = q.lookup(names, c("protocol_id"))
     pain = f"'Pain during the session (VAS 0–10): ' || {q.number(c('pain_vas'))}"
@@ -258,8 +274,8 @@ def sql(ctx: MappingContext) -> str:
         "Procedure",
         c("id"),
         {
-            "extension": extensions,
-            "basedOn": based_on,
+            "extension": "('[' || injections.extensions || ']')",
+            "basedOn": q.arr(q.ref("CarePlan", "COALESCE(ps.plan_id, ap.plan_id)")),
             "status": q.const("completed"),
             "code": q.obj(
                 {
@@ -278,7 +294,7 @@ def sql(ctx: MappingContext) -> str:
             ),
             "location": q.ref("Location", c("location_id")),
             "reasonCode": q.lookup(reasons, c("protocol_id")),
-            "bodySite": body_sites,
+            "bodySite": "('[' || sites.sites || ']')",
             "note": q.some(
                 (f"{c('notes')} <> ''", q.obj({"text": q.Json(q.string(c("notes")))})),
                 (f"{c('pain_vas')} IS NOT NULL", q.obj({"text": q.Json(q.string(pain))})),
@@ -320,6 +336,7 @@ PROCEDURE = register(
                 ),
                 columns=COLUMNS,
                 sql=sql,
+                sql_joins=sql_joins,
                 children=(INJECTIONS,),
                 filters={
                     "date": date_filter("started_at"),
