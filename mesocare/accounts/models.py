@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mesocare.lib.compiled_query import CompiledQuery
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -93,11 +95,18 @@ class ApiToken(models.Model):
 
     @classmethod
     def find_active(cls, raw: str) -> ApiToken | None:
-        return (
-            cls.objects.select_related(
-                "membership__user", "membership__organization", "membership__default_location"
-            )
-            .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
-            .filter(membership__is_active=True, membership__user__is_active=True)
-            .first()
+        """Read on every API request, never cached: a revoked token, a deactivated membership
+        or user is refused from the next request on."""
+        return _ACTIVE_TOKEN.first(token_hash=_hash_token(raw))
+
+
+_ACTIVE_TOKEN = CompiledQuery(
+    lambda token_hash: (
+        ApiToken.objects.select_related(
+            "membership__user", "membership__organization", "membership__default_location"
         )
+        .filter(token_hash=token_hash, revoked_at__isnull=True)
+        .filter(membership__is_active=True, membership__user__is_active=True)[:1]
+    ),
+    token_hash=str,
+)
