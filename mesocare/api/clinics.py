@@ -30,6 +30,7 @@ from mesocare.api.clinics_schemas import (
 from mesocare.api.problems import PROBLEM_RESPONSES
 from mesocare.clinics import invitations, lockout, services
 from mesocare.clinics.actor import Actor
+from mesocare.clinics.middleware import active_memberships
 from mesocare.clinics.models import Invitation, Location, Membership, Room, WorkingHours
 from mesocare.clinics.permissions import MEMBER, ROLE_PERMISSIONS, Perm
 from mesocare.clinics.tenancy import get_for_org
@@ -99,9 +100,6 @@ def _org(o: Any) -> dict[str, Any]:
 @requires(MEMBER)
 def me(request: HttpRequest) -> dict[str, Any]:
     actor = actor_of(request)
-    memberships = Membership.objects.filter(user=actor.user, is_active=True).select_related(
-        "organization"
-    )
     return {
         "id": actor.user.pk,
         "email": actor.user.email,
@@ -110,7 +108,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "role": actor.role,
         "permissions": sorted(p.value for p in ROLE_PERMISSIONS[actor.role]),
         "memberships": [
-            {"organization": _org(m.organization), "role": m.role} for m in memberships
+            {"organization": _org(m.organization), "role": m.role}
+            for m in active_memberships(actor.user)
         ],
     }
 

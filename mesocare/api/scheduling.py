@@ -34,7 +34,7 @@ from mesocare.audit.services import record, record_list_read
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Room
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import OrgLookup, get_for_org
 from mesocare.core.scheduling.durations import MAX_DURATION_MIN, MIN_DURATION_MIN
 from mesocare.errors import Invalid
 from mesocare.patients.models import Patient
@@ -133,16 +133,19 @@ def _plan(actor: Actor, plan_id: int) -> TreatmentPlan:
     )
 
 
+_MEMBER = OrgLookup(Membership, "user")
+_ROOM = OrgLookup(Room, "location")
+_PATIENT = OrgLookup(Patient, "organization")  # the outbox's messages name the clinic
+
+
 def _member(actor: Actor, pk: int | None) -> Membership | None:
     if pk is None:
         return None
-    return get_for_org(
-        Membership, actor.org_id, pk, queryset=Membership.objects.select_related("user")
-    )
+    return _MEMBER(actor.org_id, pk)
 
 
 def _room(actor: Actor, pk: int) -> Room:
-    return get_for_org(Room, actor.org_id, pk, queryset=Room.objects.select_related("location"))
+    return _ROOM(actor.org_id, pk)
 
 
 def _appointment(actor: Actor, pk: int) -> Appointment:
@@ -305,13 +308,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         raise Invalid.field("duration_min", "Give the duration in minutes.")
     appointment = appts.book_appointment(
         actor,
-        # with its organization: the outbox's messages name the clinic
-        patient=get_for_org(
-            Patient,
-            actor.org_id,
-            payload.patient,
-            queryset=Patient.objects.select_related("organization"),
-        ),
+        patient=_PATIENT(actor.org_id, payload.patient),
         practitioner=practitioner,
         room=_room(actor, payload.room),
         start=payload.start,

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Membership
+from mesocare.lib.compiled_query import CompiledQuery
 from mesocare.lib.proxies import client_address
 
 SESSION_ORG_KEY = "mesocare_org_id"
@@ -30,6 +31,19 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
     )
 
 
+# What every signed-in request reads, compiled once (mesocare.lib.compiled_query).
+_ALL = CompiledQuery(lambda user: memberships_of(user).order_by("pk"), user=int)
+_IN_ORG = CompiledQuery(
+    lambda user, org: memberships_of(user).filter(organization_id=org)[:1], user=int, org=int
+)
+_FIRST_TWO = CompiledQuery(lambda user: memberships_of(user)[:2], user=int)
+
+
+def active_memberships(user: Any) -> list[Membership]:
+    """Every organization the user acts in, with the organization, user and default location."""
+    return _ALL.fetch(user=user.pk)
+
+
 def membership_for(request: HttpRequest) -> Membership | None:
     """The membership this session acts as: the organization chosen after sign-in, or the only
     one the user has. A user of several organizations who has not chosen acts as none (the
@@ -37,11 +51,10 @@ def membership_for(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = memberships_of(user)
     chosen = request.session.get(SESSION_ORG_KEY)
     if chosen is not None:
-        return memberships.filter(organization_id=chosen).first()
-    found = list(memberships[:2])
+        return _IN_ORG.first(user=user.pk, org=chosen)
+    found = _FIRST_TWO.fetch(user=user.pk)
     return found[0] if len(found) == 1 else None
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext as _
 
 from mesocare.errors import NotFound
+from mesocare.lib.compiled_query import CompiledQuery
 
 if TYPE_CHECKING:
     from mesocare.clinics.models import Organization
@@ -43,6 +44,30 @@ def get_for_org(
     except (model.DoesNotExist, ValueError, TypeError):
         name = model._meta.verbose_name
         raise NotFound("not_found", f"No {name} with id {pk}.") from None
+
+
+class OrgLookup(Generic[M]):
+    """`get_for_org` for a lookup made on every request (the booking's practitioner, room and
+    patient): the same statement, its SQL compiled once per process."""
+
+    def __init__(self, model: type[M], *select_related: str) -> None:
+        self._name = model._meta.verbose_name
+        self._query: CompiledQuery[Any] = CompiledQuery(
+            lambda org, pk: model.objects.select_related(*select_related).filter(
+                organization_id=org, pk=pk
+            ),
+            org=int,
+            pk=int,
+        )
+
+    def __call__(self, organization: Organization | int, pk: Any) -> M:
+        try:
+            found = self._query.first(org=org_id_of(organization), pk=pk)
+        except (ValueError, TypeError):
+            found = None
+        if found is None:
+            raise NotFound("not_found", f"No {self._name} with id {pk}.")
+        return found
 
 
 def org_id_of(owner: Any) -> int:
