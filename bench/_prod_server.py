@@ -63,9 +63,10 @@ def prod_server(
     token: str,
     settings_module: str = "mesocare.settings",
 ) -> Iterator[Server]:
-    """Serve with ``workers`` gunicorn workers (``threads`` > 1: the gthread worker class,
-    passed as ``GUNICORN_CMD_ARGS``, as an operator would). ``settings_module`` lets a
-    benchmark mount its own reference view beside the product's URLs."""
+    """Serve with ``workers`` gunicorn workers (``threads`` > 1: the gthread worker class with
+    a keep-alive longer than load_mixed's pauses, as `mesocare serve --threads` runs it).
+    ``settings_module`` lets a benchmark mount its own reference view beside the product's
+    URLs."""
     port = free_port()
     var = tempfile.TemporaryDirectory(prefix="mc-bench-serve-")
     env = {
@@ -80,15 +81,10 @@ def prod_server(
         "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(ROOT)]),
         "LOG_LEVEL": "ERROR",
     }
-    if threads > 1:
-        # keep-alive longer than a client's pause between requests (2.5 s in load_mixed):
-        # a connection the server drops just as the client reuses it is a failed request
-        env["GUNICORN_CMD_ARGS"] = f"--threads {threads} --worker-class gthread --keep-alive 5"
-    else:
-        env.pop("GUNICORN_CMD_ARGS", None)
+    env.pop("GUNICORN_CMD_ARGS", None)
     log = open(Path(var.name) / "server.log", "w")  # noqa: SIM115 - closed below
     cmd = [sys.executable, "-m", "mesocare", "serve", "--prod", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--workers", str(workers)]
+    cmd += ["--port", str(port), "--workers", str(workers), "--threads", str(threads)]
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
     server = Server("127.0.0.1", port, workers, threads)
     try:

@@ -8,7 +8,7 @@ database with the world of ``booking_throughput.py`` (16 practitioners and rooms
 with an email address, 60 days of 30-minute slots), starts ``mesocare serve --prod`` on a free
 port against it with the production environment of docs/operators.md (gunicorn, ``--workers``
 as many as cores by default, ``--threads`` > 1 the gthread worker class through
-``GUNICORN_CMD_ARGS``), and alternates for ``--rounds`` rounds:
+``mesocare serve --threads``), and alternates for ``--rounds`` rounds:
 
 1. raw INSERT: ``--clients`` threads, one row per transaction into a table of the appointment's
    columns without constraints or indexes (the reference of ``booking_throughput.py``);

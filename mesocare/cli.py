@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--prod", action="store_true", help="gunicorn, production security")
     serve.add_argument("--workers", type=int, default=3)
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="with --prod: threads per worker (more than 1: gunicorn's gthread workers)",
+    )
 
     worker = sub.add_parser(
         "worker", help="deliver patient messages and run background tasks (until SIGTERM)"
@@ -128,7 +134,18 @@ def _setup(prod: bool = False, debug: bool = False) -> None:
     django.setup()
 
 
-def _serve(host: str, port: int, prod: bool, workers: int) -> int:
+def gunicorn_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn's command line. Threads let a worker serve other requests while one waits for
+    PostgreSQL; the keep-alive outlasts a client's pause between requests on one connection."""
+    argv = [sys.executable, "-m", "gunicorn", "mesocare.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+            "--no-control-socket"]  # fmt: skip
+    if threads > 1:
+        argv += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"]
+    return argv
+
+
+def _serve(host: str, port: int, prod: bool, workers: int, threads: int = 1) -> int:
     from django.core.management import call_command
 
     if prod:
@@ -139,12 +156,7 @@ def _serve(host: str, port: int, prod: bool, workers: int) -> int:
         # reach it; as a child it kept serving after this process was stopped. Its control
         # socket is off: one fixed path in the home folder would be shared by every server
         # on the machine, and a service account's home may not be writable.
-        os.execv(
-            sys.executable,
-            [sys.executable, "-m", "gunicorn", "mesocare.wsgi:application",
-             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-             "--no-control-socket"],
-        )  # fmt: skip
+        os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
     call_command("runserver", f"{host}:{port}", "--noreload")
     return 0
 
@@ -181,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_serve:
             sys.exit(_serve("127.0.0.1", args.port, prod=False, workers=1))
     elif args.command == "serve":
-        sys.exit(_serve(args.host, args.port, args.prod, args.workers))
+        sys.exit(_serve(args.host, args.port, args.prod, args.workers, args.threads))
     elif args.command == "worker":
         from mesocare.notify.runner import run_worker
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from mesocare.cli import gunicorn_argv
+
 VENDOR = Path(__file__).parents[2] / "mesocare" / "web" / "static" / "mesocare" / "vendor"
 START_TIMEOUT = 50.0  # collectstatic (brotli) is most of it; the whole test stays under 60 s
 
@@ -61,7 +63,11 @@ def production_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[by
     log = (tmp_path / "serve.log").open("w+b")
     # A session of its own, so the gunicorn master and its workers are stopped together.
     server = subprocess.Popen(
-        [*command, "--workers", "1"], env=env, stdout=log, stderr=log, start_new_session=True
+        [*command, "--workers", "1", "--threads", "2"],
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -120,3 +126,11 @@ def test_vendored_scripts_name_no_missing_source_map() -> None:
     for script in VENDOR.glob("*.js"):
         for name in re.findall(r"sourceMappingURL=(\S+)", script.read_text()):
             assert (VENDOR / name).exists(), f"{script.name} names {name}, which is not shipped"
+
+
+def test_threads_run_gthread_workers_and_one_thread_the_sync_worker() -> None:
+    threaded = gunicorn_argv("127.0.0.1", 8000, workers=2, threads=4)
+    assert threaded[threaded.index("--workers") + 1] == "2"
+    assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+    assert threaded[threaded.index("--threads") + 1] == "4"
+    assert "--worker-class" not in gunicorn_argv("127.0.0.1", 8000, workers=2, threads=1)
