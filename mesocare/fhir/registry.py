@@ -75,7 +75,7 @@ from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
 from mesocare.clinics.permissions import Perm
-from mesocare.fhir.sqllines import copy_rows, rows_query
+from mesocare.fhir.sqllines import BLOCK_LINES, copy_blocks, rows_query
 
 FHIR_BASE_PATH = "/fhir/R4"
 SearchType = Literal["token", "date", "reference", "string", "number", "quantity", "uri"]
@@ -156,11 +156,13 @@ def version_of(resource: dict[str, Any]) -> str:
 
 def _with_meta(raw: bytes, updated: datetime) -> tuple[bytes, str]:
     """Serialized resource without meta → (serialized with meta, versionId), no re-encoding."""
+    return with_meta(raw, instant(updated).encode())
+
+
+def with_meta(raw: bytes, updated: bytes) -> tuple[bytes, str]:
+    """`_with_meta` with the change time already as `instant` writes it."""
     version = hashlib.sha256(raw).hexdigest()[:16]
-    meta = b',"meta":{"versionId":"%s","lastUpdated":"%s"}}' % (
-        version.encode(),
-        instant(updated).encode(),
-    )
+    meta = b',"meta":{"versionId":"%s","lastUpdated":"%s"}}' % (version.encode(), updated)
     return raw[:-1] + meta, version
 
 
@@ -298,20 +300,20 @@ class Source:
         if batch:
             yield from self._with_children(batch, make)
 
-    def encoded_in_database(
+    def blocks_in_database(
         self,
         ctx: MappingContext,
         since: datetime | None = None,
         patient_ids: Iterable[int] | None = None,
-    ) -> Iterator[bytes]:
+    ) -> Iterator[tuple[int, bytes]]:
         """The serialized resources written by PostgreSQL (``sql``) for the same rows as `rows`
-        (same organization, ``since``, patients and scope) and streamed by ``COPY``
+        (same organization, ``since``, patients and scope) and streamed by ``COPY`` in blocks
         (`mesocare.fhir.sqllines`); Python appends ``meta``."""
         assert self.sql is not None
         qs = self._filtered(ctx, since, patient_ids, related=False)
         joins = self.sql_joins(ctx) if self.sql_joins is not None else None
-        for body, updated in copy_rows(*rows_query(qs, self.last_updated, self.sql(ctx), joins)):
-            yield _with_meta(body, updated)[0]
+        for count, rows in copy_blocks(*rows_query(qs, self.last_updated, self.sql(ctx), joins)):
+            yield count, b"\n".join([with_meta(body, updated)[0] for body, updated in rows])
 
     def _with_children(self, batch: list[tuple[Any, ...]], make: Any) -> Iterator[Any]:
         parent_pks = [values[0] for values in batch]
@@ -432,14 +434,28 @@ class ResourceType:
         in_database: bool | None = None,
     ) -> Iterator[bytes]:
         """Every resource of the type as serialized JSON, source after source, by primary key
-        (the bulk export's path: tuples, not model instances, for fast-path sources). On
-        PostgreSQL (``in_database`` None) a source with ``sql`` is built by the database."""
+        (what `iter_blocks` writes, one resource at a time)."""
+        for _count, block in self.iter_blocks(ctx, since, patient_ids, chunk_size, in_database):
+            yield from block.split(b"\n")
+
+    def iter_blocks(
+        self,
+        ctx: MappingContext,
+        since: datetime | None = None,
+        patient_ids: Iterable[int] | None = None,
+        chunk_size: int = 5000,
+        in_database: bool | None = None,
+    ) -> Iterator[tuple[int, bytes]]:
+        """Every resource of the type as serialized JSON, source after source, by primary key,
+        in blocks: (number of resources, their lines joined by newlines). This is the bulk
+        export's path: tuples, not model instances, for fast-path sources; on PostgreSQL
+        (``in_database`` None) a source with ``sql`` is built by the database."""
         ids = list(patient_ids) if patient_ids is not None else None
         if in_database is None:
             in_database = connection.vendor == "postgresql"
         for source in self.sources:
             if in_database and source.sql is not None:
-                yield from source.encoded_in_database(ctx, since, ids)
+                yield from source.blocks_in_database(ctx, since, ids)
                 continue
             if source.fast:
                 items: Iterable[Any] = source.rows(ctx, since, ids, chunk_size=chunk_size)
@@ -447,8 +463,14 @@ class ResourceType:
                 qs = source.queryset(ctx, since=since, patient_ids=ids)
                 items = qs.iterator(chunk_size=min(chunk_size, 2000))
             encode = source.encode
+            block: list[bytes] = []
             for item in items:
-                yield encode(item, ctx)
+                block.append(encode(item, ctx))
+                if len(block) == BLOCK_LINES:
+                    yield len(block), b"\n".join(block)
+                    block = []
+            if block:
+                yield len(block), b"\n".join(block)
 
 
 # Bulk Data Access IG 2.0.0 kick-off operations this server serves (`mesocare.fhir.bulk.urls`):

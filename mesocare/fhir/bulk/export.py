@@ -2,10 +2,12 @@
 cancel and retention.
 
 The run reads one consistent snapshot: on PostgreSQL a REPEATABLE READ transaction (its start is
-the manifest's ``transactionTime``); SQLite's read transaction is a snapshot by construction (WAL).
-Resources stream from the registry's ``iter_encoded`` (chunked reads of tuples, each resource
-serialized once) into ndjson files, one type per file, a new file every
-``FHIR_EXPORT_FILE_LINES`` lines, so memory stays bounded whatever the organization's size.
+the manifest's ``transactionTime``), shared with the connections that write other types at the
+same time (`mesocare.fhir.bulk.snapshot_workers`); SQLite's read transaction is a snapshot by
+construction (WAL). Resources stream from the registry's ``iter_blocks`` (blocks of serialized
+lines, built by the database or from chunked reads of tuples, each resource serialized once) into
+ndjson files, one type per file, a new file every ``FHIR_EXPORT_FILE_LINES`` lines, so memory
+stays bounded whatever the organization's size.
 Groups are the patients seen at one location (``Group/<location id>``): the product has no
 other patient sets."""
 
@@ -28,6 +30,7 @@ from mesocare.audit.services import record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
 from mesocare.fhir.bulk.models import ExportJob, ExportStatus
+from mesocare.fhir.bulk.snapshot_workers import write_all
 from mesocare.fhir.bulk.timestamps import iso_timestamps
 from mesocare.fhir.outcome import FhirError, operation_outcome
 from mesocare.fhir.registry import MappingContext, ResourceType, resource_types
@@ -37,7 +40,6 @@ NDJSON_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 SUPPORTED_PARAMS = {"_type", "_since", "_outputFormat"}
 ACTIVE = (ExportStatus.ACCEPTED, ExportStatus.RUNNING)
 CANCEL_MARKER = "CANCELLED"
-WRITE_BLOCK = 2000  # resources joined per write
 WRITE_BUFFER = 1 << 20
 
 
@@ -193,17 +195,26 @@ def run_export(job_id: Any) -> None:
                 transaction_time = timezone.now()
             patient_ids = _patient_ids(job)
             ids = list(patient_ids) if patient_ids is not None else None
+
+            def write(name: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+                try:
+                    # A savepoint: on PostgreSQL a failed query aborts the transaction,
+                    # and the other types must still be written (same snapshot).
+                    with transaction.atomic():
+                        return _write_type(directory, types[name], ctx, job, ids), None
+                except _Cancelled:
+                    raise
+                except Exception as exc:  # one type failing must not lose the others
+                    return [], {"type": name, "message": str(exc)[:500]}
+
             with iso_timestamps():
-                for name in job.types:
-                    try:
-                        # A savepoint: on PostgreSQL a failed query aborts the transaction,
-                        # and the other types must still be written (same snapshot).
-                        with transaction.atomic():
-                            output += _write_type(directory, types[name], ctx, job, ids)
-                    except _Cancelled:
-                        raise
-                    except Exception as exc:  # one type failing must not lose the others
-                        errors.append({"type": name, "message": str(exc)[:500]})
+                parallel = connection.vendor == "postgresql" and outermost
+                written = write_all(list(job.types), write, parallel)
+            for name in job.types:
+                files, error = written[name]
+                output += files
+                if error is not None:
+                    errors.append(error)
     except _Cancelled:
         shutil.rmtree(directory, ignore_errors=True)
         return
@@ -246,39 +257,34 @@ def _write_type(
     job: ExportJob,
     patient_ids: list[int] | None,
 ) -> list[dict[str, Any]]:
-    """One type's ndjson files: serialized resources are joined and written in large blocks
-    (a new file every `file_lines` lines)."""
+    """One type's ndjson files, written a block of lines at a time (a new file every
+    `file_lines` lines: a block that crosses the limit is split there)."""
     limit = file_lines()
     files: list[dict[str, Any]] = []
     out = None
-    count = 0
-    pending: list[bytes] = []
     try:
-        for raw in rtype.iter_encoded(ctx, since=job.since, patient_ids=patient_ids):
-            if out is None or count == limit:
-                if out is not None:
-                    out.write(b"\n".join(pending) + b"\n")
-                    pending = []
-                    out.close()
-                    files[-1]["count"] = count
-                    if _cancelled(directory):
-                        raise _Cancelled
-                name = f"{rtype.name}-{len(files) + 1}.ndjson"
-                out = (directory / name).open("wb", buffering=WRITE_BUFFER)
-                files.append({"type": rtype.name, "file": name, "count": 0})
-                count = 0
-            pending.append(raw)
-            count += 1
-            if len(pending) == WRITE_BLOCK:
-                out.write(b"\n".join(pending) + b"\n")
-                pending = []
-        if out is not None and pending:
-            out.write(b"\n".join(pending) + b"\n")
+        for count, block in rtype.iter_blocks(ctx, since=job.since, patient_ids=patient_ids):
+            while count:
+                if out is None or files[-1]["count"] == limit:
+                    if out is not None:
+                        out.close()
+                        if _cancelled(directory):
+                            raise _Cancelled
+                    name = f"{rtype.name}-{len(files) + 1}.ndjson"
+                    out = (directory / name).open("wb", buffering=WRITE_BUFFER)
+                    files.append({"type": rtype.name, "file": name, "count": 0})
+                room = limit - files[-1]["count"]
+                if count <= room:
+                    out.write(block + b"\n")
+                    files[-1]["count"] += count
+                    break
+                lines = block.split(b"\n")
+                out.write(b"\n".join(lines[:room]) + b"\n")
+                files[-1]["count"] += room
+                block, count = b"\n".join(lines[room:]), count - room
     finally:
         if out is not None:
             out.close()
-    if files:
-        files[-1]["count"] = count
     return files
 
 
