@@ -1,5 +1,6 @@
-"""`seed_chain`: a chain of clinics with N patients and their histories, streamed into
-PostgreSQL with COPY. See `mesocare.demo.scale` for what one patient's history holds."""
+"""`seed_chain`: a chain of clinics with N patients and their histories: the rows that need
+the slot book streamed into PostgreSQL with COPY, the bulky rows that follow from them made
+in the database (`derived`). See `mesocare.demo.scale` for what one patient's history holds."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from mesocare.audit.models import AuditEvent
 from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
+from mesocare.demo.scale import derived
 from mesocare.demo.scale.copy import (
     CopySet,
     TableCopy,
@@ -34,18 +36,21 @@ from mesocare.scheduling.models import Appointment
 PAST_DAYS = 3 * 365
 FUTURE_DAYS = 60
 VISITS_PER_PATIENT = 5
-MODELS: dict[str, Any] = {
+COPIED: dict[str, Any] = {
     "patient": Patient,
     "plan": TreatmentPlan,
     "planned": PlannedSession,
-    "plan_event": PlanEvent,
     "appointment": Appointment,
+}
+MADE: dict[str, Any] = {
     "session": TreatmentSession,
+    "plan_event": PlanEvent,
     "injection": InjectionRecord,
     "component": CocktailComponent,
     "message": OutboxMessage,
     "audit": AuditEvent,
 }
+MODELS: dict[str, Any] = COPIED | MADE
 
 
 class SeedRefused(RuntimeError):
@@ -155,9 +160,11 @@ def seed_chain(
         groups[w].append((loc, n))
         sizes[w] += n
     bounds = per_patient_bounds(skeleton.protocols)
-    bounds_by_table = {MODELS[k]._meta.db_table: v for k, v in bounds.items()}
+    bounds_by_table = {
+        MODELS[k]._meta.db_table: v for k, v in (bounds | derived.PER_PATIENT).items()
+    }
     jobs = []
-    base = {name: first_ids[MODELS[name]._meta.db_table] for name in MODELS}
+    base = {name: first_ids[COPIED[name]._meta.db_table] for name in COPIED}
     for w, group in enumerate(groups):
         jobs.append(
             _Job(
@@ -166,7 +173,6 @@ def seed_chain(
                 now=now,
                 first_day=first_day,
                 days=days,
-                months=months,
                 protocols=skeleton.protocols,
                 ids=dict(base),
                 dsn=dsn,
@@ -179,6 +185,14 @@ def seed_chain(
     by_size = sorted(tables, key=lambda t: -bounds_by_table.get(t, 0))
     with deferred_indexes(dsn, by_size, on=defer_indexes, parallel=max(2, workers)):
         counts = _run(jobs, progress, patients)
+        copied = sum(counts.values())
+        copy_seconds = time.perf_counter() - load_started
+        say(
+            f"Copied {copied:,} rows in {copy_seconds:.0f} s "
+            f"({copied / max(copy_seconds, 1e-9):,.0f} rows/s); making the rest in the database…"
+        )
+        counts |= _derive(dsn, first_ids, skeleton.locations, skeleton.protocols, months, now,
+                          seed, workers, say)  # fmt: skip
         result.load_seconds = time.perf_counter() - load_started
         total = sum(counts.values())
         say(
@@ -201,6 +215,50 @@ def seed_chain(
     return result
 
 
+def _derive(
+    dsn: str, first_ids: dict[str, int], locations: list[Loc], protocols: list[Proto],
+    months: list[dt.date], now: dt.datetime, seed: int, workers: int,
+    say: Callable[[str], None],
+) -> dict[str, int]:  # fmt: skip
+    """Make the sessions, plan events, injections, components, messages and audit events
+    of the copied rows."""
+    import psycopg
+    from psycopg import sql
+
+    def table(name: str) -> str:
+        return str(MODELS[name]._meta.db_table)
+
+    def span(name: str) -> tuple[int, int]:
+        first = first_ids[table(name)]
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute(
+                f'SELECT max(id) FROM "{table(name)}" WHERE id >= %s',  # type: ignore[arg-type]
+                [first],
+            ).fetchone()
+        return first, int(row[0]) if row and row[0] is not None else first - 1
+
+    ranges = derived.Ranges(
+        patient=span("patient"), plan=span("plan"), appointment=span("appointment"),
+        session=first_ids[table("session")], plan_event=first_ids[table("plan_event")],
+        injection=first_ids[table("injection")], component=first_ids[table("component")],
+        message=first_ids[table("message")], audit=first_ids[table("audit")],
+    )  # fmt: skip
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name in COPIED:
+            conn.execute(f'ANALYZE "{table(name)}"')  # type: ignore[arg-type]
+    writers = {name: TableCopy(model, derived.FIELDS[name], now) for name, model in MADE.items()}
+    types = derived.column_types(dsn, [table(name) for name in MADE])
+    with psycopg.connect(dsn) as conn:
+        phases = derived.Statements(
+            writers, types, lambda v: sql.Literal(v).as_string(conn), ranges, now, seed,
+            chunks=2 * max(1, workers),
+        ).phases()  # fmt: skip
+    return derived.run(
+        dsn, phases, parallel=max(1, workers), locs=locations, protocols=protocols,
+        months=months, echo=say,
+    )  # fmt: skip
+
+
 @dataclass
 class _Job:
     locations: list[tuple[Loc, int]]
@@ -208,7 +266,6 @@ class _Job:
     now: dt.datetime
     first_day: dt.date
     days: int
-    months: list[dt.date]
     protocols: list[Proto]
     ids: dict[str, int]
     dsn: str
@@ -218,12 +275,12 @@ def _load(job: _Job, report: Callable[[int, int], None]) -> dict[str, int]:
     """Generate and COPY the patients of some locations; `report(patients, rows)` as it goes."""
     history = History(
         rng=random.Random(job.seed), now=job.now, first_day=job.first_day, days=job.days,
-        months=job.months, protocols=job.protocols, next_ids=job.ids,
+        protocols=job.protocols, next_ids=job.ids,
     )  # fmt: skip
-    writers = {name: TableCopy(model, FIELDS[name], job.now) for name, model in MODELS.items()}
+    writers = {name: TableCopy(model, FIELDS[name], job.now) for name, model in COPIED.items()}
     done = 0
     with CopySet(job.dsn, writers) as copies:
-        out = {name: copies.writer(name) for name in MODELS}
+        out = {name: copies.writer(name) for name in COPIED}
         for loc, n in job.locations:
             for written in history.location(loc, n, out):
                 done += written

@@ -1,4 +1,5 @@
-"""One synthetic patient's history, as rows for COPY.
+"""One synthetic patient's history, as rows for COPY (the bulky rows that follow from it by
+fixed rules are made in the database: see `derived`).
 
 Each patient belongs to one location and has two courses (plans) of a curated protocol: three
 sessions of the first, then, two to eight months later, the first two of the second. Each of
@@ -12,7 +13,6 @@ opened and signed, plans, and the reads of the patient's record on visit days).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -38,26 +38,10 @@ FIELDS: dict[str, list[str]] = {
              "completed_on", "maintenance_due_on", "status_changed_at", "status_changed_by_id",
              "created_by_id", "created_at"],
     "planned": ["id", "organization_id", "plan_id", "index", "earliest", "target", "latest"],
-    "plan_event": ["id", "organization_id", "plan_id", "kind", "from_status", "to_status",
-                   "outcome", "at", "by_id"],
     "appointment": ["id", "organization_id", "location_id", "practitioner_id", "room_id",
                     "patient_id", "start", "end", "status", "plan_id", "planned_session_id",
                     "course_index", "cancel_reason", "status_changed_at", "created_by_id",
                     "created_at", "updated_at"],
-    "session": ["id", "organization_id", "patient_id", "practitioner_id", "location_id",
-                "appointment_id", "planned_session_id", "protocol_id", "protocol_version_id",
-                "started_at", "signed_at", "signed_by_id", "pain_vas", "created_by_id",
-                "updated_at"],
-    "injection": ["id", "organization_id", "session_id", "n", "zone_id", "technique",
-                  "depth_mm", "points", "volume_per_point_ml", "total_volume_ml",
-                  "needle_kind", "needle_gauge", "created_at", "created_by_id"],
-    "component": ["id", "organization_id", "injection_id", "lot_id", "volume_ml"],
-    "message": ["id", "organization_id", "patient_id", "kind", "channel", "template",
-                "payload", "due_at", "status", "attempts", "last_error", "next_attempt_at",
-                "last_attempt_at", "sent_at", "provider_ref", "idempotency_key", "timezone",
-                "appointment_id", "plan_id", "session_id", "created_at", "updated_at"],
-    "audit": ["id", "organization_id", "actor_id", "actor_label", "action", "object_type",
-              "object_id", "patient_id", "summary", "channel", "at"],
 }  # fmt: skip
 
 INJECTIONS_PER_SESSION = 5
@@ -67,7 +51,6 @@ MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 MINUTES = [dt.timedelta(minutes=m) for m in range(24 * 60)]
-PAIN = ["1.0", "2.0", "2.5", "3.0", "3.5", "4.0", "5.0"]
 CANCEL_REASONS = ["Unwell, called the desk", "Work commitment", "Travelling"]
 _norm_cache: dict[str, tuple[str, str]] = {}
 
@@ -80,13 +63,6 @@ def _norm(name: str) -> tuple[str, str]:
     return hit
 
 
-def _offset(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    h, m = divmod(abs(minutes), 60)
-    return f"{sign}{h:02d}:{m:02d}"
-
-
 class History:
     def __init__(
         self,
@@ -95,7 +71,6 @@ class History:
         now: dt.datetime,
         first_day: dt.date,
         days: int,
-        months: list[dt.date],
         protocols: list[Proto],
         next_ids: dict[str, int],
     ) -> None:
@@ -107,14 +82,7 @@ class History:
         self.ids = dict(next_ids)
         self.counts = {name: 0 for name in next_ids}
         self.rows = 0
-        month_index = {(m.year, m.month): i for i, m in enumerate(months)}
-        self.month_of_day = [
-            month_index[((d := first_day + dt.timedelta(days=k)).year, d.month)]
-            for k in range(days)
-        ]
         self.dates = [first_day + dt.timedelta(days=k) for k in range(days)]
-        self.iso = [d.isoformat() for d in self.dates]
-        self.hhmm = [f"T{m // 60:02d}:{m % 60:02d}:00" for m in range(24 * 60 + SLOT_MIN)]
 
     def _take_ids(self, name: str, n: int) -> int:
         first = self.ids[name]
@@ -132,9 +100,8 @@ class History:
             dt.datetime.combine(d, dt.time(0), tzinfo=dt.UTC) - off
             for d, off in zip(self.dates, offsets, strict=True)
         ]
-        off_str = [_offset(o) for o in offsets]
         book = SlotBook(len(loc.lanes), WEEK, self.first_day.weekday(), self.days, seed=loc.id)
-        ctx = _LocContext(loc, day_utc, off_str)
+        ctx = _LocContext(loc, day_utc)
         step = 0
         for _ in range(n):
             self._patient(ctx, book, out)
@@ -182,7 +149,7 @@ class History:
             visits_start - dt.timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600)),
             now - HOUR,
         )
-        desk, desk_label = loc.reception_user_id, loc.reception_email
+        desk = loc.reception_user_id
         lanes = loc.lanes
         out["patient"]((
             pid, org, given, family, given_norm, family_norm, tail,
@@ -190,20 +157,6 @@ class History:
             "female" if female else "male", email, phone, digits_only(phone), channel,
             "no_known_allergies" if r() < 0.85 else "unknown", desk, created, created, created,
         ))  # fmt: skip
-        audit: list[Row] = [
-            (
-                desk,
-                desk_label,
-                "create",
-                "patients.patient",
-                pid,
-                f"{given} {family}",
-                "web",
-                created,
-            )
-        ]
-        name_json = json.dumps(given)
-
         # Visits: status, booking time; sessions for the ones seen.
         n = len(visits)
         statuses: list[str] = []
@@ -269,31 +222,13 @@ class History:
                     target - dt.timedelta(days=tg - mn) if idx else target, target,
                     target + dt.timedelta(days=mx - tg) if idx else target,
                 ))  # fmt: skip
-            events = [("created", "", "proposed", "", plan_created),
-                      ("activated", "proposed", "active", "", plan_created + MINUTE)]  # fmt: skip
-            if completed:
-                events.append(("completed", "active", "completed", "complete", signed_last))
-            ev0 = self._take_ids("plan_event", len(events))
-            for e_i, (kind, fr, to, outcome, at) in enumerate(events):
-                out["plan_event"](
-                    (ev0 + e_i, org, plan_id, kind, fr, to, outcome, at, practitioner_user)
-                )
-            audit.append((practitioner_user, lanes[first[1]].email, "create",
-                          "plans.treatmentplan", plan_id,
-                          f"plan: {proto.code} v1, {planned_n} sessions", "web",
-                          plan_created))  # fmt: skip
-            audit.append((practitioner_user, lanes[first[1]].email, "update", "plans.treatmentplan",
-                          plan_id, f"plan {plan_id} active: its course is booked", "web",
-                          plan_created + MINUTE))  # fmt: skip
 
-        # Appointments, sessions, injections, components, messages.
+        # Appointments.
         a0 = self._take_ids("appointment", n)
-        last_signed: tuple[int, dt.datetime, int] | None = None
-        for k, (d, lane_i, minute, start) in enumerate(visits):
+        for k, (_d, lane_i, _minute, start) in enumerate(visits):
             aid = a0 + k
             lane = lanes[lane_i]
             p_i = plan_of[k]
-            proto = plans[p_i]
             status = statuses[k]
             end = start + SLOT
             ps_id = planned_ids[p_i][course[k] - 1]
@@ -313,188 +248,12 @@ class History:
                 rng.choice(CANCEL_REASONS) if status == "cancelled" else "",
                 changed, desk, booked, changed or booked,
             ))  # fmt: skip
-            local = f"{self.iso[d]}{ctx.hhmm[minute]}{ctx.off[d]}"
-            local_end = f"{self.iso[d]}{ctx.hhmm[minute + SLOT_MIN]}{ctx.off[d]}"
-            audit.append((desk, desk_label, "create", "scheduling.appointment", aid,
-                          f"booked appointment at {local}", "web", booked))  # fmt: skip
-            if status != "booked":
-                audit.append((desk if status != "completed" else lane.user_id,
-                              desk_label if status != "completed" else lane.email, "update",
-                              "scheduling.appointment", aid,
-                              f"appointment booked → {status}", "web", changed))  # fmt: skip
-            payload = ctx.appt_payload % (json.dumps(proto.name), local, local_end, name_json)
-            ts = int(start.timestamp())
-            self._message(
-                ctx,
-                out,
-                pid,
-                "booking_confirmation",
-                channel,
-                payload,
-                booked,
-                f"appointment:{aid}:booking_confirmation:{ts}",
-                aid,
-                None,
-                None,
-                False,
-            )
-            self._message(
-                ctx,
-                out,
-                pid,
-                "reminder",
-                channel,
-                payload,
-                start - DAY,
-                f"appointment:{aid}:reminder:{ts}",
-                aid,
-                None,
-                None,
-                status == "cancelled" and start - DAY > (changed or start),
-            )
-            if status != "completed":
-                continue
-            sid = self._take_ids("session", 1)
-            signed = start + 25 * MINUTE
-            out["session"]((
-                sid, org, pid, lane.membership_id, loc.id, aid, ps_id, proto.id,
-                proto.version_id, start + 2 * MINUTE, signed, lane.user_id, rng.choice(PAIN),
-                lane.user_id, signed,
-            ))  # fmt: skip
-            i0 = self._take_ids("injection", INJECTIONS_PER_SESSION)
-            c0 = self._take_ids("component", INJECTIONS_PER_SESSION)
-            zones = proto.zones
-            month = self.month_of_day[d]
-            products = proto.products
-            for j in range(INJECTIONS_PER_SESSION):
-                depth, points, vpp, total = rng.choice(proto.injections)
-                out["injection"]((
-                    i0 + j, org, sid, j + 1, zones[(j + pid) % len(zones)], proto.technique,
-                    depth, points, vpp, total, "needle", 30, start + (5 + 3 * j) * MINUTE,
-                    lane.user_id,
-                ))  # fmt: skip
-                out["component"](
-                    (c0 + j, org, i0 + j, loc.lots[(products[j % len(products)], month)], total)
-                )
-            opened = start + 2 * MINUTE
-            audit.append((lane.user_id, lane.email, "create", "charting.treatmentsession", sid,
-                          f"opened treatment session {sid}", "web", opened))  # fmt: skip
-            audit.append((lane.user_id, lane.email, "update", "charting.treatmentsession", sid,
-                          f"signed treatment session {sid}", "web", signed))  # fmt: skip
-            self._message(
-                ctx,
-                out,
-                pid,
-                "aftercare",
-                channel,
-                ctx.plain_payload % name_json,
-                signed,
-                f"session:{sid}:aftercare",
-                None,
-                None,
-                sid,
-                False,
-            )
-            last_signed = (sid, signed, plan_ids[p_i])
-        if last_signed is not None:
-            sid, signed, plan_id = last_signed
-            self._message(
-                ctx,
-                out,
-                pid,
-                "check_in_24h",
-                channel,
-                ctx.plain_payload % name_json,
-                signed + DAY,
-                f"session:{sid}:check_in_24h",
-                None,
-                plan_id,
-                sid,
-                False,
-            )
-
-        # Reads of the record on visit days (desk at arrival, practitioner in the room).
-        seen = [v for v in visits if v[3] < now] or [(0, 0, 0, created)]
-        while len(audit) < AUDIT_PER_PATIENT:
-            d, lane_i, _m, start = rng.choice(seen)
-            if r() < 0.5:
-                actor, label, at = (
-                    desk,
-                    desk_label,
-                    start - dt.timedelta(seconds=rng.randint(60, 1800)),
-                )
-            else:
-                lane = lanes[lane_i]
-                actor, label, at = (
-                    lane.user_id,
-                    lane.email,
-                    start + dt.timedelta(seconds=rng.randint(30, 1500)),
-                )
-            audit.append(
-                (
-                    actor,
-                    label,
-                    "read",
-                    "patients.patient",
-                    pid,
-                    f"{given} {family}",
-                    "web",
-                    min(at, now),
-                )
-            )
-        e0 = self._take_ids("audit", len(audit))
-        write = out["audit"]
-        for e_i, (actor, label, action, otype, oid, summary, chan, at) in enumerate(audit):
-            write((e0 + e_i, org, actor, label, action, otype, str(oid), pid, summary, chan, at))
-
-    def _message(
-        self, ctx: _LocContext, out: Out, pid: int, kind: str, channel: str, payload: str,
-        due: dt.datetime, key: str, appointment: int | None, plan: int | None,
-        session: int | None, cancelled: bool,
-    ) -> None:  # fmt: skip
-        mid = self._take_ids("message", 1)
-        created = min(due, self.now)
-        row: tuple[Any, ...]
-        if cancelled:
-            row = ("cancelled", 0, "", None, None, None, "")
-        elif due > self.now:
-            row = ("pending", 0, "", due, None, None, "")
-        elif self.rng.random() < 0.01:
-            row = ("failed", 5, "550 mailbox unavailable", None, due + HOUR, None, "")
-        else:
-            sent = due + dt.timedelta(seconds=3)
-            row = ("sent", 1, "", None, sent, sent, f"{channel}-{mid}")
-        status, attempts, error, next_at, last_at, sent_at, ref = row
-        out["message"]((
-            mid, ctx.loc.org_id, pid, kind, channel, _TEMPLATES[kind], payload, due, status,
-            attempts, error, next_at, last_at, sent_at, ref, key, ctx.loc.tz, appointment, plan,
-            session, created, last_at or created,
-        ))  # fmt: skip
-
-
-_TEMPLATES = {
-    "booking_confirmation": "booking_confirmation",
-    "reminder": "reminder",
-    "aftercare": "aftercare",
-    "check_in_24h": "check_in",
-}
 
 
 class _LocContext:
-    def __init__(self, loc: Loc, day_utc: list[dt.datetime], off: list[str]) -> None:
+    def __init__(self, loc: Loc, day_utc: list[dt.datetime]) -> None:
         self.loc = loc
         self.day_utc = day_utc
-        self.off = off
-        self.hhmm = [f"T{m // 60:02d}:{m % 60:02d}:00" for m in range(24 * 60 + SLOT_MIN)]
-        common = (
-            f'"clinic": {json.dumps(loc.org_name)}, "location": {json.dumps(loc.name)}, '
-            f'"phone": {json.dumps(loc.phone)}, "address": {json.dumps(loc.address)}'
-        )
-        esc = common.replace("%", "%%")
-        self.appt_payload = (
-            '{"title": %s, ' + esc + ', "starts_at": "%s", "ends_at": "%s", "patient_name": %s}'
-        )
-        self.plain_payload = "{" + esc + ', "patient_name": %s}'
 
 
 def per_patient_bounds(protocols: list[Proto]) -> dict[str, int]:
@@ -504,11 +263,5 @@ def per_patient_bounds(protocols: list[Proto]) -> dict[str, int]:
         "patient": 1,
         "plan": 2,
         "planned": 3 + max(p.sessions for p in protocols),
-        "plan_event": 5,
         "appointment": visits,
-        "session": visits,
-        "injection": visits * INJECTIONS_PER_SESSION,
-        "component": visits * INJECTIONS_PER_SESSION,
-        "message": 3 * visits + 1,
-        "audit": AUDIT_PER_PATIENT,
     }
