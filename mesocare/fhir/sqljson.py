@@ -33,7 +33,33 @@ import orjson
 
 
 class Json(str):
-    """A fragment whose value is never NULL (constants, objects, arrays)."""
+    """A fragment whose value is never NULL (constants, objects, arrays). ``parts`` are the
+    pieces it concatenates (`Text` for constant text), so that an enclosing object or array
+    merges adjacent constants into one literal instead of concatenating them on every row."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, sql: str, parts: tuple[str, ...] | None = None) -> Json:
+        fragment = super().__new__(cls, sql)
+        fragment.parts = parts if parts is not None else (sql,)
+        return fragment
+
+
+class Text(str):
+    """Constant text inside `Json.parts` (unquoted)."""
+
+
+def chain(*pieces: str) -> Json:
+    """The concatenation of never-NULL pieces, adjacent constants merged."""
+    merged: list[str] = []
+    for piece in pieces:
+        for item in piece.parts if isinstance(piece, Json) else (piece,):
+            if isinstance(item, Text) and merged and isinstance(merged[-1], Text):
+                merged[-1] = Text(merged[-1] + item)
+            else:
+                merged.append(item)
+    sql = [sql_text(item) if isinstance(item, Text) else item for item in merged]
+    return Json(sql[0] if len(sql) == 1 else "(" + " || ".join(sql) + ")", tuple(merged))
 
 
 def sql_text(value: str) -> str:
@@ -43,7 +69,7 @@ def sql_text(value: str) -> str:
 
 def const(value: Any) -> Json:
     """A JSON constant (a string, number, boolean)."""
-    return Json(sql_text(orjson.dumps(value).decode()))
+    return chain(Text(orjson.dumps(value).decode()))
 
 
 def col(table: str, name: str) -> str:
@@ -91,15 +117,14 @@ def obj(pairs: Mapping[str, str]) -> Json:
         return Json("'{}'")
     key0, value0 = items[0]
     if isinstance(value0, Json):
-        parts = [sql_text("{" + orjson.dumps(key0).decode() + ":"), value0]
+        parts: list[str] = [Text("{" + orjson.dumps(key0).decode() + ":"), value0]
         for key, value in items[1:]:
-            member = sql_text("," + orjson.dumps(key).decode() + ":")
-            parts.append(
-                f"{member} || {value}"
-                if isinstance(value, Json)
-                else f"COALESCE({member} || {value}, '')"
-            )
-        return Json("(" + " || ".join(parts) + " || '}')")
+            member = "," + orjson.dumps(key).decode() + ":"
+            if isinstance(value, Json):
+                parts += [Text(member), value]
+            else:
+                parts.append(f"COALESCE({sql_text(member)} || {value}, '')")
+        return chain(*parts, Text("}"))
     members = [
         f"COALESCE({sql_text(orjson.dumps(key).decode() + ':')} || {value} || ',', '')"
         for key, value in items
@@ -109,7 +134,10 @@ def obj(pairs: Mapping[str, str]) -> Json:
 
 def arr(*items: str) -> Json:
     """A JSON array of fragments that are never NULL."""
-    return Json("('[' || " + " || ',' || ".join(items) + " || ']')")
+    parts: list[str] = [Text("[")]
+    for n, item in enumerate(items):
+        parts += [Text(","), item] if n else [item]
+    return chain(*parts, Text("]"))
 
 
 def agg(value: str, order_by: str) -> str:
@@ -147,6 +175,17 @@ def lookup(table: Mapping[Any, Any], key: str) -> str:
     return f"({sql_text(as_json)}::jsonb ->> ({key})::text)"
 
 
+def lookup_json(table: Mapping[Any, Any], key: str) -> str:
+    """``table[key]`` serialized as the mapper's serializer writes it, as SQL text (NULL when the
+    key is absent): JSON built once per export instead of once per row."""
+    return lookup({k: orjson.dumps(v).decode() for k, v in table.items()}, key)
+
+
+def inner(value: str) -> str:
+    """The text of a JSON string without its quotes (to splice into a longer string)."""
+    return orjson.dumps(value).decode()[1:-1]
+
+
 def label(labels: Mapping[Any, str], code: str) -> str:
     """`MappingContext.label` as SQL text: the display label of a code (else the code)."""
     return f"COALESCE({lookup(labels, code)}, ({code})::text, '')"
@@ -161,5 +200,5 @@ def resource(type_name: str, fhir_id: str, body: Mapping[str, str]) -> str:
     """The text of a whole resource (without ``meta``, which the export appends); ``fhir_id``
     is SQL text."""
     return obj(
-        {"resourceType": const(type_name), "id": Json(f"('\"' || {fhir_id} || '\"')"), **body}
+        {"resourceType": const(type_name), "id": chain(Text('"'), fhir_id, Text('"')), **body}
     )

@@ -143,13 +143,14 @@ def _milligrams(value: str) -> str:
 
 
 def _doses_text(ctx: MappingContext, product_id: str, volume: str) -> str:
-    """`` (<ingredient> <mg> mg, …)`` of the product's strengths (empty when it has none)."""
+    """`` (<ingredient> <mg> mg, …)`` of the product's strengths (empty when it has none), as
+    the inside of a JSON string."""
     cases = []
     for product, strengths in product_strengths(ctx).items():
         if not strengths:
             continue
         doses = " || ', ' || ".join(
-            f"{q.sql_text(name + ' ')} || "
+            f"{q.sql_text(q.inner(name) + ' ')} || "
             f"{_milligrams(f'{volume} * {q.sql_text(str(mg_per_ml))}::numeric')} || ' mg'"
             for name, mg_per_ml in strengths
         )
@@ -159,29 +160,57 @@ def _doses_text(ctx: MappingContext, product_id: str, volume: str) -> str:
     return f"COALESCE(CASE {product_id} {' '.join(cases)} END, '')"
 
 
+def _concept(system: str, code: Any, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+
+
 def sql(ctx: MappingContext) -> str:
-    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`); reads the joins of `sql_joins`."""
-    volume = q.col(CocktailComponent._meta.db_table, "volume_ml")
-    zone_name = "z.name"
-    technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`); reads the joins of `sql_joins`.
+    Zones, techniques and routes are JSON built once per export and looked up."""
+    component = CocktailComponent._meta.db_table
+    volume = q.col(component, "volume_ml")
+    zones = dict(Zone.objects.values_list("code", "name"))
+    zone_system = ctx.canonical(f"CodeSystem/{CS_ZONE}")
+    sites = {code: _concept(zone_system, code, name) for code, name in zones.items()}
+    labels = ctx.labels(InjectionRecord, "technique")
+    technique_system = ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")
+    methods = {code: _concept(technique_system, code, label) for code, label in labels.items()}
+    unlabelled = q.obj(
+        {
+            "coding": q.arr(
+                q.obj(
+                    {
+                        "system": q.const(technique_system),
+                        "code": q.Json(q.string("i.technique")),
+                        "display": q.Json(q.string("i.technique")),
+                    }
+                )
+            ),
+            "text": q.Json(q.string("i.technique")),
+        }
+    )
+    method = f"COALESCE({q.lookup_json(methods, 'i.technique')}, {unlabelled})"
+    technique_text = (
+        f"COALESCE({q.lookup({k: q.inner(v) for k, v in labels.items()}, 'i.technique')}, "
+        "left(substr(to_json(i.technique::text)::text, 2), -1))"
+    )
     intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
-    route_code = f"CASE WHEN {intradermal} THEN '{INTRADERMAL[0]}' ELSE '{SUBCUTANEOUS[0]}' END"
-    route_display = q.string(
-        f"CASE WHEN {intradermal} THEN '{INTRADERMAL[1]}' ELSE '{SUBCUTANEOUS[1]}' END"
+    route = (
+        f"CASE WHEN {intradermal} THEN {q.const(_concept(SNOMED, *INTRADERMAL))} "
+        f"ELSE {q.const(_concept(SNOMED, *SUBCUTANEOUS))} END"
     )
     text = (
-        f"{q.number(volume)} || ' mL' || {_doses_text(ctx, 'l.product_id', volume)} || ', ' "
-        f"|| {technique} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || {zone_name}"
+        f"""'"' || {q.number(volume)} || ' mL' || {_doses_text(ctx, "l.product_id", volume)} """
+        f"|| ', ' || {technique_text} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || "
+        f"""{q.lookup({k: q.inner(v) for k, v in zones.items()}, "i.zone_code")} || '"'"""
     )
     return q.resource(
         "MedicationAdministration",
-        q.col(CocktailComponent._meta.db_table, "id"),
+        q.col(component, "id"),
         {
-            "partOf": q.arr(q.ref("Procedure", "s.id")),
+            "partOf": q.arr(q.Json(q.ref("Procedure", "s.id"))),
             "status": q.const("completed"),
-            "medicationReference": q.ref(
-                "Medication", q.col(CocktailComponent._meta.db_table, "lot_id")
-            ),
+            "medicationReference": q.ref("Medication", q.col(component, "lot_id")),
             "subject": q.ref("Patient", "s.patient_id"),
             "context": q.ref("Encounter", "s.id"),
             "effectiveDateTime": q.instant("i.created_at"),
@@ -190,51 +219,10 @@ def sql(ctx: MappingContext) -> str:
             ),
             "dosage": q.obj(
                 {
-                    "text": q.Json(q.string(text)),
-                    "site": q.obj(
-                        {
-                            "coding": q.arr(
-                                q.obj(
-                                    {
-                                        "system": q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}")),
-                                        "code": q.Json(q.string("i.zone_code")),
-                                        "display": q.Json(q.string(zone_name)),
-                                    }
-                                )
-                            ),
-                            "text": q.Json(q.string(zone_name)),
-                        }
-                    ),
-                    "route": q.obj(
-                        {
-                            "coding": q.arr(
-                                q.obj(
-                                    {
-                                        "system": q.const(SNOMED),
-                                        "code": q.Json(f"('\"' || {route_code} || '\"')"),
-                                        "display": q.Json(route_display),
-                                    }
-                                )
-                            ),
-                            "text": q.Json(route_display),
-                        }
-                    ),
-                    "method": q.obj(
-                        {
-                            "coding": q.arr(
-                                q.obj(
-                                    {
-                                        "system": q.const(
-                                            ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")
-                                        ),
-                                        "code": q.Json(q.string("i.technique")),
-                                        "display": q.Json(q.string(technique)),
-                                    }
-                                )
-                            ),
-                            "text": q.Json(q.string(technique)),
-                        }
-                    ),
+                    "text": q.Json(f"({text})"),
+                    "site": q.Json(q.lookup_json(sites, "i.zone_code")),
+                    "route": q.Json(f"({route})"),
+                    "method": q.Json(method),
                     "dose": q.obj(
                         {
                             "value": q.Json(q.number(volume)),
@@ -254,8 +242,7 @@ def sql_joins(ctx: MappingContext) -> str:
     return (
         f'JOIN "{InjectionRecord._meta.db_table}" i ON i.id = {component}."injection_id" '
         f'JOIN "{TreatmentSession._meta.db_table}" s ON s.id = i.session_id '
-        f'JOIN "{ProductLot._meta.db_table}" l ON l.id = {component}."lot_id" '
-        f'JOIN "{Zone._meta.db_table}" z ON z.code = i.zone_code'
+        f'JOIN "{ProductLot._meta.db_table}" l ON l.id = {component}."lot_id"'
     )
 
 

@@ -180,37 +180,43 @@ def _quantity(value: str, unit: str) -> str:
     )
 
 
+def _codings(ctx: MappingContext) -> tuple[dict[str, Any], str]:
+    """The zones' ``valueCoding`` by zone code, and the ``valueCoding`` of the technique of an
+    injection ``i`` (JSON built once per export and looked up)."""
+    zone_system = ctx.canonical(f"CodeSystem/{CS_ZONE}")
+    zones = {
+        code: {"system": zone_system, "code": code, "display": name}
+        for code, name in Zone.objects.values_list("code", "name")
+    }
+    technique_system = ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")
+    labels = ctx.labels(InjectionRecord, "technique")
+    techniques = {
+        code: {"system": technique_system, "code": code, "display": label}
+        for code, label in labels.items()
+    }
+    unlabelled = q.obj(
+        {
+            "system": q.const(technique_system),
+            "code": q.Json(q.string("i.technique")),
+            "display": q.Json(q.string("i.technique")),
+        }
+    )
+    return zones, f"COALESCE({q.lookup_json(techniques, 'i.technique')}, {unlabelled})"
+
+
 def _extension(ctx: MappingContext) -> str:
-    """`_injection` in SQL, of an injection ``i`` whose zone is ``z``."""
-    zone_system = q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
-    technique = q.label(ctx.labels(InjectionRecord, "technique"), "i.technique")
+    """`_injection` in SQL, of an injection ``i``."""
+    zones, technique = _codings(ctx)
     parts = q.arr(
         q.obj(
             {
                 "url": q.const("zone"),
-                "valueCoding": q.obj(
-                    {
-                        "system": zone_system,
-                        "code": q.string("i.zone_code"),
-                        "display": q.string("z.name"),
-                    }
-                ),
+                "valueCoding": q.Json(q.lookup_json(zones, "i.zone_code")),
             }
         ),
-        q.obj(
-            {
-                "url": q.const("technique"),
-                "valueCoding": q.obj(
-                    {
-                        "system": q.const(ctx.canonical(f"CodeSystem/{CS_TECHNIQUE}")),
-                        "code": q.string("i.technique"),
-                        "display": q.string(technique),
-                    }
-                ),
-            }
-        ),
+        q.obj({"url": q.const("technique"), "valueCoding": q.Json(technique)}),
         q.obj({"url": q.const("depth"), "valueQuantity": _quantity("i.depth_mm", "mm")}),
-        q.obj({"url": q.const("points"), "valuePositiveInt": q.raw("i.points")}),
+        q.obj({"url": q.const("points"), "valuePositiveInt": q.Json(q.raw("i.points"))}),
         q.obj({"url": q.const("volume"), "valueQuantity": _quantity("i.total_volume_ml", "mL")}),
     )
     return q.obj(
@@ -219,22 +225,12 @@ def _extension(ctx: MappingContext) -> str:
 
 
 def _site(ctx: MappingContext) -> str:
-    """A ``bodySite`` of `build`, of a zone ``z``."""
-    zone_system = q.const(ctx.canonical(f"CodeSystem/{CS_ZONE}"))
-    return q.obj(
-        {
-            "coding": q.arr(
-                q.obj(
-                    {
-                        "system": zone_system,
-                        "code": q.string("z.code"),
-                        "display": q.string("z.name"),
-                    }
-                )
-            ),
-            "text": q.string("z.name"),
-        }
-    )
+    """A ``bodySite`` of `build`, of the zone ``f.zone_code``."""
+    zones, _technique = _codings(ctx)
+    sites = {
+        code: {"coding": [coding], "text": coding["display"]} for code, coding in zones.items()
+    }
+    return q.Json(q.lookup_json(sites, "f.zone_code"))
 
 
 def sql_joins(ctx: MappingContext) -> str:
@@ -242,17 +238,16 @@ def sql_joins(ctx: MappingContext) -> str:
     zones treated, each aggregated once per session, and its course."""
     session = f'"{TreatmentSession._meta.db_table}"'
     injections = InjectionRecord._meta.db_table
-    zones = Zone._meta.db_table
     exported = "i.session_id IN (SELECT pk FROM fhir_rows)"
     return (
         f"LEFT JOIN (SELECT i.session_id, string_agg({_extension(ctx)}, ',' ORDER BY i.n) "
-        f'AS extensions FROM "{injections}" i JOIN "{zones}" z ON z.code = i.zone_code '
+        f'AS extensions FROM "{injections}" i '
         f"WHERE {exported} GROUP BY i.session_id) injections "
         f"ON injections.session_id = {session}.id "
         f"LEFT JOIN (SELECT f.session_id, string_agg({_site(ctx)}, ',' ORDER BY f.first) AS sites "
         f"FROM (SELECT i.session_id, i.zone_code, min(i.n) AS first "
         f'FROM "{injections}" i WHERE {exported} GROUP BY i.session_id, i.zone_code) f '
-        f'JOIN "{zones}" z ON z.code = f.zone_code GROUP BY f.session_id) sites '
+        f"GROUP BY f.session_id) sites "
         f"ON sites.session_id = {session}.id "
         f'LEFT JOIN "{_table(TreatmentSession, "planned_session")}" ps '
         f"ON ps.id = {session}.planned_session_id "
