@@ -17,12 +17,12 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field
 from django.utils import timezone
 
 from mesocare.clinics.models import OpeningHours, WorkingHours
+from mesocare.lib.db.prepared import statement_cursor
 from mesocare.scheduling.choices import ACTIVE_STATUSES
 from mesocare.scheduling.models import Appointment, Block
 from mesocare.scheduling.services.booking import day_times
@@ -118,7 +118,7 @@ def insert_if_free(appointment: Appointment) -> bool:
             ops.adapt_timefield_value(local_start),
             ops.adapt_timefield_value(local_end),
         ]
-    with _cursor(db, postgres) as cursor:
+    with statement_cursor(db) as cursor:
         cursor.execute(_statement(db.vendor), params)
         row = cursor.fetchone()
     if row is None:
@@ -127,15 +127,3 @@ def insert_if_free(appointment: Appointment) -> bool:
     appointment._state.adding = False
     appointment._state.db = db.alias
     return True
-
-
-def _cursor(db: Any, postgres: bool) -> Any:
-    """On PostgreSQL a server-side-binding cursor, whose statements psycopg prepares after the
-    connection's ``prepare_threshold`` runs (`DB_PREPARE_THRESHOLD`; Django's own cursors bind
-    on the client and never prepare), wrapped as Django wraps its cursors so that errors are
-    Django's. While queries are logged (debugging, query counts in tests) it is Django's own
-    cursor, the one whose SQL Django can show."""
-    if not postgres or db.queries_logged:
-        return db.cursor()
-    db.ensure_connection()
-    return db.make_cursor(psycopg.Cursor(db.connection))
