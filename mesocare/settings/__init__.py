@@ -129,6 +129,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's widget markup, select boxes without a template per option (mesocare/lib/form_renderer.py)
+FORM_RENDERER = "mesocare.lib.form_renderer.FormRenderer"
 
 _default_db = f"sqlite:///{VAR_DIR / 'mesocare.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db))}
