@@ -111,8 +111,62 @@ def _awkward(clinic: Any) -> None:
     TreatmentSession.objects.filter(organization=org).update(started_at=dst)
 
 
+def _awkward_injections(clinic: Any) -> None:
+    """Doses that round half to even (0.0005 mg → 0, 0.0015 mg → 0.002, 0.0045 mg → 0.004) of
+    ingredients with quotes, backslashes and ``%`` in their names and strengths in mg/mL, % and
+    mcg/mL; a subcutaneous depth; a technique with no label; two injections in one zone."""
+    from mesocare.catalog.models import Ingredient, ProductIngredient
+    from mesocare.charting.models import CocktailComponent, InjectionRecord
+
+    component = CocktailComponent.objects.filter(organization=clinic.org).order_by("pk").first()
+    assert component is not None
+    product = component.lot.product
+    strengths = [("0.1", "mg/mL"), ("0.03", "%"), ("1.5", "mcg/mL")]
+    for n, (concentration, unit) in enumerate(strengths):
+        ingredient = Ingredient.objects.create(
+            code=f"odd-{n}", name=f'Odd "{n}" \\ {unit}', kind="drug"
+        )
+        ProductIngredient.objects.create(
+            product=product, ingredient=ingredient, concentration=Decimal(concentration), unit=unit
+        )
+    # The session is signed: its models refuse changes, so the fixture writes SQL and
+    # bulk_create (no save()).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CocktailComponent._meta.db_table} SET volume_ml = 0.005 WHERE id = %s",
+            [component.pk],
+        )
+    first = component.injection
+    [second] = InjectionRecord.objects.bulk_create(
+        [
+            InjectionRecord(
+                organization=clinic.org,
+                session=first.session,
+                n=first.n + 1,
+                zone=first.zone,
+                technique="no-such-kind",
+                depth_mm=Decimal("6.5"),
+                points=1,
+                total_volume_ml=Decimal("0.015"),
+                created_by=first.created_by,
+            )
+        ]
+    )
+    CocktailComponent.objects.bulk_create(
+        [
+            CocktailComponent(
+                organization=clinic.org,
+                injection=second,
+                lot=component.lot,
+                volume_ml=Decimal("0.015"),
+            )
+        ]
+    )
+
+
 def test_every_record_kind_and_awkward_values_are_built_the_same(clinic: Any) -> None:
     _awkward(clinic)
+    _awkward_injections(clinic)
     counts = _assert_same(clinic.org.pk)
     for name, count in counts.items():
         assert count > 0, name
