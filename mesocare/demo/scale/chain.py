@@ -24,6 +24,7 @@ from mesocare.demo.scale.copy import (
     deferred_indexes,
     fix_sequences,
     reserve_ids,
+    run_parallel,
 )
 from mesocare.demo.scale.history import FIELDS, History, per_patient_bounds
 from mesocare.demo.scale.setup import WEEK, Loc, Proto, build_skeleton, split
@@ -206,9 +207,10 @@ def seed_chain(
 
     # VACUUM too: it sets the visibility map (index-only scans) and the hint bits, so the first
     # readers of the chain do not pay for rewriting every page they touch.
+    failed = run_parallel(dsn, [f'VACUUM (ANALYZE) "{t}"' for t in by_size], max(2, workers))
+    if failed:
+        raise RuntimeError("\n".join(failed))
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for table in tables:
-            conn.execute(f'VACUUM (ANALYZE) "{table}"')  # type: ignore[arg-type]
         conn.execute("ANALYZE")
     result.rows = {MODELS[k]._meta.db_table: v for k, v in counts.items()}
     result.seconds = time.perf_counter() - started
@@ -254,8 +256,8 @@ def _derive(
             chunks=2 * max(1, workers),
         ).phases()  # fmt: skip
     return derived.run(
-        dsn, phases, parallel=max(1, workers), locs=locations, protocols=protocols,
-        months=months, echo=say,
+        dsn, phases, tables={name: table(name) for name in MADE}, parallel=max(1, workers),
+        locs=locations, protocols=protocols, months=months, echo=say,
     )  # fmt: skip
 
 

@@ -192,9 +192,10 @@ def _deferrable(cursor: Any, tables: Sequence[str]) -> list[_Deferred]:
     return out
 
 
-def _rebuild(dsn: str, statements: list[str], parallel: int) -> list[str]:
-    """Run the rebuilds on `parallel` connections, largest tables first; returns failures.
-    Index builds on one table share its lock; a constraint waits for the table's turn."""
+def run_parallel(dsn: str, statements: list[str], parallel: int) -> list[str]:
+    """Run the statements in order on `parallel` connections (index rebuilds, largest tables
+    first; VACUUM); returns failures. Index builds on one table share its lock; a constraint
+    waits for the table's turn."""
     import queue
     import threading
 
@@ -207,7 +208,7 @@ def _rebuild(dsn: str, statements: list[str], parallel: int) -> list[str]:
 
     def work() -> None:
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("SET maintenance_work_mem = '256MB'")
+            conn.execute("SET maintenance_work_mem = '1GB'")
             while True:
                 try:
                     statement = todo.get_nowait()
@@ -250,7 +251,7 @@ def deferred_indexes(
     finally:
         order = {t: i for i, t in enumerate(tables)}
         statements = [d.create for d in sorted(deferred, key=lambda d: order.get(d.table, 0))]
-        failed = _rebuild(dsn, statements, parallel)
+        failed = run_parallel(dsn, statements, parallel)
         rebuilt.extend(s for s in statements if not any(f.startswith(s) for f in failed))
         if failed:
             raise SeedSchemaError("Rebuilding failed (the data breaks it):\n" + "\n".join(failed))

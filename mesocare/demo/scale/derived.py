@@ -493,14 +493,21 @@ def column_types(dsn: str, tables: list[str]) -> dict[str, dict[str, str]]:
 
 
 def run(
-    dsn: str, phases: list[list[tuple[str, str]]], *, parallel: int, locs: list[Loc],
+    dsn: str, phases: list[list[tuple[str, str]]], *, tables: dict[str, str], parallel: int,
+    locs: list[Loc],
     protocols: list[Proto], months: list[dt.date], echo: Callable[[str], None],
 ) -> dict[str, int]:  # fmt: skip
-    """Run each phase's statements on `parallel` connections, one phase after the other;
-    returns the rows made per table name."""
+    """Run each phase's statements on `parallel` connections, one phase after the other,
+    then ANALYZE what the phase made (the next phase's plans need its row counts); returns
+    the rows made per table name."""
+    import psycopg
+
     counts: dict[str, int] = {}
     for statements in phases:
         _run_phase(dsn, statements, parallel, locs, protocols, months, echo, counts)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for name in dict.fromkeys(name for name, _s in statements):
+                conn.execute(f'ANALYZE "{tables[name]}"')  # type: ignore[arg-type]
     return counts
 
 

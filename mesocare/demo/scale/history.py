@@ -115,6 +115,10 @@ class History:
     def _patient(self, ctx: _LocContext, book: SlotBook, out: Out) -> None:  # noqa: C901, PLR0912, PLR0915
         rng, now, loc = self.rng, self.now, ctx.loc
         r = rng.random
+
+        def ri(a: int, b: int) -> int:  # random.randint without its argument checks
+            return a + int(r() * (b - a + 1))
+
         org = loc.org_id
         pid = self._take_ids("patient", 1)
         female = r() < 0.8
@@ -124,14 +128,14 @@ class History:
             family = f"{family} {rng.choice(FAMILY)}"
         given_norm = _norm(given)[0]
         family_norm, tail = _norm(family)
-        phone = f"+39 3{rng.randint(10, 99)} {rng.randint(1000000, 9999999)}"
+        phone = f"+39 3{ri(10, 99)} {ri(1000000, 9999999)}"
         email = f"patient{pid}@example.org" if r() < 0.75 else ""
         channel = "email" if email and r() < 0.7 else "sms"
         pa, pb = rng.choice(self.protocols), rng.choice(self.protocols)
         ia, ib = pa.interval[1], pb.interval[1]
-        gap = rng.randint(60, 240)
+        gap = ri(60, 240)
         span = 2 * ia + gap + ib
-        day = rng.randint(0, max(0, self.days - 1 - span))
+        day = ri(0, max(0, self.days - 1 - span))
         plan_of = (0, 0, 0, 1, 1)
         course = (1, 2, 3, 1, 2)
         after = (ia, ia, gap, ib, 0)
@@ -144,16 +148,16 @@ class History:
             visits.append((d, lane_i, minute, ctx.day_utc[d] + MINUTES[minute]))
             day = d + after[k]
         # (No visits: a location booked to the end of the horizon; the patient registered.)
-        visits_start = visits[0][3] if visits else now - dt.timedelta(days=rng.randint(1, 900))
+        visits_start = visits[0][3] if visits else now - dt.timedelta(days=ri(1, 900))
         created = min(
-            visits_start - dt.timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600)),
+            visits_start - dt.timedelta(days=ri(3, 20), minutes=ri(0, 600)),
             now - HOUR,
         )
         desk = loc.reception_user_id
         lanes = loc.lanes
         out["patient"]((
             pid, org, given, family, given_norm, family_norm, tail,
-            self.dates[-1] - dt.timedelta(days=rng.randint(18 * 365, 75 * 365)),
+            self.dates[-1] - dt.timedelta(days=ri(18 * 365, 75 * 365)),
             "female" if female else "male", email, phone, digits_only(phone), channel,
             "no_known_allergies" if r() < 0.85 else "unknown", desk, created, created, created,
         ))  # fmt: skip
@@ -162,7 +166,7 @@ class History:
         statuses: list[str] = []
         booked_at: list[dt.datetime] = []
         for k, (_d, _lane, _m, start) in enumerate(visits):
-            lead = dt.timedelta(days=rng.randint(2, 21), minutes=rng.randint(0, 480))
+            lead = dt.timedelta(days=ri(2, 21), minutes=ri(0, 480))
             booked_at.append(max(created, min(start - lead, now - MINUTE)))
             if start + SLOT > now:
                 statuses.append("booked")
