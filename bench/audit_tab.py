@@ -9,6 +9,10 @@ and the staff audit log page with each of its filters. Target: audit tab p95 <= 
 
     python bench/audit_tab.py [--events 1000000] [--requests 100] [--log-requests 20]
         [--db-name NAME] [--explain]
+
+With `--database-url`, the same measurements on a chain seeded with `mesocare seed --scale N`
+(about 40 audit events a patient: 40,000,000 at a million patients), as the administrator of
+its largest organization; what the run writes is rolled back.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import re
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from _harness import _pg_reachable, p, summary, throwaway_database, timings_ms
+from _scale import existing_database, largest_organization
 
 ORGS = 20
 MONTHS = 36
@@ -168,140 +174,209 @@ def _explain(queries: list[str]) -> None:
             print(f"-- {sql[:160]}\n   " + "\n   ".join(plan[:6] + ["..."] + plan[-2:]))
 
 
+@dataclass
+class Subjects:
+    membership: Any
+    patients: list[int]
+    actor: int
+    other_actor: int
+    object_type: str
+    events: int
+
+
+def _throwaway(args: argparse.Namespace) -> Subjects:
+    """Organizations, staff and patients in the throw-away database, then the COPY-filled
+    audit log; returns what to measure."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from mesocare.accounts.models import User
+    from mesocare.clinics.models import Location, Membership, Organization
+    from mesocare.demo.management.commands.seed_patients import seed_patients
+    from mesocare.patients.models import Patient
+
+    orgs = [
+        Organization.objects.create(name=f"Clinic {i}", slug=f"clinic-{i}") for i in range(ORGS)
+    ]
+    org = orgs[0]
+    Location.objects.create(organization=org, name="Main", timezone="Europe/Rome")
+    users: dict[int, list[tuple[int, str]]] = {}
+    for o in orgs:
+        made = User.objects.bulk_create(
+            User(email=f"staff{k}@{o.slug}.test", full_name=f"Staff {k}")
+            for k in range(USERS_PER_ORG)
+        )
+        users[o.pk] = [(u.pk, u.email) for u in made]
+    admin = User.objects.get(email=f"staff0@{org.slug}.test")
+    membership = Membership.objects.create(user=admin, organization=org, role="admin")
+    per_org = max(1, args.events // EVENTS_PER_PATIENT // ORGS)
+    seed_patients(org, per_org)
+    real = list(Patient.objects.filter(organization=org).values_list("pk", flat=True))
+    # Other organizations' patients are numbers only (patient_id carries no foreign key).
+    patients = {o.pk: [10_000_000 + o.pk * 1_000_000 + k for k in range(per_org)] for o in orgs}
+    patients[org.pk] = real
+    copy_s, index_s = fill(args.events, [o.pk for o in orgs], users, patients, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), pg_size_pretty(sum(pg_total_relation_size(inhrelid))) "
+            "FROM pg_inherits WHERE inhparent = 'audit_auditevent'::regclass"
+        )
+        n_partitions, size = cursor.fetchone()
+    print(
+        f"loaded {args.events:,} events with COPY in {copy_s:.0f} s "
+        f"({args.events / copy_s:,.0f}/s), indexes rebuilt in {index_s:.0f} s, "
+        f"{n_partitions} partitions, {size}; {ORGS} organizations, "
+        f"{per_org:,} patients each"
+    )
+    actors = [uid for uid, _label in users[org.pk]]
+    return Subjects(membership, real, actors[3], actors[5], "charting.injectionrecord", args.events)
+
+
+def _seeded() -> Subjects:
+    """The largest organization of a chain seeded with `mesocare seed --scale N`: its
+    administrator, its patients, two of its staff; the audit log as the seeder made it."""
+    from django.db import connection
+
+    from mesocare.clinics.models import Membership
+    from mesocare.patients.models import Patient
+
+    org_id, name, n_patients = largest_organization()
+    membership = Membership.objects.filter(organization_id=org_id, role="admin").first()
+    if membership is None:
+        raise SystemExit(f"No administrator in {name}: is this a seeded chain?")
+    staff = list(
+        Membership.objects.filter(organization_id=org_id)
+        .exclude(role="admin")
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    real = list(Patient.objects.filter(organization_id=org_id).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), sum(c.reltuples)::bigint, "
+            "pg_size_pretty(sum(pg_total_relation_size(i.inhrelid))) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'audit_auditevent'::regclass"
+        )
+        n_partitions, events, size = cursor.fetchone()
+    print(
+        f"seeded chain: about {events:,} audit events in {n_partitions} partitions, {size}; "
+        f"largest organization {name}: {n_patients:,} patients"
+    )
+    return Subjects(membership, real, staff[0], staff[-1], "charting.treatmentsession", events)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100, help="audit tab requests")
     parser.add_argument("--log-requests", type=int, default=20, help="per audit log filter")
     parser.add_argument("--db-name", default="mesocare_bench_audit_tab")
+    parser.add_argument(
+        "--database-url", help="an existing seeded chain (read; what the run writes is undone)"
+    )
     parser.add_argument("--explain", action="store_true", help="print the tab's audit plans")
     args = parser.parse_args()
+    if args.database_url:
+        with existing_database(args.database_url) as vendor:
+            if vendor != "postgresql":
+                raise SystemExit("audit_tab: the seeded chain must be on PostgreSQL")
+            measure(args, _seeded())
+        return
     if not _pg_reachable():
         print("audit_tab: needs PostgreSQL (partitioning, COPY); none reachable, skipped")
         return
-
     with throwaway_database(args.db_name, use_pg=True):
-        from django.db import connection
-        from django.test import Client
-        from django.test.utils import CaptureQueriesContext
-        from django.utils import timezone
+        measure(args, _throwaway(args))
 
-        from mesocare.accounts.models import ApiToken, User
-        from mesocare.clinics.models import Location, Membership, Organization
-        from mesocare.demo.management.commands.seed_patients import seed_patients
-        from mesocare.patients.models import Patient
 
-        orgs = [
-            Organization.objects.create(name=f"Clinic {i}", slug=f"clinic-{i}") for i in range(ORGS)
-        ]
-        org = orgs[0]
-        Location.objects.create(organization=org, name="Main", timezone="Europe/Rome")
-        users: dict[int, list[tuple[int, str]]] = {}
-        for o in orgs:
-            made = User.objects.bulk_create(
-                User(email=f"staff{k}@{o.slug}.test", full_name=f"Staff {k}")
-                for k in range(USERS_PER_ORG)
-            )
-            users[o.pk] = [(u.pk, u.email) for u in made]
-        admin = User.objects.get(email=f"staff0@{org.slug}.test")
-        membership = Membership.objects.create(user=admin, organization=org, role="admin")
-        per_org = max(1, args.events // EVENTS_PER_PATIENT // ORGS)
-        seed_patients(org, per_org)
-        real = list(Patient.objects.filter(organization=org).values_list("pk", flat=True))
-        # Other organizations' patients are numbers only (patient_id carries no foreign key).
-        patients = {o.pk: [10_000_000 + o.pk * 1_000_000 + k for k in range(per_org)] for o in orgs}
-        patients[org.pk] = real
-        now = timezone.now()
-        copy_s, index_s = fill(args.events, [o.pk for o in orgs], users, patients, now)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*), pg_size_pretty(sum(pg_total_relation_size(inhrelid))) "
-                "FROM pg_inherits WHERE inhparent = 'audit_auditevent'::regclass"
-            )
-            n_partitions, size = cursor.fetchone()
-        print(
-            f"loaded {args.events:,} events with COPY in {copy_s:.0f} s "
-            f"({args.events / copy_s:,.0f}/s), indexes rebuilt in {index_s:.0f} s, "
-            f"{n_partitions} partitions, {size}; {ORGS} organizations, "
-            f"{per_org:,} patients each"
-        )
+def measure(args: argparse.Namespace, subjects: Subjects) -> None:
+    """The audit tab of sampled patients beside `GET /api/v1/me`, then the audit log page
+    with each filter, as the organization's administrator."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
-        web = Client()
-        web.force_login(admin)
-        _token, raw = ApiToken.issue(membership)
-        api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        rng = random.Random(7)
-        sample = [rng.choice(real) for _ in range(args.requests)]
+    from mesocare.accounts.models import ApiToken
 
-        db_ms: list[float] = []
+    membership, real = subjects.membership, subjects.patients
+    web = Client()
+    web.force_login(membership.user)
+    _token, raw = ApiToken.issue(membership)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    rng = random.Random(7)
+    sample = [rng.choice(real) for _ in range(args.requests)]
 
-        def tab(i: int) -> None:
-            response = web.get(f"/patients/{sample[i % len(sample)]}/audit")
+    db_ms: list[float] = []
+
+    def tab(i: int) -> None:
+        response = web.get(f"/patients/{sample[i % len(sample)]}/audit")
+        assert response.status_code == 200, response.status_code
+        db_ms.append(_db_ms(response))
+
+    def me(i: int) -> None:
+        assert api.get("/api/v1/me").status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        tab(0)
+    tab_queries = [q["sql"] for q in queries.captured_queries]
+    if args.explain:
+        _explain(tab_queries)
+    tab_ms = timings_ms(tab, args.requests)
+    tab_db_ms = db_ms[-args.requests :]
+    me_ms = timings_ms(me, args.requests)
+    print(f"database: postgresql, events: {subjects.events:,}, requests: {args.requests}")
+    print(summary("patient audit tab", tab_ms) + f"   {len(tab_queries)} queries")
+    print(summary("  of which database time", tab_db_ms))
+    print(summary("GET /api/v1/me (reference)", me_ms))
+    print(
+        f"ratio tab/reference: p50 {p(tab_ms, 50) / p(me_ms, 50):.2f}x, "
+        f"p95 {p(tab_ms, 95) / p(me_ms, 95):.2f}x"
+    )
+
+    today = timezone.localdate()
+    week = {"date_from": str(today - dt.timedelta(days=7)), "date_to": str(today)}
+    filters = {
+        "no filter": {},
+        "patient": {"patient": str(real[0])},
+        "who": {"actor": str(subjects.actor)},
+        "action=override": {"action": "override"},
+        "action=read": {"action": "read"},
+        "object type": {"object_type": subjects.object_type},
+        "last 7 days": week,
+        "who + last 7 days": {**week, "actor": str(subjects.other_actor)},
+    }
+    log_p95 = {}
+    for label, params in filters.items():
+
+        def log(i: int, params: dict[str, str] = params) -> None:
+            response = web.get("/audit", params)
             assert response.status_code == 200, response.status_code
             db_ms.append(_db_ms(response))
 
-        def me(i: int) -> None:
-            assert api.get("/api/v1/me").status_code == 200
-
         with CaptureQueriesContext(connection) as queries:
-            tab(0)
-        tab_queries = [q["sql"] for q in queries.captured_queries]
-        if args.explain:
-            _explain(tab_queries)
-        tab_ms = timings_ms(tab, args.requests)
-        tab_db_ms = db_ms[-args.requests :]
-        me_ms = timings_ms(me, args.requests)
-        print(f"database: postgresql, events: {args.events:,}, requests: {args.requests}")
-        print(summary("patient audit tab", tab_ms) + f"   {len(tab_queries)} queries")
-        print(summary("  of which database time", tab_db_ms))
-        print(summary("GET /api/v1/me (reference)", me_ms))
+            log(0)
+        n_queries = len(queries.captured_queries)
+        ms = timings_ms(log, args.log_requests, warmup=3)
+        log_p95[label] = p(ms, 95)
         print(
-            f"ratio tab/reference: p50 {p(tab_ms, 50) / p(me_ms, 50):.2f}x, "
-            f"p95 {p(tab_ms, 95) / p(me_ms, 95):.2f}x"
+            summary(f"audit log: {label}", ms)
+            + f"   {n_queries} queries, db p95 {p(db_ms[-args.log_requests :], 95):.1f} ms"
         )
 
-        today = timezone.localdate()
-        week = {"date_from": str(today - dt.timedelta(days=7)), "date_to": str(today)}
-        filters = {
-            "no filter": {},
-            "patient": {"patient": str(real[0])},
-            "who": {"actor": str(users[org.pk][3][0])},
-            "action=override": {"action": "override"},
-            "action=read": {"action": "read"},
-            "object type": {"object_type": "charting.injectionrecord"},
-            "last 7 days": week,
-            "who + last 7 days": {**week, "actor": str(users[org.pk][5][0])},
-        }
-        log_p95 = {}
-        for label, params in filters.items():
-
-            def log(i: int, params: dict[str, str] = params) -> None:
-                response = web.get("/audit", params)
-                assert response.status_code == 200, response.status_code
-                db_ms.append(_db_ms(response))
-
-            with CaptureQueriesContext(connection) as queries:
-                log(0)
-            n_queries = len(queries.captured_queries)
-            ms = timings_ms(log, args.log_requests, warmup=3)
-            log_p95[label] = p(ms, 95)
-            print(
-                summary(f"audit log: {label}", ms)
-                + f"   {n_queries} queries, db p95 {p(db_ms[-args.log_requests :], 95):.1f} ms"
-            )
-
-        tab_p95 = p(tab_ms, 95)
-        verdict = "met" if tab_p95 <= TARGET_MS else "NOT met"
-        print(
-            f"target: audit tab p95 <= {TARGET_MS:.0f} ms at 40,000,000 events -> measured "
-            f"{tab_p95:.2f} ms at {args.events:,} events: {verdict}"
-            + ("" if args.events >= 40_000_000 else " (quick run; the target is for 40M)")
-        )
-        slow = [k for k, v in log_p95.items() if v > TARGET_MS]
-        print(
-            f"staff audit log p95 <= {TARGET_MS:.0f} ms: "
-            + ("met for every filter" if not slow else f"NOT met for {', '.join(slow)}")
-        )
+    tab_p95 = p(tab_ms, 95)
+    verdict = "met" if tab_p95 <= TARGET_MS else "NOT met"
+    print(
+        f"target: audit tab p95 <= {TARGET_MS:.0f} ms at 40,000,000 events -> measured "
+        f"{tab_p95:.2f} ms at {subjects.events:,} events: {verdict}"
+        + ("" if subjects.events >= 40_000_000 else " (quick run; the target is for 40M)")
+    )
+    slow = [k for k, v in log_p95.items() if v > TARGET_MS]
+    print(
+        f"staff audit log p95 <= {TARGET_MS:.0f} ms: "
+        + ("met for every filter" if not slow else f"NOT met for {', '.join(slow)}")
+    )
 
 
 if __name__ == "__main__":
