@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ from mesocare.charting.services.totals import (
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org, in_org, require_in_org
+from mesocare.clinics.tenancy import OrgLookup, in_org, require_in_org
 from mesocare.errors import Conflict, DomainError, Forbidden, Invalid
 from mesocare.lib.validation import full_clean_or_invalid
 from mesocare.patients.models import Patient, Weight
@@ -163,27 +163,38 @@ def open_walk_in(
     return _create(actor, session, channel)
 
 
-def session_queryset(org_id: int) -> models.QuerySet[TreatmentSession]:
-    """Everything the session page and API show, in a fixed number of queries."""
+SESSION_RELATED = (
+    "patient",
+    "practitioner__user",
+    "location",
+    "protocol",
+    "protocol_version",
+    "signed_by",
+    "appointment",
+)
+# The session page's read, compiled once per process (mesocare.lib.compiled_query).
+_SESSION = OrgLookup(TreatmentSession, *SESSION_RELATED)
+
+
+def session_prefetches() -> list[Prefetch]:
+    """A session's injections (zone, components with lot and product), side effects and
+    amendments."""
     injections = InjectionRecord.objects.select_related("zone").prefetch_related(
         Prefetch("components", queryset=components_queryset())
     )
+    return [
+        Prefetch("injections", queryset=injections),
+        Prefetch("side_effects", queryset=SideEffect.objects.select_related("recorded_by")),
+        Prefetch("amendments", queryset=Amendment.objects.select_related("by")),
+    ]
+
+
+def session_queryset(org_id: int) -> models.QuerySet[TreatmentSession]:
+    """Everything the session page and API show, in a fixed number of queries."""
     return (
         TreatmentSession.objects.for_org(org_id)
-        .select_related(
-            "patient",
-            "practitioner__user",
-            "location",
-            "protocol",
-            "protocol_version",
-            "signed_by",
-            "appointment",
-        )
-        .prefetch_related(
-            Prefetch("injections", queryset=injections),
-            Prefetch("side_effects", queryset=SideEffect.objects.select_related("recorded_by")),
-            Prefetch("amendments", queryset=Amendment.objects.select_related("by")),
-        )
+        .select_related(*SESSION_RELATED)
+        .prefetch_related(*session_prefetches())
     )
 
 
@@ -192,9 +203,8 @@ def get_session(
 ) -> TreatmentSession:
     """A session of this organization with everything prefetched (an audited read)."""
     actor.require(Perm.CLINICAL_VIEW)
-    session = get_for_org(
-        TreatmentSession, actor.org_id, pk, queryset=session_queryset(actor.org_id)
-    )
+    session = _SESSION(actor.org_id, pk)
+    prefetch_related_objects([session], *session_prefetches())
     if audit:
         record(
             actor,

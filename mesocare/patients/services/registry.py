@@ -15,7 +15,7 @@ from mesocare.audit.choices import AuditAction
 from mesocare.audit.services import diff, record
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org
+from mesocare.clinics.tenancy import OrgLookup
 from mesocare.errors import Invalid
 from mesocare.lib.text import digits_only, normalize_search
 from mesocare.lib.validation import full_clean_or_invalid
@@ -163,10 +163,14 @@ def diff_values(before: dict[str, Any], patient: Patient) -> dict[str, Any]:
     return diff(fake, {k: getattr(patient, k) for k in before})
 
 
+# Every patient page's read, compiled once per process (mesocare.lib.compiled_query).
+_PATIENT = OrgLookup(Patient)
+
+
 def get_patient(actor: Actor, pk: Any, *, channel: str = "api") -> Patient:
     """Open a patient's record: scoped to the organization and audited as a read."""
     actor.require(Perm.PATIENT_VIEW)
-    patient = get_for_org(Patient, actor.org_id, pk)
+    patient = _PATIENT(actor.org_id, pk)
     record(
         actor,
         AuditAction.READ,

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from mesocare.assessments.models import Assessment
@@ -17,7 +17,7 @@ from mesocare.catalog.models import Protocol, ProtocolVersion
 from mesocare.catalog.services import course_rules, current_version
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
-from mesocare.clinics.tenancy import get_for_org, in_org, require_in_org
+from mesocare.clinics.tenancy import OrgLookup, get_for_org, in_org, require_in_org
 from mesocare.core.planning import CourseProposal, PlanningError, propose_course
 from mesocare.errors import Invalid, NotFound
 from mesocare.patients.models import Patient
@@ -46,28 +46,36 @@ def planning_invalid(exc: PlanningError, *, default_field: str = "protocol") -> 
     return Invalid(exc.code, message, errors=[{"field": field, "message": message}])
 
 
-def plan_queryset(actor: Actor) -> QuerySet[TreatmentPlan]:
-    own: QuerySet[TreatmentPlan] = TreatmentPlan.objects.for_org(actor.org_id)
+PLAN_RELATED = (
+    "patient",
+    "protocol",
+    "protocol_version",
+    "baseline_assessment",
+    "review_assessment",
+    "created_by",
+    "status_changed_by",
+)
+# The plan page's read, compiled once per process (mesocare.lib.compiled_query).
+_PLAN = OrgLookup(TreatmentPlan, *PLAN_RELATED)
+
+
+def plan_prefetches() -> list[Prefetch]:
+    """A plan's planned sessions in order and its events with who made them."""
     sessions: QuerySet[PlannedSession] = PlannedSession.objects.order_by("index")
     events: QuerySet[PlanEvent] = PlanEvent.objects.select_related("by").order_by("at", "id")
-    return own.select_related(
-        "patient",
-        "protocol",
-        "protocol_version",
-        "baseline_assessment",
-        "review_assessment",
-        "created_by",
-        "status_changed_by",
-    ).prefetch_related(
-        Prefetch("planned_sessions", sessions),
-        Prefetch("events", events),
-    )
+    return [Prefetch("planned_sessions", sessions), Prefetch("events", events)]
+
+
+def plan_queryset(actor: Actor) -> QuerySet[TreatmentPlan]:
+    own: QuerySet[TreatmentPlan] = TreatmentPlan.objects.for_org(actor.org_id)
+    return own.select_related(*PLAN_RELATED).prefetch_related(*plan_prefetches())
 
 
 def get_plan(actor: Actor, pk: Any, *, channel: str = "api", audit: bool = True) -> TreatmentPlan:
     """One plan of the organization (404 otherwise); reading it is an audited patient read."""
     actor.require(Perm.CLINICAL_VIEW)
-    plan = get_for_org(TreatmentPlan, actor.org_id, pk, queryset=plan_queryset(actor))
+    plan = _PLAN(actor.org_id, pk)
+    prefetch_related_objects([plan], *plan_prefetches())
     if audit:
         record(
             actor,
