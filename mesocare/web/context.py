@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from mesocare.clinics.models import Membership
+from mesocare.clinics.middleware import active_memberships
 from mesocare.clinics.permissions import ROLE_PERMISSIONS
 
 
@@ -12,11 +13,12 @@ def actor(request: HttpRequest) -> dict[str, Any]:
     current = getattr(request, "actor", None)
     if current is None:
         return {"actor": None, "perms_": set(), "memberships": []}
-    memberships = Membership.objects.filter(user=current.user, is_active=True).select_related(
-        "organization"
-    )
     return {
         "actor": current,
         "perms_": {p.value for p in ROLE_PERMISSIONS[current.role]},
-        "memberships": memberships,
+        # read when a page shows the organization switcher (fragments never do), in the
+        # memberships' own order (by organization)
+        "memberships": SimpleLazyObject(
+            lambda: sorted(active_memberships(current.user), key=lambda m: m.organization_id)
+        ),
     }

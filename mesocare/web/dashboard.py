@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.permissions import Perm
 from mesocare.patients.models import Patient
@@ -45,15 +49,33 @@ def patients_card(actor: Actor) -> dict[str, Any]:
     }
 
 
-def organization_card(actor: Actor) -> dict[str, Any]:
-    from mesocare.clinics.models import Location, Membership, Room
+def _active(model: type[models.Model]) -> Coalesce:
+    """How many active rows of `model` the organization of the outer query has."""
+    count = Subquery(
+        model._default_manager.filter(organization_id=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("organization_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=models.IntegerField(),
+    )
+    return Coalesce(count, 0)
 
-    org = actor.org_id
-    return {
-        "location_count": Location.objects.for_org(org).filter(is_active=True).count(),
-        "room_count": Room.objects.for_org(org).filter(is_active=True).count(),
-        "staff_count": Membership.objects.for_org(org).filter(is_active=True).count(),
-    }
+
+def organization_card(actor: Actor) -> dict[str, Any]:
+    """Active locations, rooms and staff, counted in one query."""
+    from mesocare.clinics.models import Location, Membership, Organization, Room
+
+    counts = (
+        Organization.objects.filter(pk=actor.org_id)
+        .values(
+            location_count=_active(Location),
+            room_count=_active(Room),
+            staff_count=_active(Membership),
+        )
+        .get()
+    )
+    return dict(counts)
 
 
 DASHBOARD_CARDS: tuple[Card, ...] = (

@@ -20,6 +20,7 @@ from mesocare.clinics.middleware import must_choose
 from mesocare.clinics.models import Location
 from mesocare.clinics.permissions import Perm
 from mesocare.errors import DomainError, Forbidden, NotFound
+from mesocare.lib.compiled_query import CompiledQuery
 
 View = Callable[..., HttpResponse]
 
@@ -59,13 +60,20 @@ def staff_view(*perms: Perm | None) -> Callable[[View], View]:
     return decorate
 
 
+# Every staff page of a member without a default location reads it (compiled once per process).
+_FIRST_LOCATION = CompiledQuery(
+    lambda org: Location.objects.filter(organization_id=org).order_by("pk").only("timezone")[:1],
+    org=int,
+)
+
+
 def actor_zone(actor: Actor) -> dt.tzinfo:
     """The zone staff pages show times in when a time belongs to no location of its own: the
     member's default location, else the organization's first location."""
     location = actor.membership.default_location
     if location is not None:
         return location.tz
-    first = Location.objects.for_org(actor.org_id).order_by("pk").only("timezone").first()
+    first = _FIRST_LOCATION.first(org=actor.org_id)
     return first.tz if first is not None else timezone.get_default_timezone()
 
 
