@@ -30,8 +30,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -39,6 +40,7 @@ from _harness import throwaway_database  # noqa: E402
 
 TARGET = 5_000  # messages/s, enqueue and delivery with 4 workers
 RECIPIENT = "MESOCARE_BENCH_RECIPIENT"
+LOCAL = {"", "localhost", "127.0.0.1", "::1"}  # database hosts whose sessions /proc shows
 PAYLOAD = {"patient_name": "P", "clinic": "Bench", "subject": "S", "body": "A slot is free"}
 
 
@@ -69,6 +71,32 @@ def received() -> Counter[str]:
     return Counter(Path(os.environ[RECIPIENT]).read_text().split())
 
 
+def _session_cpu() -> float | None:
+    """CPU seconds this process's PostgreSQL session has used so far, read from /proc; None on
+    SQLite or when the server is not on this machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.settings_dict["HOST"] not in LOCAL:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+class Worked(NamedTuple):
+    worker_id: str
+    sent: int
+    recovered: int
+    claimed: int
+    cpu: float  # seconds of CPU in the worker process
+    session_cpu: float | None  # … and in its PostgreSQL session
+
+
 def _open_count() -> int:
     from mesocare.notify.models import OutboxMessage
 
@@ -91,20 +119,26 @@ def _deliver(worker_id: str, batch_size: int, results: Any, trigger: Any = None)
 
         Recipient.on_sent = on_sent
     total = DeliveryStats()
+    cpu, session = time.process_time(), _session_cpu()
     while True:
         stats = deliver_due(batch_size, worker_id=worker_id)
         total.add(stats)
         if stats.claimed == 0 and stats.deferred == 0:
             if _open_count() == 0:
                 break
-            time.sleep(0.2)  # someone holds a lease, live or dead
+            time.sleep(0.05)  # someone holds a lease, live or dead
+    session_end = _session_cpu()
+    session_cpu = session_end - session if session is not None and session_end is not None else None
     connections.close_all()
-    results.put((worker_id, total.sent, total.recovered, total.claimed))
+    results.put(
+        Worked(worker_id, total.sent, total.recovered, total.claimed,
+               time.process_time() - cpu, session_cpu)
+    )  # fmt: skip
 
 
 def _run_workers(
     ctx: Any, n: int, batch_size: int, phase: str, victim_at: int | None = None
-) -> tuple[float, list[tuple[str, int, int, int]], dict[str, int]]:
+) -> tuple[float, list[Worked], dict[str, int]]:
     results = ctx.Queue()
     event = ctx.Event()
     procs = []
@@ -238,13 +272,25 @@ def run(args: argparse.Namespace, vendor: str) -> None:
     )
 
     # Reference for delivery: one process only rendering the same messages (no database, no
-    # send), the Python work each delivered message needs at the least.
+    # send), as the worker does (a batch's templates looked up once, each language activated
+    # once for consecutive messages in it): the Python work each message needs at the least.
+    from django.utils import translation
+
+    from mesocare.notify.claims import CLAIMED, Claimed, addressees
+    from mesocare.notify.rendering import Renderer, message_language
     from mesocare.notify.worker import outgoing
 
-    sample = list(OutboxMessage.objects.select_related("patient").order_by("id")[:2000])
+    rows = OutboxMessage.objects.order_by("id").values_list(*CLAIMED)[:2000]
+    sample = [Claimed(**dict(zip(CLAIMED, row, strict=True)), in_flight=False) for row in rows]
+    reachable = addressees({c.patient_id for c in sample})
+    for claimed in sample:
+        claimed.patient = reachable[claimed.patient_id]
+    renderer = Renderer()
     started = time.perf_counter()
-    for message in sample:
-        outgoing(message, message.channel)
+    for language, messages in groupby(sample, key=message_language):
+        with translation.override(language):
+            for message in messages:
+                outgoing(message, message.channel, renderer)
     render_rate = len(sample) / (time.perf_counter() - started)
 
     keys = received()
@@ -269,12 +315,22 @@ def run(args: argparse.Namespace, vendor: str) -> None:
           f"({deliver_s:.1f} s, batch {args.batch_size})")  # fmt: skip
     print(f"render only (ref)      {render_rate:,.0f} messages/s in one process "
           f"-> delivery is {deliver_rate / render_rate:.2f}x of it")  # fmt: skip
-    for worker_id, sent, _recovered, claimed in sorted(delivered):
-        print(f"  {worker_id:<20} sent {sent:,} (claimed {claimed:,})")
+    for w in sorted(delivered):
+        print(f"  {w.worker_id:<20} sent {w.sent:,} (claimed {w.claimed:,})")
+    cpu = sum(w.cpu for w in delivered) / args.messages
+    sessions = [w.session_cpu for w in delivered]
+    if all(s is not None for s in sessions):
+        session_cpu = sum(s or 0 for s in sessions) / args.messages
+        cores = os.cpu_count() or 1
+        print(f"CPU a message          {cpu * 1e6:.0f} us in the workers + "
+              f"{session_cpu * 1e6:.0f} us in their PostgreSQL sessions -> at most "
+              f"{cores / (cpu + session_cpu):,.0f} messages/s on {cores} idle cores")  # fmt: skip
+    else:
+        print(f"CPU a message          {cpu * 1e6:.0f} us in the workers")
     print(f"crash phase            worker bench-crash-1 SIGKILLed holding {killed['held']} "
           f"messages, {killed['sent_not_marked']} of them sent and not yet marked")  # fmt: skip
-    for worker_id, sent, recovered, _claimed in sorted(crashed):
-        print(f"  {worker_id:<20} sent {sent:,}, confirmed without resending {recovered}")
+    for w in sorted(crashed):
+        print(f"  {w.worker_id:<20} sent {w.sent:,}, confirmed without resending {w.recovered}")
     print(f"  finished in          {crash_s:.1f} s (lease {args.lease} s included)")
     print(f"rows marked sent       {sent_rows:,} of {len(expected):,}")
     print(f"duplicates             {duplicates}")

@@ -1,27 +1,73 @@
-"""The outbox's claim statements: a whole batch taken, renewed or handed back in one statement.
+"""The outbox's claim statements: a whole batch taken, renewed, handed back or marked sent in
+one statement.
 
 Each claim is one `UPDATE … WHERE id IN (SELECT id … ORDER BY … LIMIT n FOR UPDATE SKIP
-LOCKED) RETURNING id`: concurrent workers lock disjoint rows and skip each other's without
+LOCKED) RETURNING …`: concurrent workers lock disjoint rows and skip each other's without
 waiting (PostgreSQL). SQLite has no row locks; its `BEGIN IMMEDIATE` transactions serialize
-the claims instead, so the same statement runs there without the locking clause.
+the claims instead, so the same statement runs there without the locking clause. A claim
+returns the columns sending reads (`Claimed`), so the messages need no second read; their
+patients are read once per batch (`addressees`), as plain values, not model instances.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 from mesocare.notify.choices import MessageStatus
 from mesocare.notify.models import OutboxMessage
+from mesocare.patients.models import Patient
 
 
-def _sql_parts() -> tuple[str, dict[str, str], str]:
-    meta = OutboxMessage._meta
+@dataclass(slots=True)
+class Addressee:
+    """What sending reads of a patient: how to reach them, and in which language."""
+
+    organization_id: int
+    preferred_channel: str
+    email: str
+    phone: str
+    language: str
+
+
+@dataclass(slots=True)
+class Claimed:
+    """A claimed message as sending reads it (the row's values, not a model instance)."""
+
+    id: int
+    patient_id: int
+    kind: str
+    channel: str
+    template: str
+    payload: dict[str, Any]
+    timezone: str
+    idempotency_key: str
+    attempts: int
+    max_attempts: int
+    provider_ref: str
+    appointment_id: int | None
+    in_flight: bool  # taken over from a worker that died mid-send
+    patient: Addressee = field(init=False)  # set from `addressees` once the batch is claimed
+
+
+CLAIMED = (
+    "id", "patient_id", "kind", "channel", "template", "payload", "timezone", "idempotency_key",
+    "attempts", "max_attempts", "provider_ref", "appointment_id",
+)  # fmt: skip
+ADDRESSEE = ("id", "organization_id", "preferred_channel", "email", "phone", "language")
+
+
+def sql_parts(model: type[Model] = OutboxMessage) -> tuple[str, dict[str, str], str]:
+    """The model's quoted table, its quoted columns by attribute name, the locking clause."""
+    meta = model._meta
     quote = connection.ops.quote_name
-    columns = {f.name: quote(f.column or f.attname) for f in meta.concrete_fields}
+    columns = {f.attname: quote(f.column or f.attname) for f in meta.concrete_fields}
     skip_locked = connection.features.has_select_for_update_skip_locked
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     return quote(meta.db_table), columns, lock
@@ -37,43 +83,77 @@ def _ids(sql: str, params: list[Any]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _in(ids: Collection[int]) -> str:
-    return "(" + ", ".join(["%s"] * len(ids)) + ")"
+def one_of(column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
+    """`column` among `values`: one array parameter on PostgreSQL (`= ANY(%s)`: the statement's
+    text and its parsing do not grow with the batch), `IN (%s, …)` elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def take_due(limit: int, now: dt.datetime, worker_id: str, lease_until: dt.datetime) -> list[int]:
+def _claimed(sql: str, params: list[Any], *, in_flight: bool) -> list[Claimed]:
+    """Run a claim (`… RETURNING` the `CLAIMED` columns) and read its rows (the payload is
+    JSON text on both databases: Django reads PostgreSQL's jsonb as text)."""
+    decoder = OutboxMessage._meta.get_field("payload").decoder
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    at = CLAIMED.index("payload")
+    claimed = []
+    for row in rows:
+        values = [*row, in_flight]
+        values[at] = json.loads(values[at], cls=decoder)
+        claimed.append(Claimed(*values))
+    return claimed
+
+
+def take_due(
+    limit: int, now: dt.datetime, worker_id: str, lease_until: dt.datetime
+) -> list[Claimed]:
     """Claim up to `limit` due pending messages: `sending`, leased to the worker, one more
     attempt. Oldest due first."""
-    table, c, lock = _sql_parts()
+    table, c, lock = sql_parts()
     sql = (
         f"UPDATE {table} SET {c['status']} = %s, {c['claimed_by']} = %s, "
         f"{c['lease_until']} = %s, {c['last_attempt_at']} = %s, "
         f"{c['attempts']} = {c['attempts']} + 1, {c['updated_at']} = %s "
         f"WHERE {c['id']} IN (SELECT {c['id']} FROM {table} "
         f"WHERE {c['status']} = %s AND {c['next_attempt_at']} <= %s "
-        f"ORDER BY {c['next_attempt_at']} LIMIT %s{lock}) RETURNING {c['id']}"
+        f"ORDER BY {c['next_attempt_at']} LIMIT %s{lock}) "
+        f"RETURNING {', '.join(c[name] for name in CLAIMED)}"
     )
     at_now = _at(now)
     params = [MessageStatus.SENDING, worker_id, _at(lease_until), at_now, at_now]
-    return _ids(sql, [*params, MessageStatus.PENDING, at_now, limit])
+    return _claimed(sql, [*params, MessageStatus.PENDING, at_now, limit], in_flight=False)
 
 
 def take_in_flight(
     limit: int, now: dt.datetime, worker_id: str, lease_until: dt.datetime
-) -> list[int]:
+) -> list[Claimed]:
     """Take over up to `limit` messages whose worker's lease ran out mid-send (the worker
     died): leased to this worker, the attempt unchanged (it is the same attempt)."""
-    table, c, lock = _sql_parts()
+    table, c, lock = sql_parts()
     sql = (
         f"UPDATE {table} SET {c['claimed_by']} = %s, {c['lease_until']} = %s, "
         f"{c['updated_at']} = %s "
         f"WHERE {c['id']} IN (SELECT {c['id']} FROM {table} "
         f"WHERE {c['status']} = %s AND {c['lease_until']} < %s "
-        f"ORDER BY {c['lease_until']} LIMIT %s{lock}) RETURNING {c['id']}"
+        f"ORDER BY {c['lease_until']} LIMIT %s{lock}) "
+        f"RETURNING {', '.join(c[name] for name in CLAIMED)}"
     )
     at_now = _at(now)
     params = [worker_id, _at(lease_until), at_now, MessageStatus.SENDING, at_now, limit]
-    return _ids(sql, params)
+    return _claimed(sql, params, in_flight=True)
+
+
+def addressees(patient_ids: Collection[int]) -> dict[int, Addressee]:
+    """The patients of a batch, by id: one query, as values."""
+    table, c, _lock = sql_parts(Patient)
+    where, params = one_of(c["id"], patient_ids)
+    with connection.cursor() as cursor:
+        columns = ", ".join(c[name] for name in ADDRESSEE)
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)
+        return {pk: Addressee(*values) for pk, *values in cursor.fetchall()}
 
 
 def renew(
@@ -83,14 +163,42 @@ def renew(
     message missing from the answer was taken over after this worker's lease ran out)."""
     if not ids:
         return set()
-    table, c, _lock = _sql_parts()
+    table, c, _lock = sql_parts()
+    held, ids_params = one_of(c["id"], ids)
     sql = (
         f"UPDATE {table} SET {c['lease_until']} = %s, {c['updated_at']} = %s "
-        f"WHERE {c['id']} IN {_in(ids)} AND {c['status']} = %s AND {c['claimed_by']} = %s "
+        f"WHERE {held} AND {c['status']} = %s AND {c['claimed_by']} = %s "
         f"RETURNING {c['id']}"
     )
-    params = [_at(lease_until), _at(now), *ids, MessageStatus.SENDING, worker_id]
+    params = [_at(lease_until), _at(now), *ids_params, MessageStatus.SENDING, worker_id]
     return set(_ids(sql, params))
+
+
+def mark_sent(refs: Mapping[int, str], worker_id: str, now: dt.datetime) -> int:
+    """Mark the messages this worker sent (id → provider reference) `sent`, in one fenced
+    UPDATE joined to their references; returns how many it still held."""
+    if not refs:
+        return 0
+    table, c, _lock = sql_parts()
+    if connection.vendor == "postgresql":
+        values = "unnest(%s::bigint[], %s::text[]) AS v(id, ref)"
+        given: list[Any] = [list(refs), list(refs.values())]
+    else:
+        rows = ", ".join(["(%s, %s)"] * len(refs))
+        values = f"(SELECT column1 AS id, column2 AS ref FROM (VALUES {rows})) AS v"
+        given = [value for pair in refs.items() for value in pair]
+    sql = (
+        f"UPDATE {table} SET {c['status']} = %s, {c['sent_at']} = %s, "
+        f"{c['provider_ref']} = v.ref, {c['last_error']} = '', {c['lease_until']} = NULL, "
+        f"{c['updated_at']} = %s FROM {values} "
+        f"WHERE {table}.{c['id']} = v.id AND {c['status']} = %s AND {c['claimed_by']} = %s"
+    )
+    at_now = _at(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [MessageStatus.SENT, at_now, at_now, *given, MessageStatus.SENDING, worker_id]
+        )
+        return cursor.rowcount
 
 
 def defer(ids: Collection[int], worker_id: str, until: dt.datetime, now: dt.datetime) -> int:
@@ -98,16 +206,18 @@ def defer(ids: Collection[int], worker_id: str, until: dt.datetime, now: dt.date
     counted (a deferral is no attempt)."""
     if not ids:
         return 0
-    table, c, _lock = _sql_parts()
+    table, c, _lock = sql_parts()
+    held, ids_params = one_of(c["id"], ids)
     sql = (
         f"UPDATE {table} SET {c['status']} = %s, {c['claimed_by']} = '', "
         f"{c['lease_until']} = NULL, {c['next_attempt_at']} = %s, "
         f"{c['attempts']} = {c['attempts']} - 1, {c['updated_at']} = %s, "
         f"{c['last_attempt_at']} = CASE WHEN {c['attempts']} <= 1 THEN NULL "
         f"ELSE {c['last_attempt_at']} END "
-        f"WHERE {c['id']} IN {_in(ids)} AND {c['status']} = %s AND {c['claimed_by']} = %s"
+        f"WHERE {held} AND {c['status']} = %s AND {c['claimed_by']} = %s"
     )
-    params = [MessageStatus.PENDING, _at(until), _at(now), *ids, MessageStatus.SENDING, worker_id]
+    params = [MessageStatus.PENDING, _at(until), _at(now), *ids_params]
+    params += [MessageStatus.SENDING, worker_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

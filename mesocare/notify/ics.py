@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from icalendar import Calendar, Event
 
 if TYPE_CHECKING:
-    from mesocare.notify.models import OutboxMessage
+    from mesocare.notify.rendering import Renderable
 
 
-def appointment_ics(message: OutboxMessage) -> bytes:
+def appointment_ics(message: Renderable) -> bytes:
     """One event per appointment: the confirmation of one appointment, or of a course (its
     payload lists `sessions`, each with its appointment's id and times)."""
     payload = message.payload

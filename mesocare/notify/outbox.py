@@ -6,10 +6,9 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from mesocare.clinics.tenancy import in_org
 from mesocare.errors import Conflict
 from mesocare.lib.text import digits_only
 from mesocare.notify.choices import MessageChannel, MessageKind, MessageStatus
+from mesocare.notify.claims import one_of, sql_parts
 from mesocare.notify.models import OutboxMessage, SmsOptOut
 from mesocare.notify.sms import is_opted_out
 from mesocare.patients.choices import Channel
@@ -53,7 +53,20 @@ def org_id_of(actor_or_org: Actor | Organization | int) -> int:
     return int(actor_or_org)
 
 
-def resolve_channel(patient: Patient, opted_out: set[str] | None = None) -> str | None:
+class Reachable(Protocol):
+    """What choosing a channel reads of a patient: a `Patient`, or the worker's `Addressee`."""
+
+    @property
+    def organization_id(self) -> int: ...
+    @property
+    def preferred_channel(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+
+
+def resolve_channel(patient: Reachable, opted_out: set[str] | None = None) -> str | None:
     """The patient's preferred channel if we have the address, else the other one; None when
     the patient asked for no messages or we have no way to reach them. `opted_out` is the set
     of phone digits that texted STOP, read in bulk by the caller (`opted_out_digits`); without
@@ -76,7 +89,7 @@ def resolve_channel(patient: Patient, opted_out: set[str] | None = None) -> str 
     return None
 
 
-def opted_out_digits(patients: Iterable[Patient]) -> set[str]:
+def opted_out_digits(patients: Iterable[Reachable]) -> set[str]:
     """The phone digits among these patients' numbers that texted STOP in their
     organization: one query for any number of patients."""
     wanted: dict[int, set[str]] = {}
@@ -86,13 +99,21 @@ def opted_out_digits(patients: Iterable[Patient]) -> set[str]:
             wanted.setdefault(patient.organization_id, set()).add(digits)
     if not wanted:
         return set()
-    query = Q()
+    table, c, _lock = sql_parts(SmsOptOut)
+    where: list[str] = []
+    params: list[Any] = []
     for org_id, numbers in wanted.items():
-        query |= Q(organization_id=org_id, phone_digits__in=sorted(numbers))
-    return set(SmsOptOut.objects.filter(query).values_list("phone_digits", flat=True))
+        among, values = one_of(c["phone_digits"], sorted(numbers))
+        where.append(f"({c['organization_id']} = %s AND {among})")
+        params += [org_id, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {c['phone_digits']} FROM {table} WHERE {' OR '.join(where)}", params
+        )
+        return {digits for (digits,) in cursor.fetchall()}
 
 
-def address_for(patient: Patient, channel: str) -> str:
+def address_for(patient: Reachable, channel: str) -> str:
     return patient.email if channel == MessageChannel.EMAIL else patient.phone
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -21,8 +21,29 @@ from mesocare.lib.local_time import format_pattern
 from mesocare.notify.ics import appointment_ics
 from mesocare.notify.links import stored_link_url
 
-if TYPE_CHECKING:
-    from mesocare.notify.models import OutboxMessage
+
+class Speaker(Protocol):
+    @property
+    def language(self) -> str: ...
+
+
+class Renderable(Protocol):
+    """What rendering reads of a message: an `OutboxMessage`, or a row the worker claimed."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def template(self) -> str: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def appointment_id(self) -> int | None: ...
+    @property
+    def patient_id(self) -> int | None: ...
+    @property
+    def patient(self) -> Speaker | None: ...
 
 
 @dataclass
@@ -40,7 +61,7 @@ def _parse(value: Any, tz: zoneinfo.ZoneInfo) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value)).astimezone(tz)
 
 
-def message_context(message: OutboxMessage) -> dict[str, Any]:
+def message_context(message: Renderable) -> dict[str, Any]:
     payload = dict(message.payload)
     tz = zoneinfo.ZoneInfo(message.timezone or "UTC")
     context: dict[str, Any] = {
@@ -77,32 +98,49 @@ def message_context(message: OutboxMessage) -> dict[str, Any]:
     return context
 
 
-def render_text(name: str, context: dict[str, Any]) -> str:
-    """A plain-text template rendered as text: no HTML escaping ("St John's wort", not
-    "St John&#x27;s wort"); subject, body and SMS are not HTML."""
-    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
-
-
-def message_language(message: OutboxMessage) -> str:
+def message_language(message: Renderable) -> str:
     """The patient's language of messages, read at send time; else the clinic's."""
-    language = message.patient.language if message.patient_id is not None else ""
-    return language or settings.LANGUAGE_CODE
+    patient = message.patient if message.patient_id is not None else None
+    return (patient.language if patient is not None else "") or settings.LANGUAGE_CODE
 
 
-def render_message(message: OutboxMessage, *, channel: str | None = None) -> Rendered:
-    """Every part of the message; with `channel`, only the parts that channel sends (an SMS
-    needs its subject and SMS text, an email everything but the SMS text): the worker renders
-    no template it will not send."""
-    base = f"notify/{message.template}"
-    email = channel in (None, "email")
-    sms = channel in (None, "sms")
+class Renderer:
+    """Renders messages in the active language, looking each template up once: the worker
+    keeps one for a batch, which renders the same few templates again and again."""
+
+    def __init__(self) -> None:
+        self.engine = Engine.get_default()
+        self.templates: dict[str, Template] = {}
+
+    def text(self, name: str, context: Context) -> str:
+        """A plain-text template rendered as text: no HTML escaping ("St John's wort", not
+        "St John&#x27;s wort"); subject, body and SMS are not HTML."""
+        template = self.templates.get(name)
+        if template is None:
+            template = self.templates[name] = self.engine.get_template(name)
+        return template.render(context)
+
+    def render(self, message: Renderable, channel: str | None = None) -> Rendered:
+        """Every part of the message; with `channel`, only the parts that channel sends (an
+        SMS needs its subject and SMS text, an email everything but the SMS text): the worker
+        renders no template it will not send."""
+        base = f"notify/{message.template}"
+        email = channel in (None, "email")
+        sms = channel in (None, "sms")
+        values = message_context(message)
+        context = Context(values, autoescape=False)
+        subject = " ".join(self.text(f"{base}.subject.txt", context).split())
+        text = self.text(f"{base}.txt", context).strip() + "\n" if email else ""
+        html = render_to_string(f"{base}.html", values) if email else ""
+        sms_text = " ".join(self.text(f"{base}.sms.txt", context).split()) if sms else ""
+        attachments = []
+        if email and message.payload.get("ics"):
+            attachments.append(("appointment.ics", appointment_ics(message), "text/calendar"))
+        return Rendered(subject, text, html, sms_text, attachments)
+
+
+def render_message(message: Renderable, *, channel: str | None = None) -> Rendered:
+    """The message's parts (all of them, or `channel`'s: `Renderer.render`) in its patient's
+    language."""
     with translation.override(message_language(message)):
-        context = message_context(message)
-        subject = " ".join(render_text(f"{base}.subject.txt", context).split())
-        text = render_text(f"{base}.txt", context).strip() + "\n" if email else ""
-        html = render_to_string(f"{base}.html", context) if email else ""
-        sms_text = " ".join(render_text(f"{base}.sms.txt", context).split()) if sms else ""
-    attachments = []
-    if email and message.payload.get("ics"):
-        attachments.append(("appointment.ics", appointment_ics(message), "text/calendar"))
-    return Rendered(subject, text, html, sms_text, attachments)
+        return Renderer().render(message, channel)

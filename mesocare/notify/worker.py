@@ -8,8 +8,8 @@ split into three steps around it:
 1. *Claim* a batch (one short transaction, `mesocare.notify.claims`): one `UPDATE … WHERE id
    IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id` marks due `pending` rows
    `sending` with `claimed_by`, a lease and `attempts + 1` (concurrent workers take disjoint
-   rows; SQLite's `BEGIN IMMEDIATE` serializes claims instead); the rows and their patients
-   are read in one query.
+   rows; SQLite's `BEGIN IMMEDIATE` serializes claims instead), returning the columns sending
+   reads; the batch's patients are read in one query, as values (no model instances).
 2. *Send* each with its idempotency key. Whenever the lease has no more than twice the send
    timeout left, the worker first marks what it sent so far and renews the lease of the rest
    with one fenced UPDATE (`WHERE status='sending' AND claimed_by=me`); a message that matches
@@ -52,20 +52,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from itertools import groupby
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.db.models import Case, QuerySet, Value, When
-from django.utils import timezone
+from django.db.models import QuerySet
+from django.utils import timezone, translation
 
 from mesocare.notify import claims
 from mesocare.notify.channels import Backend, DeliveryError, Outgoing, backend_for
 from mesocare.notify.choices import MessageChannel, MessageStatus
+from mesocare.notify.claims import Claimed
 from mesocare.notify.models import OutboxMessage
 from mesocare.notify.outbox import address_for, opted_out_digits, resolve_channel
 from mesocare.notify.quiet import parse_quiet_hours, quiet_until
-from mesocare.notify.rendering import render_message
+from mesocare.notify.rendering import Renderer, message_language
 from mesocare.notify.signals import periodic_jobs_due
 
 log = logging.getLogger(__name__)
@@ -111,24 +112,22 @@ def _send_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=max(settings.NOTIFY_SEND_TIMEOUT, settings.EMAIL_TIMEOUT))
 
 
-# What sending reads of a message and its patient (the other columns are not loaded).
-SENDING_NEEDS = (
-    "kind", "channel", "template", "payload", "timezone", "idempotency_key", "attempts",
-    "max_attempts", "lease_until", "provider_ref", "appointment_id", "patient__organization_id",
-    "patient__preferred_channel", "patient__email", "patient__phone", "patient__language",
-)  # fmt: skip
-
-
 @dataclass
-class Claimed:
-    message: OutboxMessage
-    in_flight: bool  # taken over from a worker that died mid-send
+class ClaimedBatch:
+    """A claimed batch: its messages (those taken over from a dead worker first) and the
+    lease they hold."""
+
+    messages: list[Claimed]
+    lease_until: dt.datetime
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
 
 
-def claim(batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStats) -> list[Claimed]:
+def claim(batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStats) -> ClaimedBatch:
     """Take a batch in one short transaction: messages whose worker died mid-send first, then
-    due ones (one UPDATE … RETURNING each), then the rows with their patients in one query.
-    Messages inside quiet hours are handed back at once, without an attempt."""
+    due ones (one UPDATE … RETURNING each), then their patients in one query. Messages inside
+    quiet hours are handed back at once, without an attempt."""
     quiet = parse_quiet_hours(settings.NOTIFY_QUIET_HOURS)
     lease_until = now + _lease()
     with transaction.atomic():
@@ -136,28 +135,25 @@ def claim(batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStat
         room = batch_size - len(in_flight)
         due = claims.take_due(room, now, worker_id, lease_until) if room > 0 else []
         if not in_flight and not due:
-            return []
-        rows = (
-            OutboxMessage.objects.select_related("patient")
-            .only(*SENDING_NEEDS)
-            .in_bulk([*in_flight, *due])
-        )
+            return ClaimedBatch([], lease_until)
         later: dict[dt.datetime, list[int]] = {}
         ends: dict[str, dt.datetime | None] = {}
-        for pk in due:
-            tz = rows[pk].timezone
+        for message in due:
+            tz = message.timezone
             if tz not in ends:
                 ends[tz] = quiet_until(now, tz, quiet)
             until = ends[tz]
             if until is not None:
-                later.setdefault(until, []).append(pk)
+                later.setdefault(until, []).append(message.id)
         for until, ids in later.items():
             stats.deferred += claims.defer(ids, worker_id, until, now)
-    deferred = {pk for ids in later.values() for pk in ids}
-    batch = [Claimed(rows[pk], True) for pk in in_flight]
-    batch += [Claimed(rows[pk], False) for pk in due if pk not in deferred]
+        deferred = {pk for ids in later.values() for pk in ids}
+        batch = [*in_flight, *(m for m in due if m.id not in deferred)]
+        patients = claims.addressees({m.patient_id for m in batch})
+    for message in batch:
+        message.patient = patients[message.patient_id]
     stats.claimed += len(batch)
-    return batch
+    return ClaimedBatch(batch, lease_until)
 
 
 def _fenced(pk: int, worker_id: str) -> QuerySet[OutboxMessage]:
@@ -171,21 +167,23 @@ class _Batch:
 
     def __init__(
         self,
-        batch: list[Claimed],
+        batch: ClaimedBatch,
         worker_id: str,
         clock: Callable[[], dt.datetime],
         stats: DeliveryStats,
     ) -> None:
-        self.batch = batch
+        self.batch = batch.messages
         self.worker_id = worker_id
         self.clock = clock
         self.stats = stats
         self.backends: dict[str, Backend] = {}
-        self.held = {item.message.pk for item in batch}
-        lease_ends = [i.message.lease_until for i in batch if i.message.lease_until is not None]
-        self.lease_until = min(lease_ends) if lease_ends else clock()
+        self.held = {message.id for message in self.batch}
+        self.lease_until = batch.lease_until
         self.to_mark: dict[int, str] = {}  # delivered, not yet marked: pk → provider reference
-        self.opted_out = opted_out_digits(item.message.patient for item in batch)
+        patients = {m.patient_id: m.patient for m in self.batch}
+        self.opted_out = opted_out_digits(patients.values())
+        self.channels: dict[int, str | None] = {}  # patient id → the channel to use now
+        self.renderer = Renderer()
 
     def backend(self, channel: str) -> Backend:
         if channel not in self.backends:
@@ -193,14 +191,17 @@ class _Batch:
         return self.backends[channel]
 
     def run(self) -> None:
-        for item in self.batch:
-            pk = item.message.pk
-            if pk in self.held and self.lease_until - self.clock() <= 2 * _send_timeout():
-                self.renew()
-            if pk not in self.held:
-                self.stats.lost_lease += 1
-                continue
-            self.deliver(item.message, item.in_flight)
+        short = 2 * _send_timeout()
+        # Each patient's language, activated once for consecutive messages in the same one.
+        for language, messages in groupby(self.batch, key=message_language):
+            with translation.override(language):
+                for message in messages:
+                    if message.id in self.held and self.lease_until - self.clock() <= short:
+                        self.renew()
+                    if message.id not in self.held:
+                        self.stats.lost_lease += 1
+                        continue
+                    self.deliver(message)
         self.flush()
 
     def renew(self) -> None:
@@ -214,36 +215,23 @@ class _Batch:
     def flush(self) -> None:
         if not self.to_mark:
             return
-        now = self.clock()
-        refs = {pk: ref[:200] for pk, ref in self.to_mark.items() if ref}
-        provider_ref: Any = (
-            Case(*(When(pk=pk, then=Value(ref)) for pk, ref in refs.items()), default=Value(""))
-            if refs
-            else ""
-        )
-        marked = OutboxMessage.objects.filter(
-            pk__in=list(self.to_mark), status=MessageStatus.SENDING, claimed_by=self.worker_id
-        ).update(
-            status=MessageStatus.SENT,
-            sent_at=now,
-            provider_ref=provider_ref,
-            last_error="",
-            lease_until=None,
-            updated_at=now,
-        )
+        refs = {pk: ref[:200] for pk, ref in self.to_mark.items()}
+        marked = claims.mark_sent(refs, self.worker_id, self.clock())
         self.stats.lost_lease += len(self.to_mark) - marked
         self.held -= set(self.to_mark)
         self.to_mark = {}
 
-    def finish(self, message: OutboxMessage, **values: object) -> None:
-        self.held.discard(message.pk)
-        _fenced(message.pk, self.worker_id).update(
+    def finish(self, message: Claimed, **values: object) -> None:
+        self.held.discard(message.id)
+        _fenced(message.id, self.worker_id).update(
             lease_until=None, updated_at=self.clock(), **values
         )
 
-    def deliver(self, message: OutboxMessage, in_flight: bool) -> None:
+    def deliver(self, message: Claimed) -> None:
         stats = self.stats
-        channel = resolve_channel(message.patient, self.opted_out)
+        if message.patient_id not in self.channels:
+            self.channels[message.patient_id] = resolve_channel(message.patient, self.opted_out)
+        channel = self.channels[message.patient_id]
         if channel is None:
             self.finish(
                 message,
@@ -252,12 +240,12 @@ class _Batch:
             )
             stats.cancelled += 1
             return
-        if in_flight:
+        if message.in_flight:
             # A worker died during this send. Ask the channel the message was sent on.
             backend = self.backend(message.channel)
             delivered = backend.confirm(message.idempotency_key)
             if delivered:
-                self.to_mark[message.pk] = message.provider_ref
+                self.to_mark[message.id] = message.provider_ref
                 stats.recovered += 1
                 return
             if delivered is None and not backend.deduplicates:
@@ -273,21 +261,21 @@ class _Batch:
         if channel != message.channel:
             # The patient's channel changed since enqueue: record it before sending, so a
             # crash during this send is confirmed with the channel actually used.
-            if not _fenced(message.pk, self.worker_id).update(channel=channel):
-                self.held.discard(message.pk)
+            if not _fenced(message.id, self.worker_id).update(channel=channel):
+                self.held.discard(message.id)
                 stats.lost_lease += 1
                 return
             message.channel = channel
         try:
-            out = outgoing(message, channel)
+            out = outgoing(message, channel, self.renderer)
             provider_ref = self.backend(channel).send(out)
         except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row
             self.failed(message, exc)
             return
-        self.to_mark[message.pk] = provider_ref or ""
+        self.to_mark[message.id] = provider_ref or ""
         stats.sent += 1
 
-    def failed(self, message: OutboxMessage, exc: Exception) -> None:
+    def failed(self, message: Claimed, exc: Exception) -> None:
         permanent = isinstance(exc, DeliveryError) and exc.permanent
         error = f"{type(exc).__name__}: {exc}"[:2000]
         now = self.clock()
@@ -303,12 +291,13 @@ class _Batch:
                 next_attempt_at=now + backoff(message.attempts),
             )
             self.stats.retrying += 1
-        log.warning("outbox message %s: %s", message.pk, error)
+        log.warning("outbox message %s: %s", message.id, error)
 
 
-def outgoing(message: OutboxMessage, channel: str) -> Outgoing:
-    """The message as the channel sends it (only that channel's parts are rendered)."""
-    rendered = render_message(message, channel=channel)
+def outgoing(message: Claimed, channel: str, renderer: Renderer) -> Outgoing:
+    """The message as the channel sends it (only that channel's parts are rendered), in the
+    active language."""
+    rendered = renderer.render(message, channel)
     is_email = channel == MessageChannel.EMAIL
     return Outgoing(
         key=message.idempotency_key,
@@ -322,7 +311,7 @@ def outgoing(message: OutboxMessage, channel: str) -> Outgoing:
 
 
 def deliver_claimed(
-    batch: list[Claimed],
+    batch: ClaimedBatch,
     worker_id: str,
     clock: Callable[[], dt.datetime],
     stats: DeliveryStats,
