@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, settings
 
 from mesocare.accounts.models import ApiToken, User
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location, Membership, Organization, Room
 from mesocare.patients.models import Patient
+
+# Properties are judged by what they find, never by how fast a loaded machine draws or runs an
+# example: no per-example deadline (a wall-clock threshold), no "too slow" health check.
+settings.register_profile("mesocare", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mesocare")
 
 # The factories (`make`, `other_make`, `make_plan`, `journal`, ...) for every test directory.
 pytest_plugins = ["tests.factories"]
