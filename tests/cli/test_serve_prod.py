@@ -33,7 +33,7 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     # Through the TLS proxy production expects (X-Forwarded-Proto), else SSL redirect answers.
     request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https", **headers})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:  # a hang guard only
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
