@@ -185,7 +185,7 @@ def seed_chain(
     # Largest tables first, so their index builds start first.
     by_size = sorted(tables, key=lambda t: -bounds_by_table.get(t, 0))
     with deferred_indexes(dsn, by_size, on=defer_indexes, parallel=max(2, workers)):
-        counts = _run(jobs, progress, patients)
+        counts = _run(jobs, progress, patients, say)
         copied = sum(counts.values())
         copy_seconds = time.perf_counter() - load_started
         say(
@@ -298,9 +298,11 @@ def _child(job: _Job, patients: Any, rows: Any, counts: Any) -> None:
     counts.put(result)
 
 
-def _run(jobs: list[_Job], progress: bool, total: int) -> dict[str, int]:
+def _run(
+    jobs: list[_Job], progress: bool, total: int, say: Callable[[str], None]
+) -> dict[str, int]:
     """Run the jobs (in child processes when more than one) behind one progress bar."""
-    with _bar(progress, total) as bar:
+    with _bar(progress, total, say) as bar:
         if len(jobs) == 1:
             return _load(jobs[0], bar)
         import multiprocessing as mp
@@ -335,15 +337,21 @@ def _run(jobs: list[_Job], progress: bool, total: int) -> dict[str, int]:
 
 
 class _bar:
-    """A rich progress bar of patients with the rows written and their rate."""
+    """A rich progress bar of patients with the rows written and their rate; a line a minute
+    instead when the output is not a terminal (a log file of a long run)."""
 
-    def __init__(self, on: bool, total: int) -> None:
+    def __init__(self, on: bool, total: int, say: Callable[[str], None]) -> None:
         self.on = on
         self.total = total
+        self.say = say
 
     def __enter__(self) -> Callable[[int, int], None]:
+        import sys
+
         if not self.on:
             return lambda _d, _r: None
+        if not sys.stdout.isatty():
+            return self._lines()
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -368,8 +376,23 @@ class _bar:
 
         return update
 
+    def _lines(self) -> Callable[[int, int], None]:
+        started = last = time.perf_counter()
+
+        def line(done: int, rows: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last >= 60:
+                last = now
+                self.say(
+                    f"  {done:,} of {self.total:,} patients, {rows:,} rows, "
+                    f"{rows / (now - started):,.0f} rows/s, {now - started:,.0f} s"
+                )
+
+        return line
+
     def __exit__(self, *exc: Any) -> None:
-        if self.on:
+        if self.on and hasattr(self, "progress"):
             self.progress.__exit__(*exc)
 
 
