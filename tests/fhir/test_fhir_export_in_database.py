@@ -236,3 +236,35 @@ def test_times_and_decimals_are_written_as_the_mapper_writes_them(
         text = cursor.fetchone()[0]
     expected = {"t": moment.isoformat(), "n": number(amount), "d": moment.date().isoformat()}
     assert text.encode() == orjson.dumps(expected)
+
+
+def test_procedure_notes_and_every_pain_value_are_built_the_same(clinic: Any) -> None:
+    """The note of each combination of notes and pain; the pain notes are looked up by the
+    column's text, so every value the column may hold (0.0 to 10.0) has its note."""
+    from mesocare.charting.models import TreatmentSession
+    from mesocare.fhir.registry import get_type
+    from mesocare.fhir.resources.procedure import _pain_notes
+
+    _awkward(clinic)
+    sessions = list(
+        TreatmentSession.objects.filter(organization=clinic.org, signed_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    procedure = get_type("Procedure")
+    assert procedure is not None and len(sessions) >= 2
+    ctx = MappingContext.for_org(clinic.org.pk)
+    combinations = [("", None), ("Tolerated well", "0.0"), ("", "10.0"), ('a\\"b', None)]
+    with connection.cursor() as cursor:
+        for start in range(0, len(combinations), 2):
+            for pk, (notes, pain) in zip(sessions, combinations[start : start + 2], strict=False):
+                cursor.execute(
+                    f"UPDATE {TreatmentSession._meta.db_table} SET notes = %s, pain_vas = %s "
+                    "WHERE id = %s",
+                    [notes, pain, pk],
+                )
+            built = list(procedure.iter_encoded(ctx, in_database=True))
+            assert built == list(procedure.iter_encoded(ctx, in_database=False))
+        cursor.execute("SELECT (n / 10.0)::numeric(3, 1)::text FROM generate_series(0, 100) n")
+        values = {row[0] for row in cursor.fetchall()}
+    assert set(_pain_notes()) == values

@@ -5,6 +5,7 @@ not served."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -155,18 +156,29 @@ def _table(model: Any, path: str) -> str:
 
 
 def _protocols(ctx: MappingContext) -> tuple[dict[int, str], dict[int, str]]:
-    """The protocols the organization may use: pk → name, and pk → the JSON text of the
-    ``reasonCode`` `build` writes for it."""
+    """The JSON text of the ``code`` and of the ``reasonCode`` `build` writes for each protocol
+    the organization may use, by protocol pk."""
     found = Protocol.objects.filter(
         Q(organization__isnull=True) | Q(organization_id=ctx.org_id)
     ).values_list("pk", "name", "indication__code", "indication__name")
     system = ctx.canonical(f"CodeSystem/{CS_INDICATION}")
-    names, reasons = {}, {}
+    codes, reasons = {}, {}
     for pk, name, code, indication in found:
-        names[pk] = name
+        codes[pk] = orjson.dumps({"text": f"Mesotherapy: {name}"}).decode()
         coding = {"system": system, "code": code, "display": indication}
         reasons[pk] = orjson.dumps([{"coding": [coding], "text": indication}]).decode()
-    return names, reasons
+    return codes, reasons
+
+
+def _pain_notes() -> dict[str, str]:
+    """The JSON text of the pain ``note`` `build` writes, by the text of every value the column
+    holds (one decimal, 0 to 10)."""
+    notes = {}
+    for tenths in range(101):
+        pain = Decimal(tenths).scaleb(-1)
+        text = f"Pain during the session (VAS 0–10): {number(pain)}"
+        notes[str(pain)] = orjson.dumps({"text": text}).decode()
+    return notes
 
 
 def _quantity(value: str, unit: str) -> str:
@@ -262,9 +274,13 @@ def sql(ctx: MappingContext) -> str:
     def c(name: str) -> str:
         return q.col("charting_treatmentsession", name)
 
-    names, reasons = _protocols(ctx)
-    protocol = q.lookup(names, c("protocol_id"))
-    pain = f"'Pain during the session (VAS 0–10): ' || {q.number(c('pain_vas'))}"
+    codes, reasons = _protocols(ctx)
+    pain = q.lookup(_pain_notes(), c("pain_vas"))
+    notes = f"""'[{{"text":' || {q.string(c("notes"))} || '}}'"""
+    note = (
+        f"CASE WHEN {c('notes')} <> '' THEN {notes} || COALESCE(',' || {pain}, '') || ']' "
+        f"WHEN {c('pain_vas')} IS NOT NULL THEN '[' || {pain} || ']' END"
+    )
     return q.resource(
         "Procedure",
         c("id"),
@@ -272,12 +288,9 @@ def sql(ctx: MappingContext) -> str:
             "extension": "('[' || injections.extensions || ']')",
             "basedOn": q.arr(q.ref("CarePlan", "COALESCE(ps.plan_id, ap.plan_id)")),
             "status": q.const("completed"),
-            "code": q.obj(
-                {
-                    "text": q.Json(
-                        q.string(f"COALESCE('Mesotherapy: ' || {protocol}, 'Mesotherapy')")
-                    )
-                }
+            "code": q.Json(
+                f"COALESCE({q.lookup(codes, c('protocol_id'))}, "
+                f"{q.sql_text(orjson.dumps({'text': 'Mesotherapy'}).decode())})"
             ),
             "subject": q.ref("Patient", c("patient_id")),
             "encounter": q.ref("Encounter", c("id")),
@@ -290,10 +303,7 @@ def sql(ctx: MappingContext) -> str:
             "location": q.ref("Location", c("location_id")),
             "reasonCode": q.lookup(reasons, c("protocol_id")),
             "bodySite": "('[' || sites.sites || ']')",
-            "note": q.some(
-                (f"{c('notes')} <> ''", q.obj({"text": q.Json(q.string(c("notes")))})),
-                (f"{c('pain_vas')} IS NOT NULL", q.obj({"text": q.Json(q.string(pain))})),
-            ),
+            "note": note,
         },
     )
 
