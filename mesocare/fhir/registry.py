@@ -208,6 +208,9 @@ class Source:
     sql: Callable[[MappingContext], str] | None = None
     # The joins ``sql`` reads besides the source's table (`mesocare.fhir.sqllines`).
     sql_joins: Callable[[MappingContext], str] | None = None
+    # The change time read from ``sql_joins`` instead of the ``last_updated`` annotation (whose
+    # subqueries run once per row), the same value.
+    sql_updated: Callable[[MappingContext], str] | None = None
     resource_type: str = ""
     _row_type: Any = field(default=None, repr=False)
 
@@ -312,7 +315,9 @@ class Source:
         assert self.sql is not None
         qs = self._filtered(ctx, since, patient_ids, related=False)
         joins = self.sql_joins(ctx) if self.sql_joins is not None else None
-        for count, rows in copy_blocks(*rows_query(qs, self.last_updated, self.sql(ctx), joins)):
+        updated = self.sql_updated(ctx) if self.sql_updated is not None else None
+        query = rows_query(qs, self.last_updated, self.sql(ctx), joins, updated)
+        for count, rows in copy_blocks(*query):
             yield count, b"\n".join([with_meta(body, updated)[0] for body, updated in rows])
 
     def _with_children(self, batch: list[tuple[Any, ...]], make: Any) -> Iterator[Any]:

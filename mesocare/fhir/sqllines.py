@@ -32,17 +32,23 @@ BLOCK_LINES = 1000
 
 
 def rows_query(
-    qs: QuerySet[Any], last_updated: str, body: str, joins: str | None
+    qs: QuerySet[Any], last_updated: str, body: str, joins: str | None, updated: str | None = None
 ) -> tuple[str, tuple[Any, ...]]:
     """The SQL (and parameters) of (resource text, change time) of the rows of ``qs``, in
-    primary-key order."""
+    primary-key order; ``updated``, with ``joins``, is the change time read from them instead of
+    the queryset's ``last_updated``."""
     if joins is None:
         rows = qs.annotate(_fhir_json=RawSQL(body, ())).values_list("_fhir_json", last_updated)
         return rows.query.sql_with_params()  # type: ignore[no-any-return]
     table = qs.model._meta.db_table
-    sql, params = qs.values_list("pk", last_updated).query.sql_with_params()
+    if updated is None:
+        sql, params = qs.values_list("pk", last_updated).query.sql_with_params()
+        names, updated = "pk, u", "fhir_rows.u"
+    else:
+        sql, params = qs.values_list("pk").query.sql_with_params()
+        names = "pk"
     return (
-        f"WITH fhir_rows(pk, u) AS MATERIALIZED ({sql}) SELECT {body}, fhir_rows.u "
+        f"WITH fhir_rows({names}) AS MATERIALIZED ({sql}) SELECT {body}, {updated} "
         f'FROM fhir_rows JOIN "{table}" ON "{table}"."id" = fhir_rows.pk {joins} '
         "ORDER BY fhir_rows.pk",
         params,

@@ -110,8 +110,9 @@ def build(plan: Any, ctx: MappingContext) -> dict[str, Any]:
 
 
 def sql_joins(ctx: MappingContext) -> str:
-    """What `sql` reads besides the course (`mesocare.fhir.sqllines`): its appointments and
-    the planned sessions not booked yet, each aggregated once per course."""
+    """What `sql` reads besides the course (`mesocare.fhir.sqllines`): its appointments (and
+    their latest change) and the planned sessions not booked yet, each aggregated once per
+    course."""
     plan = f'"{TreatmentPlan._meta.db_table}"'
     appointments = Appointment._meta.db_table
     planned = PlannedSession._meta.db_table
@@ -133,7 +134,8 @@ def sql_joins(ctx: MappingContext) -> str:
     reference = f"'{{\"reference\":' || {q.ref('Appointment', 'a.id')} || '}}'"
     return (
         f"LEFT JOIN (SELECT a.plan_id, string_agg({reference}, ',' ORDER BY a.start, a.id) "
-        f'AS activities FROM "{appointments}" a WHERE a.plan_id IN (SELECT pk FROM fhir_rows) '
+        f"AS activities, max(a.updated_at) AS updated "
+        f'FROM "{appointments}" a WHERE a.plan_id IN (SELECT pk FROM fhir_rows) '
         f"GROUP BY a.plan_id) appointments ON appointments.plan_id = {plan}.id "
         f"""LEFT JOIN (SELECT p.plan_id, string_agg('{{"detail":' || {detail} || '}}', ',' """
         f'ORDER BY p.index) AS activities FROM "{planned}" p '
@@ -143,6 +145,15 @@ def sql_joins(ctx: MappingContext) -> str:
         f"AND b.course_index = p.index) GROUP BY p.plan_id) planned "
         f"ON planned.plan_id = {plan}.id"
     )
+
+
+def sql_updated(ctx: MappingContext) -> str:
+    """The ``fhir_updated`` annotation (`latest_of`), its appointments' latest change read from
+    `sql_joins`."""
+    created = q.col("plans_treatmentplan", "created_at")
+    others = [q.col("plans_treatmentplan", name) for name in ("status_changed_at", "reviewed_at")]
+    latest = [f"COALESCE({other}, {created})" for other in (*others, "appointments.updated")]
+    return f"GREATEST({created}, {', '.join(latest)})"
 
 
 def sql(ctx: MappingContext) -> str:
@@ -214,6 +225,7 @@ CARE_PLAN = register(
                 columns=COLUMNS,
                 sql=sql,
                 sql_joins=sql_joins,
+                sql_updated=sql_updated,
                 children=(APPOINTMENTS, PLANNED_SESSIONS),
                 filters={
                     "status": token_filter(STATUS_FILTER),
