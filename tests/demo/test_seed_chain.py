@@ -75,6 +75,16 @@ def test_the_chain_has_histories_in_the_proportions_asked_for(chain: str) -> Non
 
 
 @on_postgres
+def test_the_audit_trail_lies_in_its_monthly_partitions(chain: str) -> None:
+    from mesocare.audit.partitions import DEFAULT_PARTITION
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {DEFAULT_PARTITION}")
+        assert cursor.fetchone()[0] == 0
+    assert AuditEvent.objects.count() == 40 * PATIENTS
+
+
+@on_postgres
 def test_no_two_active_appointments_overlap(chain: str) -> None:
     with connection.cursor() as cursor:
         for column in ("practitioner_id", "room_id", "patient_id"):

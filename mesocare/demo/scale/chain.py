@@ -16,7 +16,9 @@ from django.db import connection
 from django.utils import timezone
 
 from mesocare.audit.models import AuditEvent
+from mesocare.audit.partitions import ensure_months
 from mesocare.charting.models import CocktailComponent, InjectionRecord, TreatmentSession
+from mesocare.core.months import Month
 from mesocare.demo.scale import derived
 from mesocare.demo.scale.copy import (
     CopySet,
@@ -145,6 +147,8 @@ def seed_chain(
         f"Skeleton: {organizations} organizations, {locations} locations, "
         f"{skeleton.users} staff, {sum(lanes)} rooms, {len(skeleton.protocols)} protocols."
     )
+    # The audit trail goes into its monthly partitions, not DEFAULT, as a real history would.
+    ensure_months([Month.of(month) for month in months])
     dsn = _dsn()
     tables = [m._meta.db_table for m in MODELS.values()]
     first_ids = reserve_ids(dsn, tables)
