@@ -35,16 +35,29 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
+def _pg_database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return row is not None
+
+
 @contextmanager
-def throwaway_database(name: str, use_pg: bool | None = None) -> Iterator[str]:
-    """Configure Django on a fresh database; drop it afterwards. Yields the vendor."""
+def throwaway_database(name: str, use_pg: bool | None = None, keep: bool = False) -> Iterator[str]:
+    """Configure Django on a fresh database; drop it afterwards. Yields the vendor.
+
+    With `keep` (PostgreSQL only) the database is reused when it exists and left in place, so a
+    large seeding serves several runs; the script decides whether it still needs seeding."""
     use_pg = _pg_reachable() if use_pg is None else use_pg
+    keep = keep and use_pg
     tmp = tempfile.TemporaryDirectory()
     os.environ["MESOCARE_VAR_DIR"] = tmp.name
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesocare.settings")
     if use_pg:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name}")
-        _pg_admin(f"CREATE DATABASE {name}")
+        if not (keep and _pg_database_exists(name)):
+            _pg_admin(f"DROP DATABASE IF EXISTS {name}")
+            _pg_admin(f"CREATE DATABASE {name}")
         os.environ["DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
@@ -60,7 +73,7 @@ def throwaway_database(name: str, use_pg: bool | None = None) -> Iterator[str]:
         from django.db import connections
 
         connections.close_all()
-        if use_pg:
+        if use_pg and not keep:
             _pg_admin(f"DROP DATABASE IF EXISTS {name}")
         tmp.cleanup()
 
