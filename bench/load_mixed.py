@@ -4,6 +4,7 @@ Run from the repository root (locust comes with ``make install-bench``):
 
     python bench/load_mixed.py                                   # quick: 10 users x 30 s
     python bench/load_mixed.py --users 50 --seconds 300 --template mesocare_scale_100k
+    python bench/load_mixed.py --users 50 --seconds 300 --template mesocare_scale_1m --in-place
     python bench/load_mixed.py --users 50 --seconds 300 --patients 20000 --organizations 4
                                --locations 12    # a chain of its own, 5,000 patients a clinic
 
@@ -48,10 +49,14 @@ REFERENCE = "hello-world view"
 
 
 @contextmanager
-def copy_of(template: str, name: str) -> Iterator[str]:
-    """Django configured on a copy of ``template`` (a migrated, seeded chain); dropped after."""
-    _pg_admin(f"DROP DATABASE IF EXISTS {name}")
-    _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+def copy_of(template: str, name: str, in_place: bool = False) -> Iterator[str]:
+    """Django configured on a copy of ``template`` (a migrated, seeded chain); dropped after.
+    With ``in_place``, on ``template`` itself, left as the run leaves it."""
+    if in_place:
+        name = template
+    else:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name}")
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
     tmp = tempfile.TemporaryDirectory()
     os.environ["MESOCARE_VAR_DIR"] = tmp.name
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesocare.settings")
@@ -65,7 +70,8 @@ def copy_of(template: str, name: str) -> Iterator[str]:
         from django.db import connections
 
         connections.close_all()
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not in_place:
+            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         tmp.cleanup()
 
 
@@ -277,13 +283,21 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=1, help="of the chain built")
     parser.add_argument("--locations", type=int, default=2, help="of the chain built")
     parser.add_argument("--template", help="a seeded chain database to copy (full run)")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="run on the --template chain itself (no copy; for a chain too big to copy: the "
+        "run's bookings, sessions, consents and sign-ins stay in it)",
+    )
     parser.add_argument("--sample", type=int, default=2000, help="patients the users act on")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=4, help="per worker; 1: sync worker")
     args = parser.parse_args()
     name = f"{DB_PREFIX}_load_mixed_{os.getpid()}"
     database = (
-        copy_of(args.template, name) if args.template else throwaway_database(name, use_pg=True)
+        copy_of(args.template, name, args.in_place)
+        if args.template
+        else throwaway_database(name, use_pg=True)
     )
     with database, tempfile.TemporaryDirectory(prefix="mc-load-mixed-") as out:
         if not args.template:
