@@ -195,7 +195,7 @@ def rolled_back() -> Iterator[None]:
 def demo_counts() -> None:
     """Child process: the demo clinic in a throw-away database; prints each page's largest
     query count as JSON on the last line."""
-    with throwaway_database("mesocare_bench_staff_demo"):
+    with throwaway_database(f"mesocare_bench_staff_demo_{os.getpid()}"):
         os.environ.setdefault("MESOCARE_DEMO_PASSWORD", "bench-demo-password")
         from mesocare.clinics.models import Organization
         from mesocare.demo.data import ORG_SLUG, load_demo
@@ -299,7 +299,7 @@ def main() -> None:
         with existing_database(args.database_url) as vendor:
             run(args, vendor, child)
         return
-    with throwaway_database("mesocare_bench_staff_pages", use_pg=True) as vendor:
+    with throwaway_database(f"mesocare_bench_staff_pages_{os.getpid()}", use_pg=True) as vendor:
         from mesocare.demo.scale import seed_chain
 
         seed_chain(args.patients, progress=False)
