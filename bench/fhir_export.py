@@ -230,6 +230,54 @@ def database_rate(vendor: str, tables: list[str]) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
+def backend_cpu(pid: int) -> float | None:
+    """Seconds of CPU (user + system) a local PostgreSQL backend has used, or None when its
+    process is not readable here (a remote server)."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_type(org_id: int, vendor: str) -> None:
+    """CPU per resource of each type, in this process (Python: reading the copy, appending
+    ``meta``) and in its PostgreSQL backend (building the JSON), one connection, one snapshot:
+    deterministic beside the wall-clock rate of a shared machine."""
+    from django.db import connection, transaction
+
+    from mesocare.fhir.bulk.timestamps import iso_timestamps
+    from mesocare.fhir.registry import MappingContext, resource_types
+
+    ctx = MappingContext.for_org(org_id)
+    print(f"{'type':<26}{'resources':>10}{'Python us/res':>15}{'database us/res':>17}")
+    totals = [0, 0.0, 0.0]
+    with transaction.atomic(), iso_timestamps():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()" if vendor == "postgresql" else "SELECT 0")
+            pid = cursor.fetchone()[0]
+        for rtype in resource_types():
+            if not rtype.exported:
+                continue
+            py0, db0 = time.process_time(), backend_cpu(pid) if pid else None
+            count = sum(n for n, _block in rtype.iter_blocks(ctx))
+            py, db1 = time.process_time() - py0, backend_cpu(pid) if pid else None
+            db = db1 - db0 if db0 is not None and db1 is not None else None
+            if not count:
+                continue
+            totals[0] += count
+            totals[1] += py
+            totals[2] += db or 0.0
+            db_text = f"{db / count * 1e6:17.1f}" if db is not None else f"{'n/a':>17}"
+            print(f"{rtype.name:<26}{count:>10}{py / count * 1e6:15.1f}{db_text}")
+        if totals[0]:
+            n = totals[0]
+            print(f"{'all':<26}{n:>10.0f}{totals[1] / n * 1e6:15.1f}{totals[2] / n * 1e6:17.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=2000)
@@ -247,6 +295,11 @@ def main() -> None:
         "--keep",
         action="store_true",
         help="keep the seeded database (PostgreSQL) and reuse it when it is already there",
+    )
+    parser.add_argument(
+        "--cpu-per-type",
+        action="store_true",
+        help="also print CPU per resource of each type (Python and the PostgreSQL backend)",
     )
     args = parser.parse_args()
     histories = args.histories if args.histories is not None else args.patients >= 10_000
@@ -282,6 +335,8 @@ def main() -> None:
             args.patients = Patient.objects.filter(organization=membership.organization).count()
             print(f"reusing the seeded database ({args.patients} patients, --keep)")
         actor = Actor(membership=membership)
+        if args.cpu_per_type:
+            cpu_per_type(membership.organization_id, vendor)
 
         def one_export(memory: bool) -> tuple[int, float, int]:
             job = export.kick_off(

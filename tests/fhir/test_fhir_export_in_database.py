@@ -268,3 +268,24 @@ def test_procedure_notes_and_every_pain_value_are_built_the_same(clinic: Any) ->
         cursor.execute("SELECT (n / 10.0)::numeric(3, 1)::text FROM generate_series(0, 100) n")
         values = {row[0] for row in cursor.fetchall()}
     assert set(_pain_notes()) == values
+
+
+def test_rows_are_gathered_in_blocks_of_block_lines_in_order(clinic: Any, monkeypatch: Any) -> None:
+    """The copy's rows come one by one; Python gathers them in blocks of BLOCK_LINES (here 2):
+    every block full but the last, its count its number of lines, the lines the mapper's."""
+    from mesocare.fhir import sqllines
+
+    _awkward(clinic)
+    monkeypatch.setattr(sqllines, "BLOCK_LINES", 2)
+    ctx = MappingContext.for_org(clinic.org.pk)
+    for rtype in ported():
+        blocks = list(rtype.iter_blocks(ctx, in_database=True))
+        counts = [count for count, _block in blocks]
+        assert counts and all(count <= 2 for count in counts), (rtype.name, counts)
+        lines = [line for count, block in blocks for line in block.split(b"\n")]
+        assert len(lines) == sum(counts)
+        assert lines == list(rtype.iter_encoded(ctx, in_database=False)), rtype.name
+        for source in rtype.sources:
+            if source.sql is not None:
+                counts = [count for count, _block in source.blocks_in_database(ctx)]
+                assert all(count == 2 for count in counts[:-1]), (rtype.name, counts)
