@@ -23,7 +23,7 @@ from mesocare.patients.models import Patient
 from mesocare.web.views.charting import unsigned_card
 from mesocare.web.views.inventory import alerts_card as stock_alerts_card
 from mesocare.web.views.messages import alerts_card, check_ins_card, delivery_card
-from mesocare.web.views.scheduling import today_card
+from mesocare.web.views.today import today_card
 
 
 @dataclass(frozen=True)
