@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +34,8 @@ from mesocare.scheduling.models import Appointment, Block
 from mesocare.scheduling.services import appointments as appts
 from mesocare.scheduling.services import courses, feeds
 from mesocare.scheduling.services.calendars import TREATING_ROLES, local_midnight
+from mesocare.web.calendar_entries import Entry, calendar_entries
+from mesocare.web.calendar_markup import day_body, week_cells
 from mesocare.web.patient_page import open_patient_page
 from mesocare.web.views.base import apply_domain_errors, staff_view
 from mesocare.web.views.calendar_booking import (
@@ -95,7 +99,7 @@ class Column:
 
 @dataclass
 class Cell:
-    appointment: Appointment | None = None
+    appointment: Entry | None = None
     rowspan: int = 1
     covered: bool = False
     block: Block | None = None  # time off (shaded) where no appointment is shown
@@ -159,7 +163,7 @@ def _rows_of(
 
 
 def _grid(
-    appointments: list[Appointment],
+    appointments: list[Entry],
     columns: list[Column],
     by: str,
     tz: Any,
@@ -257,15 +261,11 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
     by = "room" if request.GET.get("by") == "room" else "practitioner"
     first_day = day - dt.timedelta(days=day.weekday()) if view == "week" else day
     days = [first_day + dt.timedelta(days=i) for i in range(7 if view == "week" else 1)]
-    shown = list(
-        appts.list_appointments(
-            actor,
-            start_from=local_midnight(days[0], tz),
-            start_before=local_midnight(days[-1] + dt.timedelta(days=1), tz),
-            location=location.pk,
-        )
-        .filter(status__in=(*ACTIVE_STATUSES, AppointmentStatus.NO_SHOW))
-        .select_related("patient", "practitioner__user", "room")
+    shown = calendar_entries(
+        actor,
+        location,
+        local_midnight(days[0], tz),
+        local_midnight(days[-1] + dt.timedelta(days=1), tz),
     )
     appts.record_calendar_read(actor, location, len(shown))
     columns = _columns(actor, location, by)
@@ -291,24 +291,41 @@ def calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
         local_midnight(days[-1] + dt.timedelta(days=1), tz),
     )
     if view == "day":
-        context["rows"] = _grid(shown, columns, by, tz, day, time_off)
+        context["day_body"] = day_body(
+            _grid(shown, columns, by, tz, day, time_off),
+            by=by,
+            tz=tz,
+            can_edit=context["can_edit"],
+            csrf_token=get_token(request) if context["can_edit"] else "",
+        )
     else:
-        context["week"] = _week(shown, time_off, columns, by, tz, days)
+        context["week"] = week = _week(shown, time_off, columns, by, tz, days)
         if context["can_edit"]:
-            attach_free_slots(actor, location, by, context["week"], columns)
+            attach_free_slots(actor, location, by, week, columns)
+        for row in week:
+            row["html"] = week_cells(
+                row["day"], row["cells"], location_id=location.pk, by=by, tz=tz
+            )
     return render(request, "web/scheduling/calendar.html", context)
 
 
 def _week(
-    shown: list[Appointment],
+    shown: list[Entry],
     time_off: list[Block],
     columns: list[Column],
     by: str,
     tz: Any,
     days: list[dt.date],
 ) -> list[dict[str, Any]]:
-    """Per day and column: the appointments, and the time off cut to that day (local times)."""
+    """Per day and column: the appointments (on the day they start), and the time off cut to
+    that day (local times). One pass over each list, whatever the columns and days."""
     attribute = "room_id" if by == "room" else "practitioner_id"
+    appointments: dict[tuple[dt.date, int], list[Entry]] = defaultdict(list)
+    for a in shown:
+        appointments[a.start.astimezone(tz).date(), getattr(a, attribute)].append(a)
+    blocks: dict[int, list[Block]] = defaultdict(list)
+    for b in time_off:
+        blocks[getattr(b, attribute)].append(b)
     week = []
     for d in days:
         opens, closes = local_midnight(d, tz), local_midnight(d + dt.timedelta(days=1), tz)
@@ -321,15 +338,10 @@ def _week(
                     "end": min(b.end, closes).astimezone(tz),
                     "all_day": b.start <= opens and closes <= b.end,
                 }
-                for b in time_off
-                if getattr(b, attribute) == c.key and b.start < closes and opens < b.end
+                for b in blocks[c.key]
+                if b.start < closes and opens < b.end
             ]
-            appointments = [
-                a
-                for a in shown
-                if getattr(a, attribute) == c.key and a.start.astimezone(tz).date() == d
-            ]
-            cells.append({"appointments": appointments, "time_off": off})
+            cells.append({"appointments": appointments[d, c.key], "time_off": off})
         week.append({"day": d, "cells": cells})
     return week
 
