@@ -82,6 +82,9 @@ def copy_blocks(
         # Compiling these long expressions to machine code takes most of a second per query
         # and saves nothing on string concatenation; times are read as ISO 8601 in UTC.
         cursor.execute("SET LOCAL jit = off")
+        # The export already reads with a connection a core (FHIR_EXPORT_CONNECTIONS): workers
+        # of a parallel plan would only add their start, their queues and a Gather.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute("SET LOCAL DateStyle = 'ISO'")
         cursor.execute("SET LOCAL TimeZone = 'UTC'")
         copy_cm = (

@@ -165,10 +165,18 @@ def _concept(system: str, code: Any, display: str) -> dict[str, Any]:
 
 
 def sql(ctx: MappingContext) -> str:
-    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`); reads the joins of `sql_joins`.
-    Zones, techniques and routes are JSON built once per export and looked up."""
+    """`build` in PostgreSQL (see `mesocare.fhir.sqljson`). Zones, techniques and routes are JSON
+    built once per export and looked up. The injection and its session are the very joins of
+    the rows' query (``_signed``: Django names a table's first join after the table), so each is
+    read once a row; the lot's product is read by its key."""
     component = CocktailComponent._meta.db_table
+    i = f'"{InjectionRecord._meta.db_table}"'
+    s = f'"{TreatmentSession._meta.db_table}"'
     volume = q.col(component, "volume_ml")
+    product = (
+        f'(SELECT l.product_id FROM "{ProductLot._meta.db_table}" l '
+        f"WHERE l.id = {q.col(component, 'lot_id')})"
+    )
     zones = dict(Zone.objects.values_list("code", "name"))
     zone_system = ctx.canonical(f"CodeSystem/{CS_ZONE}")
     sites = {code: _concept(zone_system, code, name) for code, name in zones.items()}
@@ -181,46 +189,46 @@ def sql(ctx: MappingContext) -> str:
                 q.obj(
                     {
                         "system": q.const(technique_system),
-                        "code": q.Json(q.string("i.technique")),
-                        "display": q.Json(q.string("i.technique")),
+                        "code": q.Json(q.string(f"{i}.technique")),
+                        "display": q.Json(q.string(f"{i}.technique")),
                     }
                 )
             ),
-            "text": q.Json(q.string("i.technique")),
+            "text": q.Json(q.string(f"{i}.technique")),
         }
     )
-    method = f"COALESCE({q.lookup_json(methods, 'i.technique')}, {unlabelled})"
+    method = f"COALESCE({q.lookup_json(methods, f'{i}.technique')}, {unlabelled})"
     technique_text = (
-        f"COALESCE({q.lookup({k: q.inner(v) for k, v in labels.items()}, 'i.technique')}, "
-        "left(substr(to_json(i.technique::text)::text, 2), -1))"
+        f"COALESCE({q.lookup({k: q.inner(v) for k, v in labels.items()}, f'{i}.technique')}, "
+        f"left(substr(to_json({i}.technique::text)::text, 2), -1))"
     )
-    intradermal = f"i.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
+    intradermal = f"{i}.depth_mm <= {INTRADERMAL_MAX_DEPTH_MM}"
     route = (
         f"CASE WHEN {intradermal} THEN {q.const(_concept(SNOMED, *INTRADERMAL))} "
         f"ELSE {q.const(_concept(SNOMED, *SUBCUTANEOUS))} END"
     )
     text = (
-        f"""'"' || {q.number(volume)} || ' mL' || {_doses_text(ctx, "l.product_id", volume)} """
-        f"|| ', ' || {technique_text} || ', ' || {q.number('i.depth_mm')} || ' mm, ' || "
-        f"""{q.lookup({k: q.inner(v) for k, v in zones.items()}, "i.zone_code")} || '"'"""
+        f"""'"' || {q.number(volume)} || ' mL' || {_doses_text(ctx, product, volume)} """
+        f"|| ', ' || {technique_text} || ', ' || {q.number(f'{i}.depth_mm')} || ' mm, ' || "
+        f"""{q.lookup({k: q.inner(v) for k, v in zones.items()}, f"{i}.zone_code")} || '"'"""
     )
     return q.resource(
         "MedicationAdministration",
         q.col(component, "id"),
         {
-            "partOf": q.arr(q.Json(q.ref("Procedure", "s.id"))),
+            "partOf": q.arr(q.Json(q.ref("Procedure", f"{s}.id"))),
             "status": q.const("completed"),
             "medicationReference": q.ref("Medication", q.col(component, "lot_id")),
-            "subject": q.ref("Patient", "s.patient_id"),
-            "context": q.ref("Encounter", "s.id"),
-            "effectiveDateTime": q.instant("i.created_at"),
+            "subject": q.ref("Patient", f"{s}.patient_id"),
+            "context": q.ref("Encounter", f"{s}.id"),
+            "effectiveDateTime": q.instant(f"{i}.created_at"),
             "performer": q.arr(
-                q.obj({"actor": q.Json(q.ref("Practitioner", "s.practitioner_id"))})
+                q.obj({"actor": q.Json(q.ref("Practitioner", f"{s}.practitioner_id"))})
             ),
             "dosage": q.obj(
                 {
                     "text": q.Json(f"({text})"),
-                    "site": q.Json(q.lookup_json(sites, "i.zone_code")),
+                    "site": q.Json(q.lookup_json(sites, f"{i}.zone_code")),
                     "route": q.Json(f"({route})"),
                     "method": q.Json(method),
                     "dose": q.obj(
@@ -234,15 +242,6 @@ def sql(ctx: MappingContext) -> str:
                 }
             ),
         },
-    )
-
-
-def sql_joins(ctx: MappingContext) -> str:
-    component = f'"{CocktailComponent._meta.db_table}"'
-    return (
-        f'JOIN "{InjectionRecord._meta.db_table}" i ON i.id = {component}."injection_id" '
-        f'JOIN "{TreatmentSession._meta.db_table}" s ON s.id = i.session_id '
-        f'JOIN "{ProductLot._meta.db_table}" l ON l.id = {component}."lot_id"'
     )
 
 
@@ -274,7 +273,6 @@ MEDICATION_ADMINISTRATION = register(
                 ),
                 columns=COLUMNS,
                 sql=sql,
-                sql_joins=sql_joins,
                 filters={
                     "effective-time": date_filter("injection__created_at"),
                     "status": token_filter({"completed": Q()}),
