@@ -16,9 +16,12 @@ from mesocare.plans.models import PlanEvent
 from mesocare.scheduling import signals as scheduling_signals
 
 
-def on_appointments_booked(sender: Any, appointments: list[Any], **kwargs: Any) -> None:
+def on_appointments_booked(
+    sender: Any, appointments: list[Any], created_ids: frozenset[int] = frozenset(), **kwargs: Any
+) -> None:
     # A course booked at once gets one confirmation listing its sessions (issue 18, bug 10).
-    schedules.schedule_course_messages(appointments)
+    # Nothing reads the messages back: the booking has no use for them.
+    schedules.enqueue_course_messages(appointments, created_ids=created_ids)
 
 
 def on_appointment_moved(sender: Any, appointment: Any, **kwargs: Any) -> None:

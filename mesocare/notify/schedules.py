@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -86,7 +86,11 @@ def _appointment_key(appointment: Any, kind: str) -> str:
 
 def _confirmations_sent(org_id: int, appointment: Any, plan: Any) -> int:
     """How many confirmations of this appointment went out: its own, and the course
-    confirmations (one message listing a whole course) that listed it."""
+    confirmations (one message listing a whole course) that listed it. None can have for an
+    appointment the caller's transaction has just inserted: its id is new (ids are never
+    reused), a message naming it (its own or a course's) is written by this transaction's
+    receivers at the earliest, and only a committed message is ever sent; so a new booking
+    skips this query (`created`)."""
     query = Q(appointment_id=appointment.pk)
     if plan is not None:
         query |= Q(plan_id=plan.pk, idempotency_key__startswith=COURSE_KEY_PREFIX)
@@ -115,13 +119,18 @@ def schedule_booking_messages(
 
 
 def booking_messages(
-    appointment: Any, *, now: dt.datetime | None = None, confirm: bool = True
+    appointment: Any,
+    *,
+    now: dt.datetime | None = None,
+    confirm: bool = True,
+    created: bool = False,
 ) -> list[NewMessage]:
     """Booking confirmation (now, with .ics), the pre-care message when some preparation must
     start more than 24 h before, and the reminder 24 h before with the protocol's pre-care
     and the pre-care confirmation link. Call inside the booking transaction. `confirm=False`
     leaves out the confirmation (a course gets one listing every session, see
-    `schedule_course_messages`)."""
+    `schedule_course_messages`). `created`: the caller's transaction inserted the
+    appointment, so no confirmation of it can have been sent (see `_confirmations_sent`)."""
     now = now or timezone.now()
     patient = appointment.patient
     org_id = patient.organization_id
@@ -131,7 +140,7 @@ def booking_messages(
     protocol = plan.protocol if plan is not None else None
     pre_care = instructions_payload(protocol.pre_care if protocol is not None else None)
     tz = _tz_of(appointment.location, org_id)
-    earlier = _confirmations_sent(org_id, appointment, plan) if confirm else 0
+    earlier = _confirmations_sent(org_id, appointment, plan) if confirm and not created else 0
     base = {
         **_context(patient, appointment.location),
         "starts_at": appointment.start.isoformat(),
@@ -197,15 +206,34 @@ def booking_messages(
 def schedule_course_messages(
     appointments: Sequence[Any], *, now: dt.datetime | None = None
 ) -> list[OutboxMessage]:
+    """See `enqueue_course_messages`; returns the rows of its messages."""
+    return enqueue_course_messages(appointments, now=now).messages()
+
+
+def enqueue_course_messages(
+    appointments: Sequence[Any],
+    *,
+    now: dt.datetime | None = None,
+    created_ids: Collection[int] = (),
+) -> Enqueued:
     """Several appointments booked together (a course): ONE confirmation listing every
     session (local time with zone, location; one .ics with an event per session), and each
     appointment's own pre-care message and reminder. One appointment keeps its single
     confirmation. The confirmation's key names the appointments and their times, so a
-    retried booking of the same course writes no second message."""
+    retried booking of the same course writes no second message. `created_ids`: the
+    appointments the caller's transaction inserted (the others were moved), whose earlier
+    confirmations need no query. Returns what was written, without reading the rows back
+    (the booking's receiver has no use for them)."""
     now = now or timezone.now()
     live = [a for a in appointments if str(getattr(a, "status", "")) not in CANCELLED_APPOINTMENT]
-    if len(live) <= 1:
-        return [m for a in live for m in schedule_booking_messages(a, now=now)]
+    if not live:
+        return Enqueued()
+    if len(live) == 1:
+        single = live[0]
+        messages = booking_messages(single, now=now, created=single.pk in created_ids)
+        if not messages:
+            return Enqueued()
+        return enqueue_many(single.patient.organization_id, messages)
     live.sort(key=lambda a: (a.start, a.pk))
     out = [m for a in live for m in booking_messages(a, now=now, confirm=False)]
     first = live[0]
@@ -215,7 +243,7 @@ def schedule_course_messages(
     protocol = plan.protocol if plan is not None else None
     sessions = []
     for a in live:
-        sequence = _confirmations_sent(org_id, a, plan)
+        sequence = 0 if a.pk in created_ids else _confirmations_sent(org_id, a, plan)
         sessions.append(
             {
                 "appointment": a.pk,
@@ -253,7 +281,7 @@ def schedule_course_messages(
         tz=_tz_of(first.location, org_id),
     )
     # Every session's pre-care and reminder and the one confirmation: one INSERT.
-    return enqueue_many(org_id, [*out, confirmation]).messages()
+    return enqueue_many(org_id, [*out, confirmation])
 
 
 def reschedule_for_appointment(

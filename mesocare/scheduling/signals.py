@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# kwargs: actor, appointments (list[Appointment])
+# kwargs: actor, appointments (list[Appointment]), created_ids (frozenset[int]: those of them
+# this transaction inserted; the others were moved; receivers treat an id missing from it
+# as an appointment that may have had messages before)
 appointments_booked = Signal()
 # kwargs: actor, appointment, previous_start, previous_end
 appointment_moved = Signal()

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
 from mesocare.audit.models import AuditEvent
 from mesocare.notify.models import OutboxMessage
 from mesocare.scheduling.models import Appointment
+from mesocare.scheduling.signals import appointments_booked
 
 
 def booking(sched: Any, h: Any, hour: int = 10) -> dict[str, Any]:
@@ -42,10 +46,12 @@ def test_booking_one_appointment_over_the_api_stays_within_its_query_budget(
     api.get("me")  # the token's last-used stamp is written at most once a minute
     # token, practitioner, patient (with organization), room (with location); in one
     # transaction the insert, the audit row, and the outbox's confirmation and reminder (the
-    # earlier confirmations, the SMS opt-out check of this patient's number, one insert of
-    # both messages and their rows back). It was 21 when the answer was read back, the
-    # organization read apart and each message checked and inserted on its own.
-    with django_assert_max_num_queries(14):
+    # SMS opt-out check of this patient's number, one insert of both messages), with its
+    # BEGIN and COMMIT. It was 21
+    # when the answer was read back, the organization read apart and each message checked
+    # and inserted on its own; 14 with the outbox's look for earlier confirmations of the new
+    # appointment, its savepoint and its read of the rows back.
+    with django_assert_max_num_queries(10):
         r = api.post("appointments", booking(sched, h))
     assert r.status_code == 201, r.content
     appointment = Appointment.objects.get(pk=r.json()["id"])
@@ -64,3 +70,50 @@ def test_a_refused_booking_still_names_the_conflict(sched: Any, h: Any, api: Any
     assert r.status_code == 409
     assert {c["reason"] for c in r.json()["conflicts"]} >= {"practitioner_busy", "room_busy"}
     assert Appointment.objects.count() == 1
+
+
+def test_a_booking_writes_its_messages_without_reading_the_outbox(
+    sched: Any, h: Any, api: Any
+) -> None:
+    """A new appointment cannot have had a confirmation sent, and the booking has no use for
+    the message rows: the outbox is written once and never read, without a savepoint."""
+    api.get("me")
+    with CaptureQueriesContext(connection) as ctx:
+        r = api.post("appointments", booking(sched, h))
+    assert r.status_code == 201, r.content
+    outbox = [q["sql"] for q in ctx.captured_queries if "notify_outboxmessage" in q["sql"]]
+    assert len(outbox) == 1 and outbox[0].startswith("INSERT"), outbox
+    # The patient, practitioner and room are found by their keys, without the models' order
+    # (by which the planner may walk the organization's rows to find one).
+    lookups = ctx.captured_queries[1:4]
+    assert all("ORDER BY" not in q["sql"] for q in lookups), lookups
+    # The booking's own transaction (a savepoint within the test's) and no other.
+    savepoints = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) <= 1, savepoints
+    messages = OutboxMessage.objects.filter(appointment_id=r.json()["id"])
+    assert sorted(messages.values_list("kind", flat=True)) == ["booking_confirmation", "reminder"]
+    confirmation = messages.get(kind="booking_confirmation")
+    assert confirmation.payload["sequence"] == 0
+    assert confirmation.payload["rescheduled"] is False
+
+
+def test_the_booked_signal_sent_again_writes_no_second_message(
+    sched: Any, h: Any, api: Any
+) -> None:
+    r = api.post("appointments", booking(sched, h))
+    assert r.status_code == 201, r.content
+    appointment = Appointment.objects.select_related("patient", "location").get(pk=r.json()["id"])
+    before = list(OutboxMessage.objects.order_by("pk").values_list("pk", "idempotency_key"))
+    assert len(before) == 2
+    with transaction.atomic():
+        appointments_booked.send(
+            sender=Appointment,
+            actor=sched.actor(),
+            appointments=[appointment],
+            created_ids=frozenset([appointment.pk]),
+        )
+        appointments_booked.send(
+            sender=Appointment, actor=sched.actor(), appointments=[appointment]
+        )
+    after = list(OutboxMessage.objects.order_by("pk").values_list("pk", "idempotency_key"))
+    assert after == before

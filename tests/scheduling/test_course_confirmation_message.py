@@ -150,3 +150,30 @@ def test_the_course_confirmation_reads_in_italian(
     assert "Il Suo ciclo di 3 sedute è prenotato:" in rendered.text
     assert "il Suo ciclo è prenotato" in rendered.sms
     assert "Your course" not in rendered.text + rendered.sms + rendered.subject
+
+
+def test_a_rescheduled_course_confirmation_counts_the_moved_session_and_not_the_new_one(
+    reachable: Any, plan: Any, h: Any
+) -> None:
+    """A new session needs no look for earlier confirmations (none can name it); a moved one
+    still has its own, so the new calendar entry replaces the one the patient holds."""
+    from mesocare.scheduling.services.courses import reschedule_course
+
+    booked = book(reachable, plan, h, [0, 7])
+    OutboxMessage.objects.filter(kind="booking_confirmation").update(status="sent")
+    member = reachable.members["practitioner"]
+    written = reschedule_course(
+        reachable.actor(),
+        plan,
+        [
+            SessionChoice(2, h.at(h.day(8), 9), member, reachable.room),
+            SessionChoice(3, h.at(h.day(15), 9), member, reachable.room),
+        ],
+    )
+    assert written[0].pk == booked[1].pk  # session 2 moved, session 3 new
+    latest = OutboxMessage.objects.filter(
+        kind="booking_confirmation", status="pending", patient=reachable.patient
+    ).get()
+    sequence = {s["appointment"]: s["sequence"] for s in latest.payload["sessions"]}
+    assert sequence == {booked[1].pk: 1, written[1].pk: 0}
+    assert latest.payload["rescheduled"] is True

@@ -192,7 +192,12 @@ def book_appointment(
                 summary=f"booked appointment at {start.isoformat()}",
                 channel=channel,
             )
-            appointments_booked.send(sender=Appointment, actor=actor, appointments=[appointment])
+            appointments_booked.send(
+                sender=Appointment,
+                actor=actor,
+                appointments=[appointment],
+                created_ids=frozenset([appointment.pk]),
+            )
     if not written:
         # Nothing was written: ask the one source of conflict reasons why.
         conflicts = find_conflicts(actor.org_id, patient.pk, [candidate])

@@ -433,7 +433,14 @@ def write_course(
             written.append(_write(actor, plan, c, planned.get(c.index or 0), channel))
         if plan.status == PlanStatus.PROPOSED:
             _activate(actor, plan, channel)
-        appointments_booked.send(sender=Appointment, actor=actor, appointments=[a for a in written])
+        appointments_booked.send(
+            sender=Appointment,
+            actor=actor,
+            appointments=[a for a in written],
+            created_ids=frozenset(
+                a.pk for c, a in zip(candidates, written, strict=True) if c.moving is None
+            ),
+        )
     return written
 
 
