@@ -135,10 +135,33 @@ class SessionPartQuerySet(OrgQuerySet[Any]):
         return super().delete()
 
 
+class InjectionQuerySet(SessionPartQuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if COPIED_FROM_INJECTION.isdisjoint(kwargs):
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        copy_from_injections(CocktailComponent.objects.filter(injection_id__in=pks))
+        return updated
+
+
 class ComponentQuerySet(SessionPartQuerySet):
     def _guard(self) -> None:
         if self.filter(injection__session__signed_at__isnull=False).exists():
             raise SessionSigned()
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        fill_copies(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if COMPONENT_COPIES.isdisjoint(kwargs):
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        copy_from_injections(self.model.objects.filter(pk__in=pks))
+        return updated
 
 
 class _SessionPart(OrgOwned):
@@ -163,6 +186,8 @@ class _SessionPart(OrgOwned):
 
 
 class InjectionRecord(_SessionPart):
+    objects = InjectionQuerySet.as_manager()  # type: ignore[misc]
+
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.CASCADE, related_name="injections"
     )
@@ -226,15 +251,50 @@ class InjectionRecord(_SessionPart):
     def __str__(self) -> str:
         return f"#{self.n} {self.zone_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if not adding and (fields is None or not COPIED_FROM_INJECTION.isdisjoint(fields)):
+            CocktailComponent.objects.filter(injection_id=self.pk).update(
+                session_id=self.session_id, injection_n=self.n, zone_id=self.zone_id
+            )
+
 
 class CocktailComponent(_SessionPart):
     injection = models.ForeignKey(
         InjectionRecord, on_delete=models.CASCADE, related_name="components"
     )
     lot = models.ForeignKey(
-        "inventory.ProductLot", on_delete=models.PROTECT, related_name="components"
+        "inventory.ProductLot",
+        on_delete=models.PROTECT,
+        related_name="components",
+        db_index=False,  # component_lot_recipients leads with it
     )
     volume_ml = models.DecimalField(_("volume (mL)"), max_digits=7, decimal_places=3)
+    # Copies of the injection's session, number and zone, set when the component is written and
+    # kept equal to the injection's (save, bulk_create and update of either model see to it): a
+    # lot's recall trace reads them from one index of this table, without the injection. No
+    # foreign key constraint or index of their own: the injection's keys hold them already.
+    session = models.ForeignKey(
+        TreatmentSession,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        editable=False,
+    )
+    injection_n = models.IntegerField(editable=False)
+    zone = models.ForeignKey(
+        "catalog.Zone",
+        on_delete=models.DO_NOTHING,
+        to_field="code",
+        db_column="zone_code",
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        editable=False,
+    )
 
     objects = ComponentQuerySet.as_manager()  # type: ignore[misc]
 
@@ -245,12 +305,64 @@ class CocktailComponent(_SessionPart):
                 condition=models.Q(volume_ml__gt=0), name="component_volume_positive"
             )
         ]
+        indexes = [
+            # The recall trace: a lot's rows of one organization, read from the index alone.
+            models.Index(
+                fields=["lot", "organization"],
+                include=["session", "injection_n", "zone", "volume_ml"],
+                name="component_lot_recipients",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.volume_ml} mL of lot {self.lot_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fill_copies([self])
+        super().save(*args, **kwargs)
+
     def _session_id(self) -> Any:
         return InjectionRecord.objects.filter(pk=self.injection_id).values("session_id")[:1]
+
+
+# What a component copies from its injection, by the injection's field names and its own.
+COPIED_FROM_INJECTION = frozenset({"session", "session_id", "n", "zone", "zone_id"})
+COMPONENT_COPIES = frozenset(
+    {"injection", "injection_id", "session", "session_id", "injection_n", "zone", "zone_id"}
+)
+
+
+def fill_copies(components: list[CocktailComponent]) -> None:
+    """Set each component's session, injection number and zone from its injection (the
+    instance it holds, else one query for those that hold only its id)."""
+    missing = {
+        c.injection_id
+        for c in components
+        if not CocktailComponent.injection.is_cached(c) and c.injection_id is not None
+    }
+    by_id = InjectionRecord.objects.in_bulk(missing) if missing else {}
+    for component in components:
+        injection = (
+            component.injection
+            if CocktailComponent.injection.is_cached(component)
+            else by_id.get(component.injection_id)
+        )
+        if injection is not None:
+            component.session_id = injection.session_id
+            component.injection_n = injection.n
+            component.zone_id = injection.zone_id
+
+
+def copy_from_injections(components: models.QuerySet[CocktailComponent]) -> int:
+    """Set these components' session, injection number and zone from their injections (one
+    UPDATE; the queryset's own update, not the guarded one of ComponentQuerySet)."""
+    injection = InjectionRecord.objects.filter(pk=models.OuterRef("injection_id"))
+    return models.QuerySet.update(
+        components,
+        session_id=models.Subquery(injection.values("session_id")[:1]),
+        injection_n=models.Subquery(injection.values("n")[:1]),
+        zone_id=models.Subquery(injection.values("zone_id")[:1]),
+    )
 
 
 class SideEffect(_SessionPart):

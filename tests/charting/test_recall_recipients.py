@@ -102,3 +102,100 @@ def test_notifying_a_recalled_lots_recipients_queues_one_notice_per_patient(char
     assert "Notify these patients" in page
     response = web.post(f"/stock/lots/{lot_id}/notify-recipients", {"confirm": "on"})
     assert response.status_code == 302
+
+
+def _inject(actor: Any, session: Any, zone: str, lot: Any, ml: str = "1") -> None:
+    data = injections.InjectionIn(
+        zone=zone,
+        technique="nappage",
+        depth_mm=Decimal(2),
+        points=10,
+        total_volume_ml=Decimal(ml),
+        components=(injections.ComponentIn(lot.pk, Decimal(ml)),),
+    )
+    injections.chart_injection(actor, session, data)
+
+
+def test_recipients_right_after_an_amendment_still_name_the_charted_row(chart: Any) -> None:
+    """An amendment corrects the record beside it; the trace lists the rows as charted."""
+    actor = chart.clinic.actor("practitioner")
+    session = chart.session()
+    _inject(actor, session, "abdomen_ul", chart.caffeine)
+    _inject(actor, session, "abdomen_ur", chart.caffeine)
+    sessions.sign_session(actor, session)
+    before = recall.lot_recipients(chart.clinic.actor("admin"), chart.caffeine)
+    sessions.add_amendment(
+        actor,
+        session,
+        reason="zone misread",
+        changes=[sessions.Change("injection", "zone", "flank_l", 2)],
+    )
+    after = recall.lot_recipients(chart.clinic.actor("admin"), chart.caffeine)
+    assert after == before
+    assert [(r.session_id, r.injection_n, r.zone, r.signed) for r in after] == [
+        (session.pk, 1, "abdomen_ul", True),
+        (session.pk, 2, "abdomen_ur", True),
+    ]
+
+
+def test_recipients_are_ordered_by_session_start_session_and_injection(chart: Any) -> None:
+    actor = chart.clinic.actor("practitioner")
+    other = chart.patient("Other", dt.date(1985, 5, 5))
+    late, early = chart.session(), chart.session(patient=other)
+    TreatmentSession.objects.filter(pk=early.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    for session in (late, early):
+        session.refresh_from_db()
+        for zone in ("abdomen_ul", "abdomen_ur"):
+            _inject(actor, session, zone, chart.caffeine)
+    got = recall.lot_recipients(chart.clinic.actor("admin"), chart.caffeine)
+    assert [(r.patient_id, r.session_id, r.injection_n) for r in got] == [
+        (other.pk, early.pk, 1),
+        (other.pk, early.pk, 2),
+        (chart.clinic.patient.pk, late.pk, 1),
+        (chart.clinic.patient.pk, late.pk, 2),
+    ]
+    assert got[0].patient_name == "Other Test" and got[0].birth_date == "1985-05-05"
+
+
+def test_recipients_never_mix_organizations(chart: Any, other_clinic: Any) -> None:
+    from tests.charting.conftest import make_lot, prepare_patient
+
+    prepare_patient(other_clinic, other_clinic.patient)
+    theirs = make_lot(other_clinic, "caffeine_20", "CAF-1", "50")
+    their_actor = other_clinic.actor("practitioner")
+    their_session = sessions.open_walk_in(
+        their_actor, patient=other_clinic.patient, location=other_clinic.location
+    )
+    _inject(their_actor, their_session, "abdomen_ul", theirs)
+    ours = chart.session()
+    _inject(chart.clinic.actor("practitioner"), ours, "abdomen_ul", chart.caffeine)
+
+    mine = recall.lot_recipients(chart.clinic.actor("admin"), chart.caffeine)
+    assert [r.patient_id for r in mine] == [chart.clinic.patient.pk]
+    assert [r.patient_id for r in recall.recipients(other_clinic.org.pk, theirs.pk)] == [
+        other_clinic.patient.pk
+    ]
+    # A lot read with another organization's id finds nothing, whatever the lot holds.
+    assert recall.recipients(other_clinic.org.pk, chart.caffeine.pk) == []
+    assert recall.recipients(chart.clinic.org.pk, theirs.pk) == []
+    assert recall.lot_recipients(chart.clinic.actor("admin"), theirs) == []
+
+
+def test_the_trace_is_two_queries_whatever_the_lot_holds(chart: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actor = chart.clinic.actor("practitioner")
+    assert recall.recipients(chart.clinic.org.pk, chart.caffeine.pk) == []
+    counts = []
+    for zone in ("abdomen_ul", "abdomen_ur", "flank_l", "flank_r"):
+        session = chart.session(patient=chart.patient(zone, dt.date(1980, 1, 1)))
+        _inject(actor, session, zone, chart.caffeine)
+        _inject(actor, session, "thigh_lateral_l", chart.caffeine)
+        with CaptureQueriesContext(connection) as queries:
+            found = recall.recipients(chart.clinic.org.pk, chart.caffeine.pk)
+        counts.append(len(queries))
+        assert len(found) == 2 * len(counts)
+    assert counts == [2, 2, 2, 2]

@@ -120,6 +120,14 @@ def test_every_row_stays_in_its_patients_organization(chain: str) -> None:
             "WHERE l.location_id <> s.location_id"
         )
         assert cursor.fetchone()[0] == 0
+        # A component's copies of its injection's session, number and zone (the recall reads them).
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE (c.session_id, c.injection_n, c.zone_code) "
+            "IS DISTINCT FROM (i.session_id, i.n, i.zone_code)) FROM charting_cocktailcomponent c "
+            "JOIN charting_injectionrecord i ON i.id = c.injection_id"
+        )
+        components, wrong = cursor.fetchone()
+        assert components > 0 and wrong == 0
 
 
 @on_postgres

@@ -38,7 +38,8 @@ FIELDS: dict[str, list[str]] = {
     "injection": ["id", "organization_id", "session_id", "n", "zone_id", "technique",
                   "depth_mm", "points", "volume_per_point_ml", "total_volume_ml",
                   "needle_kind", "needle_gauge", "created_at", "created_by_id"],
-    "component": ["id", "organization_id", "injection_id", "lot_id", "volume_ml"],
+    "component": ["id", "organization_id", "injection_id", "lot_id", "volume_ml", "session_id",
+                  "injection_n", "zone_id"],
     "message": ["id", "organization_id", "patient_id", "kind", "channel", "template",
                 "payload", "due_at", "status", "attempts", "last_error", "next_attempt_at",
                 "last_attempt_at", "sent_at", "provider_ref", "idempotency_key", "timezone",
@@ -227,12 +228,16 @@ class Statements:
         iid = f"({self.r.injection} + {INJECTIONS_PER_SESSION} * (s.id - {self.r.session}) + j)"
         return iid, f"1 + {_pick(iid, self.seed + 1, 'cardinality(pr.total)')}"
 
+    @staticmethod
+    def _zone() -> str:
+        """SQL of the zone of a session's injection j (its components carry a copy)."""
+        return "pr.zones[1 + (j + s.patient_id) % cardinality(pr.zones)]"
+
     def injections(self, lo: int, hi: int) -> str:
         iid, c = self._injection_id()
         return self._insert(
             "injection",
-            [iid, "s.organization_id", "s.id", "j + 1",
-             "pr.zones[1 + (j + s.patient_id) % cardinality(pr.zones)]", "pr.technique",
+            [iid, "s.organization_id", "s.id", "j + 1", self._zone(), "pr.technique",
              f"pr.depth[{c}]", f"pr.points[{c}]", f"pr.vpp[{c}]", f"pr.total[{c}]",
              "'needle'", "30", "s.started_at + (3 + 3 * j) * interval '1 minute'",
              "s.signed_by_id"],
@@ -242,12 +247,13 @@ class Statements:
         )  # fmt: skip
 
     def components(self, lo: int, hi: int) -> str:
-        """One lot per injection: the location's lot of the product for the visit's month."""
+        """One lot per injection: the location's lot of the product for the visit's month;
+        with copies of its injection's session, number and zone."""
         iid, c = self._injection_id()
         return self._insert(
             "component",
             [f"{self.r.component} + {iid} - {self.r.injection}", "s.organization_id", iid,
-             "lot.lot_id", f"pr.total[{c}]"],
+             "lot.lot_id", f"pr.total[{c}]", "s.id", "j + 1", self._zone()],
             f"""FROM charting_treatmentsession s JOIN s_proto pr ON pr.id = s.protocol_id
                 JOIN s_loc l ON l.id = s.location_id
                 CROSS JOIN generate_series(0, {INJECTIONS_PER_SESSION - 1}) j
