@@ -1,12 +1,15 @@
 """The outbox's claim statements: a whole batch taken, renewed, handed back or marked sent in
 one statement.
 
-Each claim is one `UPDATE … WHERE id IN (SELECT id … ORDER BY … LIMIT n FOR UPDATE SKIP
-LOCKED) RETURNING …`: concurrent workers lock disjoint rows and skip each other's without
-waiting (PostgreSQL). SQLite has no row locks; its `BEGIN IMMEDIATE` transactions serialize
-the claims instead, so the same statement runs there without the locking clause. A claim
-returns the columns sending reads (`Claimed`), so the messages need no second read; their
-patients are read once per batch (`addressees`), as plain values, not model instances.
+Each claim is one `UPDATE … WHERE id = ANY(ARRAY(SELECT id … ORDER BY … LIMIT n FOR UPDATE
+SKIP LOCKED)) RETURNING …` (`IN (SELECT …)` on SQLite): concurrent workers lock disjoint rows
+and skip each other's without waiting (PostgreSQL). The subquery reads a partial index of the
+open messages in its order and stops at the batch's last row (`follow_claim_indexes`), so a
+claim's cost does not grow with the messages already sent. SQLite has no row locks; its
+`BEGIN IMMEDIATE` transactions serialize the claims instead, so the same statement runs there
+without the locking clause. A claim returns the columns sending reads (`Claimed`), so the
+messages need no second read; their patients are read once per batch (`addressees`), as
+plain values, not model instances.
 """
 
 from __future__ import annotations
@@ -113,13 +116,16 @@ def take_due(
     """Claim up to `limit` due pending messages: `sending`, leased to the worker, one more
     attempt. Oldest due first."""
     table, c, lock = sql_parts()
+    chosen = (
+        f"SELECT {c['id']} FROM {table} "
+        f"WHERE {c['status']} = %s AND {c['next_attempt_at']} <= %s "
+        f"ORDER BY {c['next_attempt_at']} LIMIT %s{lock}"
+    )
     sql = (
         f"UPDATE {table} SET {c['status']} = %s, {c['claimed_by']} = %s, "
         f"{c['lease_until']} = %s, {c['last_attempt_at']} = %s, "
         f"{c['attempts']} = {c['attempts']} + 1, {c['updated_at']} = %s "
-        f"WHERE {c['id']} IN (SELECT {c['id']} FROM {table} "
-        f"WHERE {c['status']} = %s AND {c['next_attempt_at']} <= %s "
-        f"ORDER BY {c['next_attempt_at']} LIMIT %s{lock}) "
+        f"WHERE {among_chosen(c['id'], chosen)} "
         f"RETURNING {', '.join(c[name] for name in CLAIMED)}"
     )
     at_now = _at(now)
@@ -133,17 +139,48 @@ def take_in_flight(
     """Take over up to `limit` messages whose worker's lease ran out mid-send (the worker
     died): leased to this worker, the attempt unchanged (it is the same attempt)."""
     table, c, lock = sql_parts()
+    chosen = (
+        f"SELECT {c['id']} FROM {table} "
+        f"WHERE {c['status']} = %s AND {c['lease_until']} < %s "
+        f"ORDER BY {c['lease_until']} LIMIT %s{lock}"
+    )
     sql = (
         f"UPDATE {table} SET {c['claimed_by']} = %s, {c['lease_until']} = %s, "
         f"{c['updated_at']} = %s "
-        f"WHERE {c['id']} IN (SELECT {c['id']} FROM {table} "
-        f"WHERE {c['status']} = %s AND {c['lease_until']} < %s "
-        f"ORDER BY {c['lease_until']} LIMIT %s{lock}) "
+        f"WHERE {among_chosen(c['id'], chosen)} "
         f"RETURNING {', '.join(c[name] for name in CLAIMED)}"
     )
     at_now = _at(now)
     params = [worker_id, _at(lease_until), at_now, MessageStatus.SENDING, at_now, limit]
     return _claimed(sql, params, in_flight=True)
+
+
+def among_chosen(column: str, chosen: str) -> str:
+    """`column` among the ids the subquery `chosen` selects. On PostgreSQL the subquery is
+    run once, into an array (`= ANY(ARRAY(…))`), and the rows are then found by their
+    primary key: with `IN (subquery)` the planner, which expects a few rows, may join the
+    subquery to a scan of the whole table instead, which reads every message, sent ones
+    included, at every claim."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({chosen}))"
+    return f"{column} IN ({chosen})"
+
+
+def follow_claim_indexes() -> None:
+    """Make the claims of this transaction read the queue in the order of its partial
+    indexes (`outbox_due`, `outbox_leased`) and stop at the batch's last row, then find the
+    claimed rows by their key, on PostgreSQL. Claims run right after bulk enqueues, before
+    statistics see the new rows: expecting a handful of due messages, the planner would
+    otherwise fetch every due one (a bitmap scan) and sort them all to keep the batch's
+    oldest, or scan the table, at every claim — a cost that grows with the queue. The
+    settings are local to the claim's transaction."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_bitmapscan', 'off', true), "
+            "set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)"
+        )
 
 
 def addressees(patient_ids: Collection[int]) -> dict[int, Addressee]:

@@ -44,7 +44,7 @@ class OutboxMessage(OrgOwned):
     max_attempts = models.PositiveSmallIntegerField(default=MAX_ATTEMPTS)
     last_error = models.TextField(_("last error"), blank=True)
     # When a pending message may next be tried: the due time, a back-off or the end of quiet
-    # hours. The worker's claim reads only (status, next_attempt_at).
+    # hours. The worker's claim reads only the pending messages' next_attempt_at (`outbox_due`).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -82,8 +82,19 @@ class OutboxMessage(OrgOwned):
     class Meta:
         ordering = ["-due_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="outbox_claim"),
-            models.Index(fields=["status", "lease_until"], name="outbox_lease"),
+            # The claims' queues, partial: a message is in `outbox_due` while pending and in
+            # `outbox_leased` while sending, so they hold only the open messages however
+            # many were sent, and marking a message sent adds an entry to neither.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_due",
+                condition=models.Q(status=MessageStatus.PENDING),
+            ),
+            models.Index(
+                fields=["lease_until"],
+                name="outbox_leased",
+                condition=models.Q(status=MessageStatus.SENDING),
+            ),
             models.Index(fields=["organization", "patient", "due_at"], name="outbox_patient"),
             models.Index(fields=["organization", "status", "due_at"], name="outbox_org_status"),
             models.Index(fields=["organization", "last_attempt_at"], name="outbox_org_recent"),

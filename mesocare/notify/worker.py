@@ -6,7 +6,7 @@ A send is an external side effect and cannot share a database transaction, so de
 split into three steps around it:
 
 1. *Claim* a batch (one short transaction, `mesocare.notify.claims`): one `UPDATE … WHERE id
-   IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id` marks due `pending` rows
+   = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED LIMIT n)) RETURNING …` marks due `pending` rows
    `sending` with `claimed_by`, a lease and `attempts + 1` (concurrent workers take disjoint
    rows; SQLite's `BEGIN IMMEDIATE` serializes claims instead), returning the columns sending
    reads; the batch's patients are read in one query, as values (no model instances).
@@ -131,6 +131,7 @@ def claim(batch_size: int, now: dt.datetime, worker_id: str, stats: DeliveryStat
     quiet = parse_quiet_hours(settings.NOTIFY_QUIET_HOURS)
     lease_until = now + _lease()
     with transaction.atomic():
+        claims.follow_claim_indexes()
         in_flight = claims.take_in_flight(batch_size, now, worker_id, lease_until)
         room = batch_size - len(in_flight)
         due = claims.take_due(room, now, worker_id, lease_until) if room > 0 else []
