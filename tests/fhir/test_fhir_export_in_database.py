@@ -289,3 +289,48 @@ def test_rows_are_gathered_in_blocks_of_block_lines_in_order(clinic: Any, monkey
             if source.sql is not None:
                 counts = [count for count, _block in source.blocks_in_database(ctx)]
                 assert all(count == 2 for count in counts[:-1]), (rtype.name, counts)
+
+
+def test_body_sites_are_each_zone_once_in_the_order_first_injected(clinic: Any) -> None:
+    """A session's injections read once for extensions and body sites: a zone injected again
+    later is listed once, where it was first injected, whatever the zones' own order."""
+    from mesocare.catalog.models import Zone
+    from mesocare.charting.models import InjectionRecord, TreatmentSession
+    from mesocare.fhir.registry import get_type
+
+    populate(clinic)
+    session = (
+        TreatmentSession.objects.filter(organization=clinic.org, signed_at__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert session is not None
+    last = InjectionRecord.objects.filter(session=session).order_by("-n").first()
+    assert last is not None
+    z1, z2, z3 = Zone.objects.order_by("-code")[:3]
+    InjectionRecord.objects.bulk_create(
+        InjectionRecord(
+            organization=clinic.org,
+            session=session,
+            n=last.n + k,
+            zone=zone,
+            technique=last.technique,
+            depth_mm=Decimal("1.5"),
+            points=3,
+            total_volume_ml=Decimal("0.5"),
+            created_by=last.created_by,
+        )
+        for k, zone in enumerate([z2, z1, z2, z3, z1], start=1)
+    )
+    procedure = get_type("Procedure")
+    assert procedure is not None
+    ctx = MappingContext.for_org(clinic.org.pk)
+    built = list(procedure.iter_encoded(ctx, in_database=True))
+    assert built == list(procedure.iter_encoded(ctx, in_database=False))
+    [mine] = [r for r in map(orjson.loads, built) if r["id"] == str(session.pk)]
+    codes = [site["coding"][0]["code"] for site in mine["bodySite"]]
+    zones = InjectionRecord.objects.filter(session=session).order_by("n")
+    expected = list(dict.fromkeys(zones.values_list("zone_id", flat=True)))
+    assert codes == expected
+    assert expected[-3:] == [z.code for z in (z2, z1, z3)] or last.zone_id in (z1.code, z2.code)
+    assert len(mine["extension"]) == InjectionRecord.objects.filter(session=session).count()

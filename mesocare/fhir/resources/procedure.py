@@ -237,30 +237,28 @@ def _extension(ctx: MappingContext) -> str:
 
 
 def _site(ctx: MappingContext) -> str:
-    """A ``bodySite`` of `build`, of the zone ``f.zone_code``."""
+    """A ``bodySite`` of `build`, of the zone of an injection ``i``."""
     zones, _technique = _codings(ctx)
     sites = {
         code: {"coding": [coding], "text": coding["display"]} for code, coding in zones.items()
     }
-    return q.Json(q.lookup_json(sites, "f.zone_code"))
+    return q.Json(q.lookup_json(sites, "i.zone_code"))
 
 
 def sql_joins(ctx: MappingContext) -> str:
-    """What `sql` reads besides the session (`mesocare.fhir.sqllines`): its injections and the
-    zones treated, each aggregated once per session, and its course."""
+    """What `sql` reads besides the session (`mesocare.fhir.sqllines`): its injections, read
+    once and aggregated once per session into the extensions and the zones treated (each zone
+    once, where it was first injected), and its course."""
     session = f'"{TreatmentSession._meta.db_table}"'
     injections = InjectionRecord._meta.db_table
-    exported = "i.session_id IN (SELECT pk FROM fhir_rows)"
+    first = "i.n = min(i.n) OVER (PARTITION BY i.session_id, i.zone_code)"
     return (
-        f"LEFT JOIN (SELECT i.session_id, string_agg({_extension(ctx)}, ',' ORDER BY i.n) "
-        f'AS extensions FROM "{injections}" i '
-        f"WHERE {exported} GROUP BY i.session_id) injections "
-        f"ON injections.session_id = {session}.id "
-        f"LEFT JOIN (SELECT f.session_id, string_agg({_site(ctx)}, ',' ORDER BY f.first) AS sites "
-        f"FROM (SELECT i.session_id, i.zone_code, min(i.n) AS first "
-        f'FROM "{injections}" i WHERE {exported} GROUP BY i.session_id, i.zone_code) f '
-        f"GROUP BY f.session_id) sites "
-        f"ON sites.session_id = {session}.id "
+        "LEFT JOIN (SELECT x.session_id, string_agg(x.extension, ',' ORDER BY x.n) AS extensions, "
+        "string_agg(x.site, ',' ORDER BY x.n) FILTER (WHERE x.first) AS sites "
+        f"FROM (SELECT i.session_id, i.n, {_extension(ctx)} AS extension, "
+        f"{_site(ctx)} AS site, {first} AS first "
+        f'FROM "{injections}" i WHERE i.session_id IN (SELECT pk FROM fhir_rows)) x '
+        f"GROUP BY x.session_id) injections ON injections.session_id = {session}.id "
         f'LEFT JOIN "{_table(TreatmentSession, "planned_session")}" ps '
         f"ON ps.id = {session}.planned_session_id "
         f'LEFT JOIN "{_table(TreatmentSession, "appointment")}" ap '
@@ -302,7 +300,7 @@ def sql(ctx: MappingContext) -> str:
             ),
             "location": q.ref("Location", c("location_id")),
             "reasonCode": q.lookup(reasons, c("protocol_id")),
-            "bodySite": "('[' || sites.sites || ']')",
+            "bodySite": "('[' || injections.sites || ']')",
             "note": note,
         },
     )
