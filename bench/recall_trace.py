@@ -2,10 +2,15 @@
 across 10,000 lots, on PostgreSQL.
 
 Builds a throw-away database (created and dropped by the script), bulk-loads sessions,
-injections and components with COPY, then times the recall query the API runs
-(`mesocare.inventory.services.recall.recipients_query`: components of the lot → injection →
-session → patient, zone) for random lots, beside a full-table count of the components in
-the same run. Target: recall p95 <= 50 ms at 20,000,000 components. Never asserts wall-clock.
+injections and components with COPY (each session draws its injections from two lots, as a
+protocol's products alternate), VACUUM ANALYZEs them as autovacuum would, then traces random
+lots with `mesocare.inventory.services.recall.recipients` (the lot's components from the index
+`component_lot_recipients` alone, then each of their sessions once with its patient),
+alternating with the former single join (component → injection → session → patient, zone, one
+row at a time) as the reference, both turned into the same `Recipient` rows; beside a
+full-table count of the components. It prints p50/p95 of each, the shared buffers (pages) a
+trace reads, from EXPLAIN (ANALYZE, BUFFERS), and the plans. Target: recall p95 <= 50 ms at
+20,000,000 components. Never asserts wall-clock.
 
 With --database-url it reads an existing seeded chain instead (`mesocare seed --scale
 1000000`: about 20 components per patient, one lot per product, location and month) and
@@ -18,11 +23,12 @@ traces random lots of it; nothing is written.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from _harness import p, summary, throwaway_database, timings_ms
+from _harness import p, summary, throwaway_database
 from _scale import existing_database
 
 INJECTIONS_PER_SESSION = 5
@@ -51,17 +57,15 @@ def main() -> None:
 
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT id FROM inventory_productlot l WHERE EXISTS "
+                    "SELECT organization_id, id FROM inventory_productlot l WHERE EXISTS "
                     "(SELECT 1 FROM charting_cocktailcomponent c WHERE c.lot_id = l.id)"
                 )
-                lot_ids = [row[0] for row in cursor.fetchall()]
+                lots = [(row[0], row[1]) for row in cursor.fetchall()]
                 cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
                                ["charting_cocktailcomponent"])  # fmt: skip
                 estimate = cursor.fetchone()[0]
-            print(
-                f"existing chain: about {estimate:,} components across {len(lot_ids):,} used lots"
-            )
-            _measure(args, lot_ids, rng, count_runs=5)
+            print(f"existing chain: about {estimate:,} components across {len(lots):,} used lots")
+            _measure(args, lots, rng, count_runs=5)
         return
 
     with throwaway_database("mesocare_bench_recall", use_pg=True):
@@ -151,6 +155,8 @@ def main() -> None:
                     for s in range(n_sessions)
                 ),
             )
+            n_injections = min(n_injections, n_sessions * INJECTIONS_PER_SESSION)
+            zone_of = [rng.choice(zones) for _ in range(n_injections)]
             _copy(
                 raw,
                 InjectionRecord._meta.db_table,
@@ -177,7 +183,7 @@ def main() -> None:
                         org.pk,
                         i // INJECTIONS_PER_SESSION + 1,
                         i % INJECTIONS_PER_SESSION + 1,
-                        rng.choice(zones),
+                        zone_of[i],
                         "nappage",
                         "2",
                         20,
@@ -189,22 +195,33 @@ def main() -> None:
                         base,
                         user.pk,
                     )  # fmt: skip
-                    for i in range(min(n_injections, n_sessions * INJECTIONS_PER_SESSION))
+                    for i in range(n_injections)
                 ),
             )
-            n_injections = min(n_injections, n_sessions * INJECTIONS_PER_SESSION)
+            session_lots = [(rng.choice(lot_ids), rng.choice(lot_ids)) for _ in range(n_sessions)]
             _copy(
                 raw,
                 CocktailComponent._meta.db_table,
-                ["id", "organization_id", "injection_id", "lot_id", "volume_ml"],
-                ((i + 1, org.pk, i + 1, rng.choice(lot_ids), "2") for i in range(n_injections)),
-            )
+                ["id", "organization_id", "injection_id", "lot_id", "volume_ml", "session_id",
+                 "injection_n", "zone_code"],
+                (
+                    (i + 1, org.pk, i + 1,
+                     session_lots[i // INJECTIONS_PER_SESSION][i % INJECTIONS_PER_SESSION % 2],
+                     "2", i // INJECTIONS_PER_SESSION + 1, i % INJECTIONS_PER_SESSION + 1,
+                     zone_of[i])
+                    for i in range(n_injections)
+                ),
+            )  # fmt: skip
             for model in (TreatmentSession, InjectionRecord, CocktailComponent):
                 table = model._meta.db_table
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
                 )
+            for model in (TreatmentSession, InjectionRecord, CocktailComponent):
+                # as autovacuum does to a clinic's tables: statistics, hint bits and the
+                # visibility map that lets a scan read the index alone
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
             cursor.execute("ANALYZE")
         load_s = time.perf_counter() - started
         print(
@@ -213,43 +230,136 @@ def main() -> None:
             f"in {load_s:.1f} s"
         )
 
-        _measure(args, lot_ids, rng, count_runs=max(10, args.queries // 10))
+        _measure(
+            args, [(org.pk, lot) for lot in lot_ids], rng, count_runs=max(10, args.queries // 10)
+        )
+
+
+FORMER_JOIN = """
+SELECT s.patient_id, p.given_name, p.family_name, p.birth_date, p.phone, p.email, i.session_id,
+       s.started_at, s.signed_at, i.n, i.zone_code, z.name, c.volume_ml
+FROM charting_cocktailcomponent c
+JOIN charting_injectionrecord i ON c.injection_id = i.id
+JOIN charting_treatmentsession s ON i.session_id = s.id
+JOIN patients_patient p ON s.patient_id = p.id
+JOIN catalog_zone z ON i.zone_code = z.code
+WHERE c.lot_id = %s
+ORDER BY s.started_at, i.session_id, i.n"""
+
+
+def _former_join(lot_id: int) -> list[object]:
+    """The reference: the trace as one join read row by row (the query before the
+    component carried its injection's session, number and zone), into the same rows."""
+    from django.db import connection
+
+    from mesocare.inventory.services.recall import Recipient
+
+    with connection.cursor() as cursor:
+        cursor.execute(FORMER_JOIN, [lot_id])
+        return [
+            Recipient(
+                patient_id=pid, patient_name=f"{given} {family}", birth_date=birth.isoformat(),
+                phone=phone, email=email, session_id=sid, session_at=started,
+                signed=signed is not None, injection_n=n, zone=zone, zone_name=zone_name,
+                volume_ml=volume,
+            )
+            for (pid, given, family, birth, phone, email, sid, started, signed, n, zone,
+                 zone_name, volume) in cursor.fetchall()
+        ]  # fmt: skip
+
+
+def _explain(sql: str, params: object) -> dict[str, object]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    return (plan if isinstance(plan, list) else json.loads(plan))[0]  # type: ignore[no-any-return]
+
+
+def _pages(plan: dict[str, object]) -> int:
+    top = plan["Plan"]
+    return int(top["Shared Hit Blocks"]) + int(top["Shared Read Blocks"])  # type: ignore[index]
+
+
+def _lines(node: dict[str, object], depth: int = 0) -> list[str]:
+    """A plan as indented lines: node, relation or index, rows, loops, pages."""
+    name = str(node["Node Type"])
+    on = node.get("Index Name") or node.get("Relation Name")
+    pages = int(node["Shared Hit Blocks"]) + int(node["Shared Read Blocks"])  # type: ignore[call-overload]
+    line = f"{'  ' * depth}{name}{f' on {on}' if on else ''}: rows {node['Actual Rows']} x loops "
+    line += f"{node['Actual Loops']}, {pages} pages"
+    if "Heap Fetches" in node:
+        line += f", heap fetches {node['Heap Fetches']}"
+    out = [line]
+    for child in node.get("Plans", []):  # type: ignore[attr-defined]
+        out.extend(_lines(child, depth + 1))
+    return out
 
 
 def _measure(
-    args: argparse.Namespace, lot_ids: list[int], rng: random.Random, count_runs: int
+    args: argparse.Namespace, lots: list[tuple[int, int]], rng: random.Random, count_runs: int
 ) -> None:
-    """Time the recall query of random lots beside a full count of the components."""
+    """Time the trace of random lots, alternating with the former join, beside a full count
+    of the components; then the pages each reads and their plans."""
     from django.db import connection
 
     from mesocare.charting.models import CocktailComponent
-    from mesocare.inventory.services.recall import recipients_query
+    from mesocare.inventory.services.recall import recipient_queries, recipients
 
-    sample = [rng.choice(lot_ids) for _ in range(args.queries + 20)]
+    sample = [rng.choice(lots) for _ in range(args.queries + 20)]
     rows_seen: list[int] = []
+    new_ms: list[float] = []
+    old_ms: list[float] = []
+    for i, (org_id, lot_id) in enumerate(sample):
+        order = ("new", "old") if i % 2 == 0 else ("old", "new")  # new, old, old, new, …
+        for name in order:
+            started = time.perf_counter()
+            found = recipients(org_id, lot_id) if name == "new" else _former_join(lot_id)
+            elapsed = (time.perf_counter() - started) * 1000
+            if i >= 20:  # the first twenty warm up
+                (new_ms if name == "new" else old_ms).append(elapsed)
+                if name == "new":
+                    rows_seen.append(len(found))
 
-    def recall(i: int) -> None:
-        rows_seen.append(len(list(recipients_query(sample[i]))))  # type: ignore[call-overload]
-
-    def count(_i: int) -> None:
+    count_ms = []
+    for i in range(count_runs + 1):
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {CocktailComponent._meta.db_table}")
             cursor.fetchone()
+        if i:
+            count_ms.append((time.perf_counter() - started) * 1000)
 
-    recall_ms = timings_ms(recall, args.queries, warmup=20)
-    count_ms = timings_ms(count, count_runs, warmup=1)
-    print(summary("recall recipients of one lot", recall_ms))
+    print(summary("recall recipients of one lot", new_ms))
+    print(summary("  reference: the former join", old_ms))
     print(summary("full count of components", count_ms))
     print(f"rows per recall: mean {sum(rows_seen) / len(rows_seen):.0f}, max {max(rows_seen)}")
     print(
-        f"recall p95 / count p50 = {p(recall_ms, 95) / p(count_ms, 50):.3f}  "
+        f"recall p95 / count p50 = {p(new_ms, 95) / p(count_ms, 50):.3f}; "
+        f"recall p95 / former join p95 = {p(new_ms, 95) / p(old_ms, 95):.3f}  "
         f"(target: recall p95 <= 50 ms; "
-        f"{'met' if p(recall_ms, 95) <= 50 else 'NOT met'} on this machine)"
+        f"{'met' if p(new_ms, 95) <= 50 else 'NOT met'} on this machine)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + str(recipients_query(sample[0]).query))  # type: ignore[attr-defined]
-        plan = [row[0] for row in cursor.fetchall()]
-    print("plan:", " | ".join(line.strip() for line in plan[:6]))
+
+    new_pages, old_pages, plans = [], [], None
+    for org_id, lot_id in sample[20 : 20 + min(args.queries, 100)]:
+        parts, sessions = recipient_queries(org_id, lot_id)
+        planned = [_explain(*q.query.sql_with_params()) for q in (parts, sessions)]
+        new_pages.append(sum(_pages(plan) for plan in planned))
+        former = _explain(FORMER_JOIN, [lot_id])
+        old_pages.append(_pages(former))
+        plans = plans or (planned, former)
+    print(
+        f"shared buffers (pages) per recall, EXPLAIN (ANALYZE, BUFFERS), n={len(new_pages)}: "
+        f"mean {sum(new_pages) / len(new_pages):.0f}, p95 {p(new_pages, 95):.0f}; "
+        f"the former join: mean {sum(old_pages) / len(old_pages):.0f}, "
+        f"p95 {p(old_pages, 95):.0f}"
+    )
+    assert plans is not None
+    for title, plan in (("components", plans[0][0]), ("sessions", plans[0][1])):
+        print(f"plan ({title}):", " | ".join(_lines(plan["Plan"])))  # type: ignore[arg-type]
+    print("plan (former join):", " | ".join(_lines(plans[1]["Plan"])))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
