@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from mesocare.audit.choices import AuditAction
+from mesocare.audit.log_span import within_partitions
 from mesocare.audit.models import AuditEvent
 from mesocare.audit.patient_log import PatientAuditLog
 from mesocare.audit.services import record
@@ -54,7 +55,7 @@ def _patient_names(actor: Actor, events: Any) -> dict[int, str]:
 @staff_view(Perm.AUDIT_VIEW)
 def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, org_id=actor.org_id)
-    qs = form.filter(AuditEvent.objects.for_org(actor.org_id))
+    qs = within_partitions(form.filter(AuditEvent.objects.for_org(actor.org_id)), actor.org_id)
     page = paginate_capped(request, qs, 50)
     events = list(page.object_list)
     rows = rendered_rows(events, actor.org_id, _patient_names(actor, events))
@@ -74,7 +75,8 @@ def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
 def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The filtered rows as CSV (newest first). The export itself is audited."""
     form = AuditFilterForm(request.GET or None, org_id=actor.org_id)
-    qs = form.filter(AuditEvent.objects.for_org(actor.org_id))[:EXPORT_LIMIT]
+    qs = within_partitions(form.filter(AuditEvent.objects.for_org(actor.org_id)), actor.org_id)
+    qs = qs[:EXPORT_LIMIT]
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
