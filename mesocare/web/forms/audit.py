@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.models import AuditEvent
 from mesocare.clinics.models import Membership
+from mesocare.lib.db.prepared import statement_cursor
 from mesocare.web.forms.widgets import DateInput
 from mesocare.web.labels import object_type_name
 
@@ -89,7 +90,10 @@ def _midnight(day: dt.date) -> dt.datetime:
 def object_types(org_id: int) -> list[str]:
     """The object types in the organization's log, sorted: a recursive skip scan (each step is
     the smallest type above the last one, one probe of the (organization, object type)
-    index), so the cost follows the number of types, not of events."""
+    index), so the cost follows the number of types, not of events. Each step plans every
+    monthly partition (about 15 ms of planning at 42 months on a loaded machine, for a few of
+    execution), so the statement, whose text never changes, goes through a cursor PostgreSQL
+    keeps it prepared on, and after a few runs reuses its generic plan (the same plan)."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     sql = f"""
         WITH RECURSIVE types(t) AS (
@@ -101,6 +105,6 @@ def object_types(org_id: int) -> list[str]:
         )
         SELECT t FROM types WHERE t IS NOT NULL
     """  # noqa: S608 - the table name is the model's, the values are parameters
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [org_id, org_id])
         return [row[0] for row in cursor.fetchall()]
