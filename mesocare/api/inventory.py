@@ -179,7 +179,8 @@ def notify_recipients(request: HttpRequest, lot_id: int) -> dict[str, int]:
 def recipients(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
     rows = recall.lot_recipients(actor, stock.get_lot(actor, lot_id))
-    return [dataclasses.asdict(r) for r in rows]
+    # Each row's own fields (all scalars): asdict's deep copy cost ~20 µs a row.
+    return [vars(r) for r in rows]
 
 
 @router.get(

@@ -199,3 +199,37 @@ def test_the_trace_is_two_queries_whatever_the_lot_holds(chart: Any) -> None:
         counts.append(len(queries))
         assert len(found) == 2 * len(counts)
     assert counts == [2, 2, 2, 2]
+
+
+def test_the_api_lists_the_services_rows_field_for_field(chart: Any) -> None:
+    api = chart.clinic.api("practitioner")
+    session = chart.session()
+    for zone in ("abdomen_ul", "abdomen_ur"):
+        response = api.post(
+            f"sessions/{session.pk}/injections",
+            chart.injection(chart.caffeine, ml="1.25", zone=zone),
+        )
+        assert response.status_code == 201, response.content
+    rows = recall.recipients(chart.clinic.org.pk, chart.caffeine.pk)
+    listed = api.get(f"lots/{chart.caffeine.pk}/recipients").json()
+    assert listed == [
+        {
+            "patient_id": r.patient_id,
+            "patient_name": r.patient_name,
+            "birth_date": r.birth_date,
+            "phone": r.phone,
+            "email": r.email,
+            "session_id": r.session_id,
+            "session_at": listed[i]["session_at"],
+            "signed": False,
+            "injection_n": r.injection_n,
+            "zone": r.zone,
+            "zone_name": r.zone_name,
+            "volume_ml": "1.250",
+        }
+        for i, r in enumerate(rows)
+    ]
+    assert [dt.datetime.fromisoformat(x["session_at"]) for x in listed] == [
+        r.session_at.replace(microsecond=r.session_at.microsecond // 1000 * 1000) for r in rows
+    ]  # JSON carries milliseconds
+    assert [x["zone"] for x in listed] == ["abdomen_ul", "abdomen_ur"]
