@@ -16,6 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from mesocare.clinics.models import Location, Room
 from mesocare.patients.models import Patient
 from mesocare.scheduling.models import Appointment, Block
+from mesocare.web.views import calendar_booking
+from mesocare.web.views.scheduling import Column
 
 PAGES = [(view, by) for view in ("day", "week") for by in ("practitioner", "room")]
 
@@ -199,3 +201,21 @@ def test_the_check_in_button_of_the_grid_carries_a_valid_csrf_token(sched: Any, 
     assert refused.status_code == 403
     answered = client.post(f"/appointments/{booked.pk}/check-in", {"csrfmiddlewaretoken": token[1]})
     assert answered.status_code != 403
+
+
+def test_the_week_offers_no_free_time_on_days_gone_by_and_never_calls_them_fully_booked(
+    sched: Any, h: Any, monkeypatch: Any
+) -> None:
+    wednesday_ten = h.at(h.day(2), 10, 10)
+    monkeypatch.setattr(calendar_booking.timezone, "now", lambda: wednesday_ten)
+    practitioner = sched.members["practitioner"]
+    columns = [Column(practitioner.pk, "Dr")]
+    week = [{"day": h.day(n), "cells": [{"appointments": [], "time_off": []}]} for n in range(7)]
+    calendar_booking.attach_free_slots(
+        sched.actor("reception"), sched.location, "practitioner", week, columns
+    )
+    cells = [row["cells"][0] for row in week]
+    assert [(c["free"], c["full"]) for c in cells[:2]] == [([], False), ([], False)]
+    assert [t.strftime("%H:%M") for t in cells[2]["free"]] == ["10:30", "11:00", "11:30", "12:00"]
+    assert [t.strftime("%H:%M") for t in cells[3]["free"]] == ["09:00", "09:30", "10:00", "10:30"]
+    assert (cells[6]["free"], cells[6]["full"]) == ([], False)  # Sunday: no working hours

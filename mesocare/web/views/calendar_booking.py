@@ -179,11 +179,13 @@ def attach_free_slots(
     hours = _hours(actor, location, by)
     now = timezone.now()
     tz = location.tz
+    today = now.astimezone(tz).date()
     for row in week:
         day = row["day"]
         for column, cell in zip(columns, row["cells"], strict=True):
             weekly = hours[None if by == "room" else column.key]
-            intervals = weekly.get(day.weekday(), [])
+            # a day gone by has no free time to offer (and is never "fully booked")
+            intervals = weekly.get(day.weekday(), []) if day >= today else []
             cell["key"], cell["label"] = column.key, column.label
             cell["free"] = free_starts(day, intervals, _busy(cell), tz, now) if intervals else []
-            cell["full"] = bool(intervals) and not cell["free"] and day >= now.astimezone(tz).date()
+            cell["full"] = bool(intervals) and not cell["free"]
