@@ -4,11 +4,12 @@ from that index alone instead of joining every row to its injection. The index r
 one on the lot alone (it leads with the lot; the lot's foreign key stays as it is).
 
 Existing rows get their copies by UPDATE … FROM the injections in batches of injection ids,
-each committed on its own (so the migration is not atomic: a failed run resumes where it
-stopped, the batches only fill rows still empty). Rows written by a running older server
-meanwhile are filled under a lock that holds writes back, in the transaction that makes the
-columns NOT NULL (on PostgreSQL one ALTER, one scan of the table). Then the index is built
-(CREATE INDEX: writes to the table wait for it).
+each committed on its own. Rows written by a running older server meanwhile are filled under a
+lock that holds writes back, in the transaction that makes the columns NOT NULL (on PostgreSQL
+one ALTER, one scan of the table). Then the index is built (CREATE INDEX: writes to the table
+wait for it). So the migration is not atomic; a run that stops resumes where it stopped when run
+again: the columns and the index are added when missing, the batches fill only rows still
+empty, NOT NULL on a column that has it changes nothing.
 
 Self-contained on purpose: it does not import the app's models or services, which may change.
 """
@@ -91,8 +92,34 @@ def create_lot_index(apps, schema_editor):
     schema_editor.execute(f"CREATE INDEX {name} ON {TABLE} (lot_id)")
 
 
+class AddFieldIfMissing(migrations.AddField):
+    """AddField that finds its column already there (a run stopped after it) and leaves it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        connection = schema_editor.connection
+        with connection.cursor() as cursor:
+            present = {
+                c.name for c in connection.introspection.get_table_description(cursor, TABLE)
+            }
+        if column not in present:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexIfMissing(migrations.AddIndex):
+    """AddIndex that finds its index already built (a run stopped after it) and leaves it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        connection = schema_editor.connection
+        with connection.cursor() as cursor:
+            present = connection.introspection.get_constraints(cursor, TABLE)
+        if self.index.name not in present:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+
 def _copy(name, field):
-    return migrations.AddField(model_name="cocktailcomponent", name=name, field=field)
+    return AddFieldIfMissing(model_name="cocktailcomponent", name=name, field=field)
 
 
 def _required(name, field):
@@ -144,7 +171,7 @@ class Migration(migrations.Migration):
         _required("session", _session(null=False)),
         _required("injection_n", models.IntegerField(editable=False)),
         _required("zone", _zone(null=False)),
-        migrations.AddIndex(
+        AddIndexIfMissing(
             model_name="cocktailcomponent",
             index=models.Index(
                 fields=["lot", "organization"],
