@@ -46,33 +46,6 @@ ROW_MINUTES = 5
 DEFAULT_DAY = (dt.time(8), dt.time(20))
 
 
-def today_card(actor: Actor) -> dict[str, Any]:
-    """Today's appointments at every location, each location's "today" in its own time zone."""
-    bounds: dict[int, tuple[dt.datetime, dt.datetime]] = {}
-    for location in Location.objects.for_org(actor.org_id).filter(is_active=True):
-        day = timezone.localdate(timezone=location.tz)
-        bounds[location.pk] = (
-            local_midnight(day, location.tz),
-            local_midnight(day + dt.timedelta(days=1), location.tz),
-        )
-    if not bounds:
-        return {"appointments": [], "count": 0, "mine": 0}
-    rows = (
-        Appointment.objects.for_org(actor.org_id)
-        .filter(status__in=ACTIVE_STATUSES, location_id__in=bounds)
-        .filter(start__gte=min(b[0] for b in bounds.values()))
-        .filter(start__lt=max(b[1] for b in bounds.values()))
-        .select_related("patient", "practitioner__user", "room", "location")
-        .order_by("start", "id")
-    )
-    today = [a for a in rows if bounds[a.location_id][0] <= a.start < bounds[a.location_id][1]]
-    return {
-        "appointments": [(a, a.start.astimezone(a.location.tz)) for a in today[:25]],
-        "count": len(today),
-        "mine": sum(1 for a in today if a.practitioner_id == actor.membership.pk),
-    }
-
-
 # --- public iCalendar feed -------------------------------------------------------------------
 
 
