@@ -89,6 +89,11 @@ class Appointment(OrgOwned):
         ordering = ["start", "id"]
         indexes = [
             models.Index(fields=["organization", "start"], name="appt_org_start"),
+            # A location's calendar reads its own appointments of the day or week, not those of
+            # every location of the organization in that window.
+            models.Index(
+                fields=["organization", "location", "start"], name="appt_org_location_start"
+            ),
             models.Index(fields=["patient", "start"], name="appt_patient_start"),
             models.Index(fields=["plan"], condition=models.Q(plan__isnull=False), name="appt_plan"),
             models.Index(
