@@ -334,3 +334,33 @@ def test_body_sites_are_each_zone_once_in_the_order_first_injected(clinic: Any) 
     assert codes == expected
     assert expected[-3:] == [z.code for z in (z2, z1, z3)] or last.zone_id in (z1.code, z2.code)
     assert len(mine["extension"]) == InjectionRecord.objects.filter(session=session).count()
+
+
+def test_a_session_outside_any_course_is_built_without_based_on(clinic: Any) -> None:
+    """A signed session charted without a planned session or a course's appointment: the
+    mapper leaves ``basedOn`` out, and so must the database (a NULL member once made the whole
+    line NULL)."""
+    from mesocare.charting.models import TreatmentSession
+    from mesocare.fhir.registry import get_type
+
+    populate(clinic)
+    session = (
+        TreatmentSession.objects.filter(organization=clinic.org, signed_at__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert session is not None
+    with connection.cursor() as cursor:  # signed: its model refuses changes
+        cursor.execute(
+            f"UPDATE {TreatmentSession._meta.db_table} "
+            "SET planned_session_id = NULL, appointment_id = NULL WHERE id = %s",
+            [session.pk],
+        )
+    procedure = get_type("Procedure")
+    assert procedure is not None
+    ctx = MappingContext.for_org(clinic.org.pk)
+    built = list(procedure.iter_encoded(ctx, in_database=True))
+    assert built == list(procedure.iter_encoded(ctx, in_database=False))
+    [mine] = [r for r in map(orjson.loads, built) if r["id"] == str(session.pk)]
+    assert "basedOn" not in mine
+    validate(mine)

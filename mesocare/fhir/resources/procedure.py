@@ -284,7 +284,10 @@ def sql(ctx: MappingContext) -> str:
         c("id"),
         {
             "extension": "('[' || injections.extensions || ']')",
-            "basedOn": q.arr(q.ref("CarePlan", "COALESCE(ps.plan_id, ap.plan_id)")),
+            "basedOn": q.when(
+                "COALESCE(ps.plan_id, ap.plan_id) IS NOT NULL",
+                q.arr(q.ref("CarePlan", "COALESCE(ps.plan_id, ap.plan_id)")),
+            ),
             "status": q.const("completed"),
             "code": q.Json(
                 f"COALESCE({q.lookup(codes, c('protocol_id'))}, "
