@@ -118,8 +118,10 @@ def test_a_replayed_assertion_is_refused(clinic: Any, rsa_key: Any) -> None:
     ("overrides", "needle"),
     [
         ({"aud": "https://elsewhere.example/token"}, "audience"),
-        ({"exp": int((dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)).timestamp())}, "five"),
-        ({"exp": int((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).timestamp())}, "expired"),
+        # Expiry in minutes from when the test runs (not from collection: a long run would
+        # turn "too far ahead" into "expired").
+        ({"exp": dt.timedelta(minutes=30)}, "five"),
+        ({"exp": dt.timedelta(minutes=-5)}, "expired"),
         ({"sub": "someone-else"}, "sub"),
         ({"jti": None}, "jti"),
     ],
@@ -128,6 +130,8 @@ def test_a_bad_assertion_is_refused(
     clinic: Any, rsa_key: Any, overrides: dict[str, Any], needle: str
 ) -> None:
     client = register_client(clinic.actor(), name="Registry", jwks=jwks_of(rsa_key, "k1"))
+    if isinstance(overrides.get("exp"), dt.timedelta):
+        overrides = {"exp": int((dt.datetime.now(dt.UTC) + overrides["exp"]).timestamp())}
     response = ask(assertion(client.client_id, rsa_key, **overrides))
     assert response.status_code == 401
     assert needle in response.json()["error_description"].lower()
