@@ -256,9 +256,7 @@ class InjectionRecord(_SessionPart):
         super().save(*args, **kwargs)
         fields = kwargs.get("update_fields")
         if not adding and (fields is None or not COPIED_FROM_INJECTION.isdisjoint(fields)):
-            CocktailComponent.objects.filter(injection_id=self.pk).update(
-                session_id=self.session_id, injection_n=self.n, zone_id=self.zone_id
-            )
+            copy_from_injections(CocktailComponent.objects.filter(injection_id=self.pk))
 
 
 class CocktailComponent(_SessionPart):
