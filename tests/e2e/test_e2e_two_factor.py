@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,12 +36,12 @@ def test_two_factor_set_up_sign_out_and_sign_in_with_the_code(e2e: Any, clinic: 
     page.get_by_label("6-digit code").fill(_code(secret))
     e2e.step("turn on", lambda: page.get_by_role("button", name="Turn on").click())
     page.wait_for_url("**/account")
-    assert page.get_by_text("Two-factor sign-in is on.").is_visible()
-    assert page.get_by_role("link", name="Replace authenticator").is_visible()
+    expect(page.get_by_text("Two-factor sign-in is on.")).to_be_visible()
+    expect(page.get_by_role("link", name="Replace authenticator")).to_be_visible()
 
     e2e.step("sign out", lambda: page.get_by_role("button", name="Sign out").click())
     page.wait_for_url("**/login")
-    assert page.get_by_text("You have been signed out.").is_visible()
+    expect(page.get_by_text("You have been signed out.")).to_be_visible()
 
     e2e.step("sign in again", lambda: e2e.sign_in(page, "reception@alpha.test", PASSWORD))
     assert re.search(r"/account/2fa/verify", page.url)
