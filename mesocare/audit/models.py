@@ -44,15 +44,21 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        # Every index ends with the ordering (at, id, newest first): a page of 50 is the index's
+        # first 50 entries even where many events share a timestamp (an import, a bulk read).
         indexes = [
-            models.Index(fields=["organization", "-at"], name="audit_org_at"),
-            models.Index(fields=["organization", "patient_id", "-at"], name="audit_org_patient"),
+            models.Index(fields=["organization", "-at", "-id"], name="audit_org_at"),
+            models.Index(
+                fields=["organization", "patient_id", "-at", "-id"], name="audit_org_patient"
+            ),
             # The audit log page's filters (and its list of object types, a skip scan).
-            models.Index(fields=["organization", "object_type", "-at"], name="audit_org_type"),
-            models.Index(fields=["organization", "actor", "-at"], name="audit_org_actor"),
+            models.Index(
+                fields=["organization", "object_type", "-at", "-id"], name="audit_org_type"
+            ),
+            models.Index(fields=["organization", "actor", "-at", "-id"], name="audit_org_actor"),
             # Rare actions an auditor looks for; reads (the bulk) are found on audit_org_at.
             models.Index(
-                fields=["organization", "action", "-at"],
+                fields=["organization", "action", "-at", "-id"],
                 name="audit_org_action",
                 condition=~models.Q(action="read"),
             ),
