@@ -129,3 +129,12 @@ def api(clinic: Clinic) -> Api:
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 is deliberately slow; tests of other things need not pay for it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: on SQLite a rolled-back test's ids come back in
+    the next one, and a value cached under them would leak across."""
+    from django.core.cache import cache
+
+    cache.clear()

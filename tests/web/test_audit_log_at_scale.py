@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from mesocare.audit.models import AuditEvent
 from mesocare.clinics.models import Organization
-from mesocare.web.forms.audit import object_types
+from mesocare.web.forms.audit import object_types, offered_object_types
 from mesocare.web.pagination import CappedPaginator
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,7 @@ def test_the_query_count_does_not_grow_with_the_history(
     with django_assert_max_num_queries(12):
         small = client.get("/audit", {"object_type": "patients.patient"})
     _bulk(clinic, 1_200, object_type="clinics.room", patient_id=None)
+    cache.clear()  # the list of object types is read again, as on the first request
     with django_assert_max_num_queries(12):
         large = client.get("/audit", {"object_type": "patients.patient"})
     assert small["Server-Timing"].split('desc="')[-1] == large["Server-Timing"].split('desc="')[-1]
@@ -107,6 +109,22 @@ def test_object_types_are_the_organizations_own_sorted(clinic: Any, other_clinic
         .values_list("object_type", flat=True)
         .distinct()
     )
+
+
+def test_the_offered_object_types_are_read_once_and_again_for_a_type_they_lack(
+    web: Callable[[str], Any], clinic: Any, django_assert_num_queries: Any
+) -> None:
+    _bulk(clinic, 2, object_type="plans.treatmentplan")
+    assert offered_object_types(clinic.org.pk) == object_types(clinic.org.pk)
+    _bulk(clinic, 1, object_type="billing.invoice", patient_id=None)
+    with django_assert_num_queries(0):  # reused: the new type is not offered yet
+        assert "billing.invoice" not in offered_object_types(clinic.org.pk)
+    client = web("auditor")
+    page = client.get("/audit", {"object_type": "billing.invoice"})
+    assert page.status_code == 200
+    assert page.context["form"].is_valid(), page.context["form"].errors
+    assert len(page.context["rows"]) == 1  # the one invoice event, not the plans' two
+    assert "billing.invoice" in offered_object_types(clinic.org.pk)
 
 
 def test_an_organization_without_events_has_no_object_types() -> None:
