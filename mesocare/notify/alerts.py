@@ -89,8 +89,11 @@ def failure_rate(org_id: int, now: dt.datetime | None = None) -> FailureRate:
         OutboxMessage.objects.for_org(org_id)
         .filter(last_attempt_at__gte=since)
         .aggregate(
-            failed=Count("id", filter=Q(status=MessageStatus.FAILED)),
-            finished=Count("id", filter=Q(status__in=[MessageStatus.SENT, MessageStatus.FAILED])),
+            # COUNT(status), not COUNT(id): the counts come from `outbox_org_recent` alone.
+            failed=Count("status", filter=Q(status=MessageStatus.FAILED)),
+            finished=Count(
+                "status", filter=Q(status__in=[MessageStatus.SENT, MessageStatus.FAILED])
+            ),
         )
     )
     return FailureRate(failed=counts["failed"], finished=counts["finished"])

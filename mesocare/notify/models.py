@@ -119,7 +119,12 @@ class OutboxMessage(OrgOwned):
                 fields=["session"], name="outbox_session", condition=models.Q(session__isnull=False)
             ),
             models.Index(fields=["organization", "status", "due_at"], name="outbox_org_status"),
-            models.Index(fields=["organization", "last_attempt_at"], name="outbox_org_recent"),
+            # The dashboard's 24-hour failure rate counts by status from this index alone.
+            models.Index(
+                fields=["organization", "last_attempt_at"],
+                name="outbox_org_recent",
+                include=["status"],
+            ),
         ]
 
     def __str__(self) -> str:
