@@ -150,6 +150,13 @@ def _serve(host: str, port: int, prod: bool, workers: int, threads: int = 1) -> 
 
     if prod:
         call_command("collectstatic", "--noinput", verbosity=0)
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            # One connection first turns the file WAL (settings' init_command): workers that
+            # raced to switch a rollback-journal file failed at once with "database is locked".
+            connection.ensure_connection()
+            connection.close()
         sys.stdout.flush()
         sys.stderr.flush()
         # gunicorn takes this process's place (same pid), so the signals of a service manager

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -92,9 +93,15 @@ def production_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[by
 
 
 def test_production_start_serves_the_login_page_and_hashed_static_files(
-    production_server: tuple[str, subprocess.Popen[bytes]],
+    production_server: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
     base, server = production_server
+    # The file is WAL before the workers start: workers switching it together failed at once.
+    database = sqlite3.connect(tmp_path / "mesocare.sqlite3")
+    try:
+        assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        database.close()
     status, headers, body = _get(base + "/login")
     assert status == 200, body[:500]
     page = body.decode()

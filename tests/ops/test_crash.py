@@ -88,6 +88,10 @@ class ServedDatabase:
             copy = sqlite3.connect(self.file)
             try:
                 connection.connection.backup(copy)
+                # The copy of an in-memory database is in rollback-journal mode; the product's
+                # file is WAL from `migrate` on. Left to the server, the switch raced its first
+                # connections and one failed at once with "database is locked".
+                assert copy.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
             finally:
                 copy.close()
             return f"sqlite:///{self.file}"
