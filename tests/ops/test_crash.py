@@ -167,6 +167,10 @@ class Server:
             self.kill()
         self.log.close()
 
+    def log_tail(self) -> str:
+        """What the servers printed last (an error's traceback), for a failure's message."""
+        return Path(self.log.name).read_text(errors="replace")[-4000:]
+
 
 def call(server: Server, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     request = urllib.request.Request(
@@ -356,7 +360,8 @@ def test_kill_9_during_write_bursts_leaves_nothing_half_written(clinic, tmp_path
     print(f"crash test ({connection.vendor}): {dict(burst.outcomes)} in {took:.1f} s")
     assert burst.outcomes["booking cut"] + burst.outcomes["charting cut"] > 0, burst.outcomes
     assert burst.outcomes["booking 201"] > 0 and burst.outcomes["injection 201"] > 0
-    assert not [o for o in burst.outcomes if o.split()[-1].startswith("5")], burst.outcomes
+    server_errors = [o for o in burst.outcomes if o.split()[-1].startswith("5")]
+    assert not server_errors, (burst.outcomes, server.log_tail())
 
     # No half-written course: a booking cut by the kill either committed whole (its retry
     # answers 409) or not at all (its retry books it), so every plan ends with every session.
