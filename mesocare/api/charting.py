@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Router, Status
 
@@ -42,6 +43,8 @@ router = Router(tags=["charting"])
 
 def _amended(session: TreatmentSession, target: str, n: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if session.signed_at is None:
+        return out  # only a signed session is amended
     for amendment in session.amendments.all():
         for change in amendment.changes:
             if change["target"] == target and change.get("n") == n:
@@ -236,8 +239,9 @@ def chart_injection(request: HttpRequest, session_id: int, payload: InjectionIn)
         out_of_range_reason=payload.out_of_range_reason,
         override_reason=payload.override_reason,
     )
-    injection = charting.chart_injection(actor, _session(request, session_id), data)
-    session = sessions.get_session(actor, session_id, audit=False)
+    injection = charting.chart_injection(actor, sessions.session_row(actor, session_id), data)
+    session = injection.session  # the row the charting locked, its related rows loaded
+    prefetch_related_objects([session], sessions.injections_prefetch())
     row = next(i for i in session.injections.all() if i.pk == injection.pk)
     totals = dataclasses.asdict(sessions.session_totals(session))
     return Status(201, {**injection_out(session, row), "session_totals": totals})
@@ -251,7 +255,7 @@ def chart_injection(request: HttpRequest, session_id: int, payload: InjectionIn)
 @requires(Perm.CLINICAL_EDIT)
 def delete_injection(request: HttpRequest, session_id: int, n: int) -> Status:
     actor = actor_of(request)
-    charting.delete_injection(actor, _session(request, session_id), n)
+    charting.delete_injection(actor, sessions.session_row(actor, session_id), n)
     return Status(204, None)
 
 

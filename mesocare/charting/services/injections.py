@@ -209,7 +209,10 @@ def chart_injection(
         safety_findings=result.findings,
         created_by=actor.user,
     )
-    full_clean_or_invalid(injection, exclude=["organization", "session", "zone", "created_by"])
+    # Its constraints (number ≥ 1, volume > 0) hold by construction and `_validate`.
+    full_clean_or_invalid(
+        injection, exclude=["organization", "session", "zone", "created_by"], constraints=False
+    )
     injection.save()
     for lot, c in zip(lots, data.components, strict=True):
         component = CocktailComponent.objects.create(

@@ -179,11 +179,8 @@ _SESSION = OrgLookup(TreatmentSession, *SESSION_RELATED)
 def session_prefetches() -> list[Prefetch]:
     """A session's injections (zone, components with lot and product), side effects and
     amendments."""
-    injections = InjectionRecord.objects.select_related("zone").prefetch_related(
-        Prefetch("components", queryset=components_queryset())
-    )
     return [
-        Prefetch("injections", queryset=injections),
+        injections_prefetch(),
         Prefetch("side_effects", queryset=SideEffect.objects.select_related("recorded_by")),
         Prefetch("amendments", queryset=Amendment.objects.select_related("by")),
     ]
@@ -234,11 +231,33 @@ def session_totals(session: TreatmentSession) -> Totals:
 
 
 def lock_unsigned(session: TreatmentSession) -> TreatmentSession:
-    """Lock the session row for this transaction; 409 when it is signed."""
+    """Lock the session row for this transaction; 409 when it is signed. The related rows the
+    caller had loaded (patient, location, protocol…) come along when the locked row still
+    points at them, so the charting that follows does not read them again."""
     locked = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     if locked.signed_at is not None:
         raise SessionSigned(session.pk)
+    for name in SESSION_RELATED:
+        field = TreatmentSession._meta.get_field(name.split("__")[0])
+        if field.is_cached(session) and getattr(locked, field.attname) == getattr(
+            session, field.attname
+        ):
+            field.set_cached_value(locked, field.get_cached_value(session))
     return locked
+
+
+def session_row(actor: Actor, pk: Any) -> TreatmentSession:
+    """A session of this organization with its related rows, nothing prefetched and no audit:
+    what a write that locks and reads the session itself starts from."""
+    return _SESSION(actor.org_id, pk)
+
+
+def injections_prefetch() -> Prefetch:
+    """A session's injections with their zone and components (lot, product, ingredients)."""
+    injections = InjectionRecord.objects.select_related("zone").prefetch_related(
+        Prefetch("components", queryset=components_queryset())
+    )
+    return Prefetch("injections", queryset=injections)
 
 
 EDITABLE = ("pain_vas", "notes", "started_at")
