@@ -239,6 +239,7 @@ def lock_unsigned(session: TreatmentSession) -> TreatmentSession:
         raise SessionSigned(session.pk)
     for name in SESSION_RELATED:
         field = TreatmentSession._meta.get_field(name.split("__")[0])
+        assert isinstance(field, models.ForeignKey)
         if field.is_cached(session) and getattr(locked, field.attname) == getattr(
             session, field.attname
         ):
