@@ -116,7 +116,9 @@ def pick_pages(org: Any, sample: int, rng: random.Random) -> tuple[Any, list[Pag
     rows = list(chosen.items())
     last = AuditEvent.objects.for_org(org).order_by("-at", "-id").first()
     assert last is not None
-    until = last.at.date()
+    # The day after the last event's UTC date: the filter reads dates in the clinic's zone,
+    # and this week holds the last event in every zone (the demo's events are all recent).
+    until = last.at.date() + dt.timedelta(days=1)
     # the people who wrote the sampled patients' latest events
     actors = sorted(
         {
