@@ -47,10 +47,13 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
+        "--seed", type=int, default=20240601, help="which lots (another seed: lots not cached)"
+    )
+    parser.add_argument(
         "--database-url", help="an existing seeded chain to read (mesocare seed --scale N)"
     )
     args = parser.parse_args()
-    rng = random.Random(20240601)
+    rng = random.Random(args.seed)
     if args.database_url:
         with existing_database(args.database_url):
             from django.db import connection
