@@ -83,6 +83,11 @@ class Clinic:
     def user(self, role: str) -> User:
         return self.members[role].user
 
+    def today(self) -> dt.date:
+        """Today at the clinic's location (Rome), the day the product records and reports:
+        from 23:00 UTC it is already tomorrow there."""
+        return timezone.localdate(timezone=self.location.tz)
+
 
 def make_clinic(slug: str, patient_name: tuple[str, str] = ("Giulia", "Rossi")) -> Clinic:
     org = Organization.objects.create(name=f"Clinic {slug}", slug=slug)

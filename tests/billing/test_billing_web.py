@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.models import AuditEvent
@@ -201,7 +200,7 @@ def test_takings_show_the_days_payments_and_export_csv(
     package = till.sell()
     client = _client(till.clinic, "reception")
     client.post(f"/till/invoices/{package.invoice_id}/pay", {"amount": "250.00", "method": "cash"})
-    today = timezone.localdate().isoformat()
+    today = till.clinic.today().isoformat()
     with django_assert_max_num_queries(20):
         page = client.get(f"/till/takings?day={today}")
     html = _html(page)

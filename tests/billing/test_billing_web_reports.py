@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from mesocare.audit.choices import AuditAction
 from mesocare.audit.models import AuditEvent
@@ -33,7 +32,7 @@ def test_revenue_is_invoiced_less_credited_by_each_dimension(till: Any) -> None:
         items=[ItemRequest(till.product.pk, Decimal(2))],  # 2 x 24.59 net
     )
     invoicing.issue_credit_note(till.clinic.actor("admin"), retail.pk, reason="Returned")
-    today = timezone.localdate()
+    today = till.clinic.today()
     report = revenue(till.clinic.actor("auditor"), today, today)
     by_location = {e["key"]: e["net"] for e in report["location"]}
     assert by_location == {till.clinic.location.name: Decimal("600.00")}
@@ -49,7 +48,7 @@ def test_revenue_is_invoiced_less_credited_by_each_dimension(till: Any) -> None:
 def test_revenue_page_chart_and_csv(till: Any, django_assert_max_num_queries: Any) -> None:
     till.sell()
     client = _client(till.clinic, "auditor")
-    today = timezone.localdate().isoformat()
+    today = till.clinic.today().isoformat()
     with django_assert_max_num_queries(20):
         page = client.get(f"/till/revenue?date_from={today}&date_to={today}")
     html = page.content.decode()
@@ -78,5 +77,5 @@ def test_bad_periods_are_refused_beside_the_field(till: Any) -> None:
 def test_revenue_is_for_billing_roles_and_own_organization(till: Any, other_clinic: Any) -> None:
     assert _client(till.clinic, "practitioner").get("/till/revenue").status_code == 403
     till.sell()
-    today = timezone.localdate()
+    today = till.clinic.today()
     assert revenue(other_clinic.actor("admin"), today, today)["location"] == []

@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
 from e2e_day import PASSWORD
 from playwright.sync_api import expect
 
@@ -130,7 +129,7 @@ def test_a_course_sold_as_a_package_from_sale_to_takings(e2e: Any, clinic: Any) 
     validate_cii_xml(xml)
 
     # the day's takings: card 200.00 and cash 30.00
-    today = timezone.localdate().isoformat()
+    today = clinic.today().isoformat()
     e2e.step("takings", lambda: page.goto(f"/till/takings?day={today}"))
     report = page.get_by_role("region", name=re.compile(clinic.location.name))
     expect(report.get_by_role("row", name=re.compile("Card terminal"))).to_contain_text("200.00")

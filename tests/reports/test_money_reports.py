@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 from reports_cases import charted_november
 
 from mesocare.billing.services import payments
@@ -35,7 +34,7 @@ def test_packages_sold_used_and_deferred_revenue(till: Any, other_clinic: Any) -
     _pay(till, paid_up, "600.00")
     till.signed_session()  # uses one session of the package that expires first
     till.signed_session()
-    today = timezone.localdate()
+    today = till.clinic.today()
     report = package_report(till.clinic.actor("auditor"), Filters(today, today))
     [offer] = report["offer"]
     assert (offer.key, offer.sold, offer.sold_value) == ("Course of 6", 1, Decimal("600.00"))
@@ -56,7 +55,7 @@ def test_an_instalment_earned_by_used_sessions_defers_nothing(till: Any) -> None
     package = till.sell(instalments=3)
     _pay(till, package, "200.00")
     till.signed_session()
-    today = timezone.localdate()
+    today = till.clinic.today()
     [offer] = package_report(till.clinic.actor("admin"), Filters(today, today))["offer"]
     assert (offer.outstanding_sessions, offer.deferred) == (5, Decimal("100.00"))
 

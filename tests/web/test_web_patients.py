@@ -147,7 +147,7 @@ def test_editing_demographics_and_pregnancy_status_with_its_date(
     assert patient.pregnancy_status == "pregnant"
     assert patient.pregnancy_status_on == dt.date(2024, 3, 1)
     assert patient.breastfeeding is False
-    assert patient.breastfeeding_on == dt.date.today()
+    assert patient.breastfeeding_on == clinic.today()
 
 
 def test_reception_records_intake_without_seeing_the_recorded_value(
@@ -360,7 +360,7 @@ def test_withdrawing_a_consent_asks_first(web: Callable[[str], Any], clinic: Any
     assert consent.withdrawn_on is None
     assert client.post(url).status_code == 302
     consent.refresh_from_db()
-    assert consent.withdrawn_on == dt.date.today()
+    assert consent.withdrawn_on == clinic.today()
 
 
 def test_the_patient_form_records_the_teratogen_screen(
@@ -368,7 +368,6 @@ def test_the_patient_form_records_the_teratogen_screen(
 ) -> None:
     """Childbearing potential and contraception are editable in the staff form (dated today)."""
     from django.urls import reverse
-    from django.utils import timezone
 
     client = web("practitioner")
     patient = clinic.patient
@@ -390,4 +389,4 @@ def test_the_patient_form_records_the_teratogen_screen(
     patient.refresh_from_db()
     assert patient.childbearing_potential == "yes"
     assert patient.reliable_contraception is True
-    assert patient.reliable_contraception_on == timezone.localdate()
+    assert patient.reliable_contraception_on == clinic.today()
