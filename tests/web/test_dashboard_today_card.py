@@ -6,6 +6,7 @@ does not grow with the day's bookings."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -109,6 +110,24 @@ def test_the_card_counts_each_locations_own_day_and_lists_the_first_by_start(
         f"15 {h}" for h in ("21:00", "21:15", "21:30", "21:45", "22:00")
     ]
     assert today_card(clinic.actor("admin"), now=NOW)["mine"] == 10
+
+
+@pytest.fixture
+def machine_in_tokyo(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The server machine's own zone (TZ) is not UTC."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_the_locations_whatever_the_machines_zone(
+    clinic: Any, machine_in_tokyo: Any
+) -> None:
+    _booked(clinic, clinic.location, clinic.room, dt.datetime(2030, 6, 15, 7, 30, tzinfo=UTC))
+    [(_row, local)] = today_card(clinic.actor("practitioner"), now=NOW)["appointments"]
+    assert local.strftime("%d %H:%M") == "15 09:30"  # Rome, UTC+2
 
 
 def test_a_day_without_appointments_counts_none(clinic: Any) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from mesocare.clinics.actor import Actor
 from mesocare.clinics.models import Location
@@ -71,13 +70,10 @@ def _statement(locations: int) -> str:
     """  # noqa: S608 - placeholders and a constant; every value is a parameter
 
 
-def _aware(value: Any) -> dt.datetime:
-    """A timestamp as the driver returns it (SQLite: UTC text) as an aware datetime."""
-    if isinstance(value, str):
-        parsed = parse_datetime(value)
-        assert parsed is not None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return value  # type: ignore[no-any-return]
+def _aware(value: dt.datetime) -> dt.datetime:
+    """A stored start as an aware datetime: SQLite's driver returns the UTC time naive, which
+    `astimezone` would otherwise read as the server machine's local time."""
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 def today_card(actor: Actor, now: dt.datetime | None = None) -> dict[str, Any]:
